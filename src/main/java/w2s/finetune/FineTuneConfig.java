@@ -1,11 +1,13 @@
 package w2s.finetune;
 
+import w2s.model.Pooling;
+
 /**
  * How an encoder is fine-tuned, beside the optimisation settings of {@link w2s.train.TrainConfig} (Adam, learning
  * rate, schedule, batch, epochs). None of these changes the mathematics of a step except {@code pooling},
  * {@code freezeLayers} and {@code maxTokens}.
  *
- * @param pooling      "mean" over real tokens (the sentence-embedding models' own pooling) or "cls"
+ * @param pooling      how token states become the head's input (see {@link Pooling})
  * @param minibatch    examples per forward pass; a batch is sorted by length and cut into minibatches, each padded
  *                     to its own longest text, so cost follows the real token count
  * @param freezeLayers the embeddings and this many lowest transformer layers are not trained (0: train everything)
@@ -15,22 +17,20 @@ package w2s.finetune;
  *                     activations are held at a time (for long texts or large models)
  * @param predictBatch examples per forward pass when predicting
  */
-public record FineTuneConfig(String pooling, int minibatch, int freezeLayers, int maxTokens, boolean keepGraphs,
+public record FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, int maxTokens, boolean keepGraphs,
                              int predictBatch) {
     public FineTuneConfig {
-        if (!pooling.equals("mean") && !pooling.equals("cls")) {
-            throw new IllegalArgumentException("pooling must be mean or cls, got " + pooling);
-        }
+        java.util.Objects.requireNonNull(pooling, "pooling");
         if (minibatch < 1 || predictBatch < 1) throw new IllegalArgumentException("minibatch sizes must be positive");
         if (freezeLayers < 0) throw new IllegalArgumentException("freezeLayers must be >= 0, got " + freezeLayers);
         if (maxTokens < 2) throw new IllegalArgumentException("maxTokens must be at least 2, got " + maxTokens);
     }
 
     public static FineTuneConfig defaults() {
-        return new FineTuneConfig("mean", 8, 0, 256, true, 32);
+        return new FineTuneConfig(Pooling.MEAN, 8, 0, 256, true, 32);
     }
 
-    public FineTuneConfig withPooling(String p) {
+    public FineTuneConfig withPooling(Pooling p) {
         return new FineTuneConfig(p, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch);
     }
 

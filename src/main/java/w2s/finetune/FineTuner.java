@@ -14,6 +14,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+import w2s.model.Pooling;
+import w2s.model.arch.Backbone;
+import w2s.model.arch.Batch;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Tokens;
+import w2s.model.arch.Torch;
 import w2s.train.Loss;
 
 /**
@@ -26,7 +32,7 @@ public final class FineTuner implements AutoCloseable {
 
     private final FineTuneConfig settings;
     private final NDManager manager;
-    private final BertEncoder encoder;
+    private final Backbone encoder;
     private final NDArray head;
     private final List<NDArray> trainable = new ArrayList<>();
     private final List<NDArray[]> moments = new ArrayList<>();
@@ -58,7 +64,7 @@ public final class FineTuner implements AutoCloseable {
         this.seen = new boolean[checkpoint.config().vocabSize()];
         this.manager = Torch.newManager();
         try {
-            encoder = new BertEncoder(checkpoint, manager);
+            encoder = checkpoint.backbone(manager);
             trainable.addAll(encoder.setTrainable(settings.freezeLayers()));
             head = manager.zeros(new Shape(2, checkpoint.config().hidden()));
             head.setRequiresGradient(true);
@@ -70,7 +76,7 @@ public final class FineTuner implements AutoCloseable {
         }
     }
 
-    BertEncoder encoder() {
+    Backbone encoder() {
         return encoder;
     }
 
@@ -106,7 +112,7 @@ public final class FineTuner implements AutoCloseable {
         }
         try (NDScope scope = new NDScope()) {
             long t0 = System.nanoTime();
-            List<Tokens.Inputs> inputs = new ArrayList<>();
+            List<Batch> inputs = new ArrayList<>();
             for (int i = 0; i < sorted.length; i += settings.minibatch()) {
                 int[] minibatch = Arrays.copyOfRange(sorted, i, Math.min(sorted.length, i + settings.minibatch()));
                 inputs.add(Tokens.pad(manager, rows, minibatch));
@@ -129,14 +135,14 @@ public final class FineTuner implements AutoCloseable {
     }
 
     /** All minibatches forward in one graph, one backward pass. */
-    private double backwardKeepingGraphs(List<Tokens.Inputs> inputs, BatchLoss loss, long start) {
+    private double backwardKeepingGraphs(List<Batch> inputs, BatchLoss loss, long start) {
         try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
             NDList ids = new NDList();
-            for (Tokens.Inputs in : inputs) ids.add(in.ids().flatten());
+            for (Batch in : inputs) ids.add(in.ids().flatten());
             NDArray vectors = encoder.wordVectors(concat(ids));
             NDList logits = new NDList();
             long at = 0;
-            for (Tokens.Inputs in : inputs) {
+            for (Batch in : inputs) {
                 long n = in.ids().size();
                 Shape shape = in.ids().getShape().addAll(new Shape(vectors.getShape().get(1)));
                 logits.add(logits(in, vectors.get(new NDIndex("{}:{}", at, at + n)).reshape(shape)));
@@ -155,9 +161,9 @@ public final class FineTuner implements AutoCloseable {
     }
 
     /** Logits without a graph first; then each minibatch forward again with its graph, and backward. */
-    private double backwardRecomputing(List<Tokens.Inputs> inputs, BatchLoss loss, long start) {
+    private double backwardRecomputing(List<Batch> inputs, BatchLoss loss, long start) {
         NDList logits = new NDList();
-        for (Tokens.Inputs in : inputs) logits.add(logits(in));
+        for (Batch in : inputs) logits.add(logits(in));
         NDArray all = concat(logits);
         long t1 = System.nanoTime();
         Loss.Value result = loss.evaluate(all);
@@ -165,7 +171,7 @@ public final class FineTuner implements AutoCloseable {
         NDArray grad = gradient(result);
         try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
             long at = 0;
-            for (Tokens.Inputs in : inputs) {
+            for (Batch in : inputs) {
                 long n = in.ids().getShape().get(0);
                 collector.backward(logits(in).mul(grad.get(new NDIndex("{}:{}", at, at + n))).sum());
                 at += n;
@@ -254,15 +260,13 @@ public final class FineTuner implements AutoCloseable {
         lastLr = lr;
     }
 
-    private NDArray logits(Tokens.Inputs in) {
+    private NDArray logits(Batch in) {
         return logits(in, encoder.wordVectors(in.ids()));
     }
 
-    private NDArray logits(Tokens.Inputs in, NDArray wordVectors) {
-        NDArray hidden = encoder.forwardFromWords(wordVectors, in.typeIds(), in.mask());
-        NDArray pooled = settings.pooling().equals("cls") ? hidden.get(new NDIndex(":, 0, :"))
-                : hidden.mul(in.mask().expandDims(2)).sum(new int[] {1}).div(in.mask().sum(new int[] {1}, true));
-        return Linear.linear(pooled, head).singletonOrThrow();
+    private NDArray logits(Batch in, NDArray wordVectors) {
+        NDArray hidden = encoder.forward(wordVectors, in, false).singletonOrThrow();
+        return Linear.linear(settings.pooling().pool(hidden, in.mask()), head).singletonOrThrow();
     }
 
     /** N×2 class probabilities under the current weights. */

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import w2s.model.arch.Architectures;
+import w2s.model.arch.Checkpoint;
+
 /**
  * The encoders that can be fine-tuned, by name. The bundled ones come from the langchain4j jars on the class path;
  * BERT-base must be installed first ({@link BertBaseInstaller}).
@@ -55,7 +58,7 @@ public record Pretrained(String name, String source, double learningRate, int la
     private static Pretrained folder(Path dir) {
         int layers;
         try {
-            layers = BertConfig.read(dir.resolve("config.json")).layers();
+            layers = Architectures.read(dir.resolve("config.json")).layers();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

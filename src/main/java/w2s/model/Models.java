@@ -96,7 +96,7 @@ public final class Models {
 
     private static Classifier fineTuned(ModelConfig config) {
         return new FineTuneClassifier(Pretrained.get(config.name()), FineTuneConfig.defaults()
-                .withPooling(config.pooling()).withMaxTokens(config.maxTokens())
+                .withPooling(Pooling.parse(config.pooling())).withMaxTokens(config.maxTokens())
                 .withFreezeLayers(config.freezeLayers() != null ? config.freezeLayers() : 0));
     }
 

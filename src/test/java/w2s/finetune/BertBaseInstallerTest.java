@@ -1,5 +1,11 @@
 package w2s.finetune;
 
+import w2s.model.arch.Batch;
+import w2s.model.arch.Bert;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Tokens;
+import w2s.model.arch.Torch;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,13 +39,13 @@ class BertBaseInstallerTest {
         assertNull(BertBaseInstaller.huggingFaceName("global_step"));
         // Every tensor the encoder needs is reachable from some TensorFlow name.
         List<String> mapped = new ArrayList<>();
-        for (String hf : Checkpoint.expectedShapes(BertBaseInstaller.CONFIG).keySet()) {
+        for (String hf : BertBaseInstaller.CONFIG.shapes().keySet()) {
             String tf = "module/bert/" + hf.replace("layer.", "layer_").replace('.', '/')
                     .replace("_embeddings/weight", "_embeddings").replace("LayerNorm/weight", "LayerNorm/gamma")
                     .replace("LayerNorm/bias", "LayerNorm/beta").replace("/weight", "/kernel");
             mapped.add(BertBaseInstaller.huggingFaceName(tf));
         }
-        assertEquals(List.copyOf(Checkpoint.expectedShapes(BertBaseInstaller.CONFIG).keySet()), mapped);
+        assertEquals(List.copyOf(BertBaseInstaller.CONFIG.shapes().keySet()), mapped);
     }
 
     /** The tokenizer.json written from a vocab.txt tokenizes exactly as MiniLM's own (a BERT uncased vocabulary). */

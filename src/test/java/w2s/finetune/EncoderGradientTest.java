@@ -1,5 +1,12 @@
 package w2s.finetune;
 
+import w2s.model.arch.Batch;
+import w2s.model.arch.Bert;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Tokens;
+import w2s.model.arch.Torch;
+import w2s.model.arch.Backbone;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.util.ArrayList;
@@ -17,11 +24,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class EncoderGradientTest {
     @ParameterizedTest
-    @EnumSource(BertConfig.Gelu.class)
-    void gradientDoesNotDependOnGarbageCollection(BertConfig.Gelu gelu) throws Exception {
+    @EnumSource(Bert.Config.Gelu.class)
+    void gradientDoesNotDependOnGarbageCollection(Bert.Config.Gelu gelu) throws Exception {
         Checkpoint minilm = Pretrained.get("minilm-l6").checkpoint();
-        BertConfig c = minilm.config();
-        Checkpoint checkpoint = new Checkpoint("test", new BertConfig(c.vocabSize(), c.hidden(), c.layers(), c.heads(),
+        Bert.Config c = (Bert.Config) minilm.config();
+        Checkpoint checkpoint = new Checkpoint("test", new Bert.Config(c.vocabSize(), c.hidden(), c.layers(), c.heads(),
                 c.intermediate(), c.maxPositions(), c.typeVocabSize(), c.layerNormEps(), gelu), minilm.tensors(),
                 minilm.tokenizer());
         Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 32, List.of("garbage collection", "frees memory"));
@@ -33,11 +40,11 @@ class EncoderGradientTest {
     private static float[] gradient(Checkpoint checkpoint, Tokens.Encoded[] rows, boolean collectGarbage)
             throws InterruptedException {
         try (NDManager manager = Torch.newManager()) {
-            BertEncoder encoder = new BertEncoder(checkpoint, manager);
+            Backbone encoder = checkpoint.backbone(manager);
             List<NDArray> trainable = encoder.setTrainable(0);
-            Tokens.Inputs in = Tokens.pad(manager, rows, Tokens.all(rows));
+            Batch in = Tokens.pad(manager, rows, Tokens.all(rows));
             try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                NDArray hidden = encoder.forward(in.ids(), in.typeIds(), in.mask());
+                NDArray hidden = encoder.lastHidden(in);
                 if (collectGarbage) {
                     System.gc();
                     Thread.sleep(100);

@@ -1,5 +1,11 @@
 package w2s.finetune;
 
+import w2s.model.arch.Batch;
+import w2s.model.arch.Bert;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Tokens;
+import w2s.model.arch.Torch;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -112,8 +118,8 @@ class FineTuneClassifierTest {
                 if (Math.abs(Math.abs(w) - lr) < 1e-4 * lr) atLr++;
             }
             assertTrue(atLr > 0.98 * head.length, atLr + " of " + head.length + " weights moved by lr");
-            List<NDArray> pretrained = new BertEncoder(checkpoint, manager).parameters();
-            List<NDArray> tuned = tuner.encoder().parameters();
+            List<NDArray> pretrained = List.copyOf(checkpoint.backbone(manager).parameters().values());
+            List<NDArray> tuned = List.copyOf(tuner.encoder().parameters().values());
             for (int i = 0; i < tuned.size(); i++) assertTrue(tuned.get(i).contentEquals(pretrained.get(i)), "parameter " + i);
         }
     }
@@ -125,11 +131,11 @@ class FineTuneClassifierTest {
         int[] batch = {0, 1, 2, 3, 4, 5, 6, 7};
         try (NDManager manager = Torch.newManager();
              FineTuner tuner = new FineTuner(checkpoint, FineTuneConfig.defaults().withFreezeLayers(2))) {
-            List<NDArray> pretrained = new BertEncoder(checkpoint, manager).parameters();
+            List<NDArray> pretrained = List.copyOf(checkpoint.backbone(manager).parameters().values());
             for (int step = 0; step < 2; step++) {
                 tuner.step(rows, oneHot(SENTENCES), batch, Losses.get("xent"), 0, 1e-3, 0, step);
             }
-            List<NDArray> tuned = tuner.encoder().parameters();
+            List<NDArray> tuned = List.copyOf(tuner.encoder().parameters().values());
             int frozen = 5 + 2 * 12; // the embeddings and two blocks
             for (int i = 0; i < tuned.size(); i++) {
                 boolean same = tuned.get(i).contentEquals(pretrained.get(i));

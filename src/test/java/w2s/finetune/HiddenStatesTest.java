@@ -1,5 +1,11 @@
 package w2s.finetune;
 
+import w2s.model.arch.Batch;
+import w2s.model.arch.Bert;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Tokens;
+import w2s.model.arch.Torch;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,9 +41,9 @@ class HiddenStatesTest {
 
         float[][][] expected;
         try (NDManager manager = Torch.newManager()) {
-            Tokens.Inputs in = Tokens.pad(manager, rows, Tokens.all(rows));
+            Batch in = Tokens.pad(manager, rows, Tokens.all(rows));
             expected = onnxRuntime(resource, in.ids().toLongArray(), in.typeIds().toLongArray(), in.mask(), batch, length);
-            NDArray hidden = new BertEncoder(checkpoint, manager).forward(in.ids(), in.typeIds(), in.mask());
+            NDArray hidden = checkpoint.backbone(manager).lastHidden(in);
             assertEquals(List.of((long) batch, (long) length, (long) checkpoint.config().hidden()),
                     List.of(hidden.getShape().getShape()[0], hidden.getShape().getShape()[1], hidden.getShape().getShape()[2]));
             float[] ours = hidden.toFloatArray();

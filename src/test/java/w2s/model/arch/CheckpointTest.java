@@ -1,4 +1,4 @@
-package w2s.finetune;
+package w2s.model.arch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,7 +12,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import w2s.finetune.Checkpoint.Tensor;
+
+import w2s.finetune.Pretrained;
 
 /** Loading a Hugging Face folder, and the errors for folders that do not hold a usable BERT. */
 class CheckpointTest {
@@ -32,7 +33,7 @@ class CheckpointTest {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         MINILM.tensors().forEach((name, t) -> tensors.put("bert." + name, t));
         tensors.put("bert.pooler.dense.bias", new Tensor(new long[] {384}, new float[384]));
-        writeFolder(tensors, MINILM.config().toJson(), MINILM.tokenizer());
+        writeFolder(tensors, ((Bert.Config) MINILM.config()).toJson(), MINILM.tokenizer());
 
         Checkpoint loaded = Checkpoint.fromHuggingFace(dir);
         assertEquals(MINILM.config(), loaded.config());
@@ -44,7 +45,7 @@ class CheckpointTest {
 
     @Test
     void aHuggingFaceFolderIsAModelByItsPath() throws Exception {
-        writeFolder(MINILM.tensors(), MINILM.config().toJson(), MINILM.tokenizer());
+        writeFolder(MINILM.tensors(), ((Bert.Config) MINILM.config()).toJson(), MINILM.tokenizer());
         StringBuilder docs = new StringBuilder();
         for (int i = 0; i < 40; i++) {
             docs.append("{\"text\": \"the meal was ").append(i % 2 == 0 ? "lovely" : "awful").append(" on day ")
@@ -64,7 +65,7 @@ class CheckpointTest {
     void namesTheFileAndTensorThatIsMissing() throws Exception {
         Map<String, Tensor> tensors = new LinkedHashMap<>(MINILM.tensors());
         tensors.remove("encoder.layer.5.output.dense.bias");
-        writeFolder(tensors, MINILM.config().toJson(), MINILM.tokenizer());
+        writeFolder(tensors, ((Bert.Config) MINILM.config()).toJson(), MINILM.tokenizer());
         var e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(dir));
         assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("'encoder.layer.5.output.dense.bias' is missing"),
                 e.getMessage());
@@ -74,14 +75,14 @@ class CheckpointTest {
     void namesTheTensorWithTheWrongShape() throws Exception {
         Map<String, Tensor> tensors = new LinkedHashMap<>(MINILM.tensors());
         tensors.put("encoder.layer.2.intermediate.dense.bias", new Tensor(new long[] {1535}, new float[1535]));
-        writeFolder(tensors, MINILM.config().toJson(), MINILM.tokenizer());
+        writeFolder(tensors, ((Bert.Config) MINILM.config()).toJson(), MINILM.tokenizer());
         var e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(dir));
         assertTrue(e.getMessage().contains("'encoder.layer.2.intermediate.dense.bias' has shape [1535]"), e.getMessage());
     }
 
     @Test
     void refusesConfigsItWouldGetWrong() throws Exception {
-        String config = MINILM.config().toJson();
+        String config = ((Bert.Config) MINILM.config()).toJson();
         writeFolder(MINILM.tensors(), config.replace("\"bert\"", "\"roberta\""), MINILM.tokenizer());
         var type = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(dir));
         assertTrue(type.getMessage().contains("config.json: model_type 'roberta' is not supported"), type.getMessage());
@@ -94,10 +95,9 @@ class CheckpointTest {
     @Test
     void refusesATokenizerOfAnotherVocabulary() throws Exception {
         String tokenizer = MINILM.tokenizer().replace("\"[PAD]\": 0,", "\"[PAD]\": 0, \"extra-token\": 30522,");
-        writeFolder(MINILM.tensors(), MINILM.config().toJson(), tokenizer);
+        writeFolder(MINILM.tensors(), ((Bert.Config) MINILM.config()).toJson(), tokenizer);
         var e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(dir));
-        assertTrue(e.getMessage().contains("the tokenizer has 30523 tokens but tensor 'embeddings.word_embeddings.weight'"
-                + " has 30522 rows"), e.getMessage());
+        assertTrue(e.getMessage().contains("the tokenizer has 30523 tokens but the token embedding matrix has 30522 rows"), e.getMessage());
     }
 
     @Test

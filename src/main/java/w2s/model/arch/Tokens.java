@@ -1,4 +1,4 @@
-package w2s.finetune;
+package w2s.model.arch;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -12,7 +12,6 @@ import java.util.stream.IntStream;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
@@ -27,9 +26,6 @@ public final class Tokens {
             return ids.length;
         }
     }
-
-    /** Padded model inputs for a group of texts. */
-    record Inputs(NDArray ids, NDArray typeIds, NDArray mask) {}
 
     private Tokens() {}
 
@@ -47,17 +43,18 @@ public final class Tokens {
     }
 
     /** Indices of {@code rows} ordered by token count, longest first (stable, so ties keep their order). */
-    static int[] byLength(Encoded[] rows, int[] indices) {
+    public static int[] byLength(Encoded[] rows, int[] indices) {
         return Arrays.stream(indices).boxed()
                 .sorted(Comparator.comparingInt((Integer i) -> -rows[i].length()))
                 .mapToInt(Integer::intValue).toArray();
     }
 
-    static int[] all(Encoded[] rows) {
+    public static int[] all(Encoded[] rows) {
         return IntStream.range(0, rows.length).toArray();
     }
 
-    static Inputs pad(NDManager manager, Encoded[] rows, int[] group) {
+    /** The texts of a group padded on the right to the group's longest. */
+    public static Batch pad(NDManager manager, Encoded[] rows, int[] group) {
         int length = 0;
         for (int i : group) length = Math.max(length, rows[i].length());
         long[] ids = new long[group.length * length];
@@ -70,6 +67,6 @@ public final class Tokens {
             Arrays.fill(mask, r * length, r * length + e.length(), 1f);
         }
         Shape shape = new Shape(group.length, length);
-        return new Inputs(manager.create(ids, shape), manager.create(types, shape), manager.create(mask, shape));
+        return new Batch(manager.create(ids, shape), manager.create(types, shape), manager.create(mask, shape));
     }
 }

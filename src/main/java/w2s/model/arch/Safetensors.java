@@ -1,4 +1,4 @@
-package w2s.finetune;
+package w2s.model.arch;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,7 +16,6 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import w2s.finetune.Checkpoint.Tensor;
 
 /**
  * The safetensors format: an 8-byte little-endian header length, a JSON header giving each tensor's dtype, shape and

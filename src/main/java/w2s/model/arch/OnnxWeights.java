@@ -1,4 +1,4 @@
-package w2s.finetune;
+package w2s.model.arch;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +12,6 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import w2s.finetune.Checkpoint.Tensor;
 
 /**
  * Reads the fp32 initializers of a torch.onnx export of a BERT model under their Hugging Face names.

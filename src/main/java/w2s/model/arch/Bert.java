@@ -1,0 +1,271 @@
+package w2s.model.arch;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+
+/**
+ * BERT (and the encoders built on it: MiniLM, BGE, E5), as Hugging Face's {@code modeling_bert.py} computes it:
+ * word + position + token-type embeddings and a LayerNorm, then post-LayerNorm blocks of bidirectional attention and
+ * a GELU feed-forward. There is no final norm: layer L is the last block's output.
+ *
+ * <p>The query, key and value projections of a layer are stored as one [3H, H] matrix so each layer runs one large
+ * matrix product instead of three; Adam is element-wise, so training the fused matrix is the same as training the
+ * three.
+ */
+public final class Bert implements Backbone {
+
+    /**
+     * The shape of a BERT encoder. Only what is implemented here is accepted: absolute position embeddings and
+     * GELU, exact (erf, as in MiniLM, BGE, E5 and Hugging Face's BERT) or its tanh approximation (as in the
+     * TensorFlow graph of Google's BERT that BERT-base is installed from).
+     */
+    public record Config(int vocabSize, int hidden, int layers, int heads, int intermediate, int maxPositions,
+                         int typeVocabSize, double layerNormEps, Gelu gelu) implements ArchConfig {
+        /** The feed-forward activation: config.json's hidden_act "gelu", or "gelu_new" / "gelu_pytorch_tanh". */
+        public enum Gelu { EXACT, TANH }
+
+        public Config {
+            if (heads < 1 || hidden % heads != 0) {
+                throw new IllegalArgumentException("hidden size " + hidden + " is not a multiple of " + heads + " heads");
+            }
+        }
+
+        public int headSize() {
+            return hidden / heads;
+        }
+
+        @Override
+        public String modelType() {
+            return "bert";
+        }
+
+        @Override
+        public boolean causal() {
+            return false;
+        }
+
+        /** Reads a Hugging Face config.json, refusing configurations this encoder would silently get wrong. */
+        public static Config read(Path configJson) throws IOException {
+            return read(new ObjectMapper().readTree(Files.readString(configJson)), configJson.toString());
+        }
+
+        static Config read(JsonNode c, String where) {
+            String act = c.path("hidden_act").asText("gelu");
+            Gelu gelu = switch (act) {
+                case "gelu" -> Gelu.EXACT;
+                case "gelu_new", "gelu_pytorch_tanh" -> Gelu.TANH;
+                default -> throw new IllegalArgumentException(where + ": hidden_act '" + act + "' is not supported"
+                        + " (only gelu, gelu_new, gelu_pytorch_tanh)");
+            };
+            String positions = c.path("position_embedding_type").asText("absolute");
+            if (!positions.equals("absolute")) {
+                throw new IllegalArgumentException(where + ": position_embedding_type '" + positions
+                        + "' is not supported (only 'absolute')");
+            }
+            return new Config(Architectures.integer(c, "vocab_size", where),
+                    Architectures.integer(c, "hidden_size", where),
+                    Architectures.integer(c, "num_hidden_layers", where),
+                    Architectures.integer(c, "num_attention_heads", where),
+                    Architectures.integer(c, "intermediate_size", where),
+                    Architectures.integer(c, "max_position_embeddings", where),
+                    c.path("type_vocab_size").asInt(2), c.path("layer_norm_eps").asDouble(1e-12), gelu);
+        }
+
+        /** The config.json that {@link #read} accepts. */
+        public String toJson() {
+            return """
+                    {
+                      "model_type": "bert",
+                      "architectures": ["BertModel"],
+                      "vocab_size": %d,
+                      "hidden_size": %d,
+                      "num_hidden_layers": %d,
+                      "num_attention_heads": %d,
+                      "intermediate_size": %d,
+                      "max_position_embeddings": %d,
+                      "type_vocab_size": %d,
+                      "layer_norm_eps": %s,
+                      "hidden_act": "%s",
+                      "position_embedding_type": "absolute"
+                    }
+                    """.formatted(vocabSize, hidden, layers, heads, intermediate, maxPositions, typeVocabSize,
+                    layerNormEps, gelu == Gelu.EXACT ? "gelu" : "gelu_new");
+        }
+
+        /** BertFor* checkpoints prefix the encoder with "bert."; the pooler and pre-training heads are not read. */
+        @Override
+        public String canonicalName(String stored) {
+            String name = stored.startsWith("bert.") ? stored.substring(5) : stored;
+            return name.startsWith("embeddings.") || name.startsWith("encoder.") ? name : null;
+        }
+
+        /** The tensors of a Hugging Face BertModel (without pooler), in order. */
+        @Override
+        public Map<String, long[]> shapes() {
+            int h = hidden, i = intermediate;
+            Map<String, long[]> s = new LinkedHashMap<>();
+            s.put("embeddings.word_embeddings.weight", new long[] {vocabSize, h});
+            s.put("embeddings.position_embeddings.weight", new long[] {maxPositions, h});
+            s.put("embeddings.token_type_embeddings.weight", new long[] {typeVocabSize, h});
+            s.put("embeddings.LayerNorm.weight", new long[] {h});
+            s.put("embeddings.LayerNorm.bias", new long[] {h});
+            for (int l = 0; l < layers; l++) {
+                String p = "encoder.layer." + l + ".";
+                for (String qkv : new String[] {"query", "key", "value"}) {
+                    s.put(p + "attention.self." + qkv + ".weight", new long[] {h, h});
+                    s.put(p + "attention.self." + qkv + ".bias", new long[] {h});
+                }
+                s.put(p + "attention.output.dense.weight", new long[] {h, h});
+                s.put(p + "attention.output.dense.bias", new long[] {h});
+                s.put(p + "attention.output.LayerNorm.weight", new long[] {h});
+                s.put(p + "attention.output.LayerNorm.bias", new long[] {h});
+                s.put(p + "intermediate.dense.weight", new long[] {i, h});
+                s.put(p + "intermediate.dense.bias", new long[] {i});
+                s.put(p + "output.dense.weight", new long[] {h, i});
+                s.put(p + "output.dense.bias", new long[] {h});
+                s.put(p + "output.LayerNorm.weight", new long[] {h});
+                s.put(p + "output.LayerNorm.bias", new long[] {h});
+            }
+            return s;
+        }
+
+        @Override
+        public Backbone build(Map<String, Tensor> tensors, NDManager manager) {
+            return new Bert(this, tensors, manager);
+        }
+    }
+
+    private final Config config;
+    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+    private final NDArray words, positions, types, embNormW, embNormB;
+    /**
+     * Scalars the graph multiplies by. DJL's mul(Number) wraps the number in a tensor over a Java buffer and frees
+     * it right after the op, but autograd keeps that tensor to compute the backward pass, which then reads freed
+     * memory once the garbage collector has run (seen as a rare NaN loss). These are owned by torch and live as long
+     * as the parameters.
+     */
+    private final NDArray attentionScale, one, geluCubic, geluScale;
+
+    private Bert(Config config, Map<String, Tensor> t, NDManager manager) {
+        this.config = config;
+        attentionScale = Torch.constant(manager, (float) (1 / Math.sqrt(config.headSize())));
+        one = Torch.constant(manager, 1f);
+        geluCubic = Torch.constant(manager, 0.044715f);
+        geluScale = Torch.constant(manager, (float) (2 * Math.sqrt(2 / Math.PI)));
+        words = put(manager, "embeddings.word_embeddings.weight", t);
+        positions = put(manager, "embeddings.position_embeddings.weight", t);
+        types = put(manager, "embeddings.token_type_embeddings.weight", t);
+        embNormW = put(manager, "embeddings.LayerNorm.weight", t);
+        embNormB = put(manager, "embeddings.LayerNorm.bias", t);
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "encoder.layer." + l + ".";
+            String q = p + "attention.self.query.", k = p + "attention.self.key.", v = p + "attention.self.value.";
+            parameters.put(p + "attention.self.qkv.weight", Torch.copy(manager,
+                    Tensor.concatRows(t.get(q + "weight"), t.get(k + "weight"), t.get(v + "weight"))));
+            parameters.put(p + "attention.self.qkv.bias", Torch.copy(manager,
+                    Tensor.concatRows(t.get(q + "bias"), t.get(k + "bias"), t.get(v + "bias"))));
+            for (String name : new String[] {"attention.output.dense.weight", "attention.output.dense.bias",
+                    "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias",
+                    "intermediate.dense.weight", "intermediate.dense.bias", "output.dense.weight",
+                    "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias"}) {
+                put(manager, p + name, t);
+            }
+        }
+    }
+
+    private NDArray put(NDManager manager, String name, Map<String, Tensor> t) {
+        NDArray a = Torch.copy(manager, t.get(name));
+        parameters.put(name, a);
+        return a;
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public NDArray wordEmbeddings() {
+        return words;
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public int blockOf(String parameter) {
+        if (parameter.startsWith("embeddings.")) return 0;
+        String rest = parameter.substring("encoder.layer.".length());
+        return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
+    }
+
+    private NDArray p(int layer, String name) {
+        return parameters.get("encoder.layer." + layer + "." + name);
+    }
+
+    @Override
+    public NDList forward(NDArray wordVectors, Batch batch, boolean allLayers) {
+        long size = batch.ids().getShape().get(0), length = batch.ids().getShape().get(1);
+        if (length > config.maxPositions()) {
+            throw new IllegalArgumentException(length + " tokens exceed the " + config.maxPositions() + " positions");
+        }
+        float eps = (float) config.layerNormEps();
+        Shape normShape = new Shape(config.hidden());
+        NDArray x = wordVectors.add(Embedding.embedding(batch.typeIds(), types, SparseFormat.DENSE).singletonOrThrow())
+                .add(positions.get(new NDIndex("0:{}", length)));
+        x = LayerNorm.layerNorm(x, normShape, embNormW, embNormB, eps).singletonOrThrow();
+        NDList states = new NDList();
+        if (allLayers) states.add(x);
+
+        // Padding gets a large negative score, so exp() makes its attention weight exactly 0. Length-bucketed
+        // minibatches are often unpadded, and then the addition is skipped.
+        NDArray mask = batch.mask();
+        NDArray maskBias = mask.min().getFloat() < 1f ? mask.sub(1f).mul(1e9f).reshape(size, 1, 1, length) : null;
+        int heads = config.heads(), d = config.headSize();
+        for (int l = 0; l < config.layers(); l++) {
+            NDArray qkv = Linear.linear(x, p(l, "attention.self.qkv.weight"), p(l, "attention.self.qkv.bias"))
+                    .singletonOrThrow().reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
+            NDArray q = qkv.get(0).mul(attentionScale), k = qkv.get(1), v = qkv.get(2);
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
+            NDArray probs = (maskBias == null ? scores : scores.add(maskBias)).softmax(-1);
+            NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
+            NDArray attended = Linear.linear(context, p(l, "attention.output.dense.weight"),
+                    p(l, "attention.output.dense.bias")).singletonOrThrow().add(x);
+            x = LayerNorm.layerNorm(attended, normShape, p(l, "attention.output.LayerNorm.weight"),
+                    p(l, "attention.output.LayerNorm.bias"), eps).singletonOrThrow();
+            NDArray up = gelu(Linear.linear(x, p(l, "intermediate.dense.weight"), p(l, "intermediate.dense.bias"))
+                    .singletonOrThrow());
+            NDArray down = Linear.linear(up, p(l, "output.dense.weight"), p(l, "output.dense.bias"))
+                    .singletonOrThrow().add(x);
+            x = LayerNorm.layerNorm(down, normShape, p(l, "output.LayerNorm.weight"), p(l, "output.LayerNorm.bias"),
+                    eps).singletonOrThrow();
+            if (allLayers) states.add(x);
+        }
+        return allLayers ? states : new NDList(x);
+    }
+
+    private NDArray gelu(NDArray x) {
+        if (config.gelu() == Config.Gelu.EXACT) return Activation.gelu(x);
+        // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) = x·σ(2√(2/π)·x·(1 + 0.044715·x²)), in fewer ops
+        return x.mul(Activation.sigmoid(x.mul(x.square().mul(geluCubic).add(one)).mul(geluScale)));
+    }
+}

@@ -1,0 +1,171 @@
+package w2s.model.arch;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Pretrained weights in fp32 under their architecture's canonical names and the checkpoint's layouts, with the
+ * config and the tokenizer.json that go with them. Loaded once, copied into a fresh trainable {@link Backbone} by
+ * every fit.
+ *
+ * @param origin    where the weights came from, named in every error about them
+ * @param tokenizer the tokenizer.json text
+ */
+public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> tensors, String tokenizer) {
+
+    public Checkpoint {
+        tensors = Map.copyOf(tensors);
+        validate(origin, config, tensors, tokenizer);
+    }
+
+    /** A trainable copy of the weights, owned by {@code manager}. */
+    public Backbone backbone(ai.djl.ndarray.NDManager manager) {
+        return config.build(tensors, manager);
+    }
+
+    /**
+     * Loads an ONNX export of a BERT model. The number of heads and the LayerNorm epsilon are not stored in the
+     * initializers, so the caller gives them (from the model's published config.json); the activation is taken to
+     * be the exact GELU, which the bundled exports compute with Erf.
+     */
+    public static Checkpoint fromOnnx(String origin, InputStream onnx, String tokenizerJson, int heads, double eps)
+            throws IOException {
+        Map<String, Tensor> tensors = OnnxWeights.read(origin, onnx);
+        Tensor words = require(origin, tensors, "embeddings.word_embeddings.weight");
+        Tensor positions = require(origin, tensors, "embeddings.position_embeddings.weight");
+        Tensor types = require(origin, tensors, "embeddings.token_type_embeddings.weight");
+        Tensor intermediate = require(origin, tensors, "encoder.layer.0.intermediate.dense.bias");
+        int layers = 0;
+        while (tensors.containsKey("encoder.layer." + layers + ".output.LayerNorm.weight")) layers++;
+        Bert.Config config = new Bert.Config((int) words.shape()[0], (int) words.shape()[1], layers, heads,
+                (int) intermediate.shape()[0], (int) positions.shape()[0], (int) types.shape()[0], eps,
+                Bert.Config.Gelu.EXACT);
+        return new Checkpoint(origin, config, tensors, tokenizerJson);
+    }
+
+    /** Loads a bundled encoder from the class path: {@code <name>.onnx} and {@code <name>-tokenizer.json}. */
+    public static Checkpoint fromOnnxResource(String name, int heads, double eps) {
+        ClassLoader loader = Checkpoint.class.getClassLoader();
+        try (InputStream onnx = loader.getResourceAsStream(name + ".onnx");
+             InputStream tok = loader.getResourceAsStream(name + "-tokenizer.json")) {
+            if (onnx == null || tok == null) {
+                throw new IllegalArgumentException("class path resource " + name + ".onnx or " + name
+                        + "-tokenizer.json not found (is its langchain4j-embeddings jar in the pom?)");
+            }
+            return fromOnnx(name + ".onnx", onnx, new String(tok.readAllBytes(), StandardCharsets.UTF_8), heads, eps);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + name + ".onnx from the class path", e);
+        }
+    }
+
+    /**
+     * Loads a Hugging Face model folder: config.json, tokenizer.json, and the weights as {@code model.safetensors}
+     * or as shards listed by {@code model.safetensors.index.json}. Tensors are renamed to the architecture's
+     * canonical names; those it does not use are skipped.
+     */
+    public static Checkpoint fromHuggingFace(Path dir) throws IOException {
+        for (String f : new String[] {"config.json", "tokenizer.json"}) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new IllegalArgumentException(dir.resolve(f) + ": not found (a model folder needs config.json,"
+                        + " tokenizer.json and model.safetensors or model.safetensors.index.json)");
+            }
+        }
+        ArchConfig config = Architectures.read(dir.resolve("config.json"));
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        java.util.List<Path> files = weightFiles(dir);
+        for (Path file : files) {
+            Safetensors.read(file).forEach((name, t) -> {
+                String key = config.canonicalName(name);
+                if (key != null) tensors.putIfAbsent(key, t);
+            });
+        }
+        // Errors about tensors name the weights file, or the index that lists the shards.
+        String origin = (files.size() == 1 ? files.get(0) : dir.resolve("model.safetensors.index.json")).toString();
+        return new Checkpoint(origin, config, tensors, Files.readString(dir.resolve("tokenizer.json")));
+    }
+
+    /** The safetensors files of a folder: the single file, or every shard its index names (each must exist). */
+    public static java.util.List<Path> weightFiles(Path dir) throws IOException {
+        Path single = dir.resolve("model.safetensors");
+        if (Files.isRegularFile(single)) return java.util.List.of(single);
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (!Files.isRegularFile(index)) {
+            String hint = Files.exists(dir.resolve("pytorch_model.bin"))
+                    ? " (it has pytorch_model.bin: only safetensors weights are read; convert them, e.g. with"
+                    + " transformers' save_pretrained(..., safe_serialization=True))" : "";
+            throw new IllegalArgumentException(dir + ": neither model.safetensors nor model.safetensors.index.json"
+                    + " found" + hint);
+        }
+        JsonNode map;
+        try {
+            map = new ObjectMapper().readTree(Files.readString(index)).path("weight_map");
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException(index + ": not valid JSON (" + e.getOriginalMessage() + ")");
+        }
+        if (!map.isObject() || map.isEmpty()) throw new IllegalArgumentException(index + ": no 'weight_map'");
+        TreeSet<String> shards = new TreeSet<>();
+        map.elements().forEachRemaining(v -> shards.add(v.asText()));
+        java.util.List<Path> files = new java.util.ArrayList<>();
+        for (String shard : shards) {
+            Path f = dir.resolve(shard);
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException(index + ": shard '" + shard + "' is missing (" + f + ")");
+            }
+            files.add(f);
+        }
+        return files;
+    }
+
+    private static void validate(String origin, ArchConfig config, Map<String, Tensor> tensors, String tokenizer) {
+        config.shapes().forEach((name, shape) -> {
+            Tensor t = require(origin, tensors, name);
+            if (!Arrays.equals(t.shape(), shape)) {
+                throw new IllegalArgumentException(origin + ": tensor '" + name + "' has shape "
+                        + Arrays.toString(t.shape()) + " but the config needs " + Arrays.toString(shape));
+            }
+        });
+        int tokens = tokenizerVocabSize(tokenizer);
+        if (tokens > config.vocabSize()) {
+            throw new IllegalArgumentException(origin + ": the tokenizer has " + tokens + " tokens but the token"
+                    + " embedding matrix has " + config.vocabSize() + " rows (a tokenizer of another model?)");
+        }
+    }
+
+    private static Tensor require(String origin, Map<String, Tensor> tensors, String name) {
+        Tensor t = tensors.get(name);
+        if (t == null) throw new IllegalArgumentException(origin + ": tensor '" + name + "' is missing");
+        return t;
+    }
+
+    /** Highest token id + 1 over the model's vocabulary and the added tokens. */
+    public static int tokenizerVocabSize(String tokenizerJson) {
+        JsonNode json;
+        try {
+            json = new ObjectMapper().readTree(tokenizerJson);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("tokenizer.json is not valid JSON: " + e.getMessage(), e);
+        }
+        int max = -1;
+        JsonNode vocab = json.path("model").path("vocab");
+        if (vocab.isArray()) {
+            max = vocab.size() - 1; // Unigram: a list of [piece, score]
+        } else {
+            for (Iterator<JsonNode> ids = vocab.elements(); ids.hasNext(); ) max = Math.max(max, ids.next().asInt());
+        }
+        for (JsonNode added : json.path("added_tokens")) max = Math.max(max, added.path("id").asInt());
+        return max + 1;
+    }
+}
