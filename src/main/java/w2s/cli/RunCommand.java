@@ -12,6 +12,7 @@ import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunWriter;
 import w2s.model.ModelConfig;
+import w2s.model.Training;
 import w2s.model.Models;
 import w2s.report.RunTables;
 import w2s.results.ResultStore;
@@ -64,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", description = "truncate texts to this many tokens")
     Integer maxTokens;
     @Option(names = "--pooling", description = "pooling of the strong model's token states: mean (over the attention "
-            + "mask) or cls")
+            + "mask), cls, or last (the last real token; the default for decoders)")
     String pooling;
     @Option(names = "--freeze-layers", description = "fine-tuning: keep the embeddings and the lowest N layers frozen")
     Integer freezeLayers;
@@ -140,11 +141,18 @@ final class RunCommand implements Callable<Integer> {
         TrainConfig train = new TrainConfig(epochs != null ? epochs : t.epochs(), batchSize != null ? batchSize : t.batchSize(),
                 lr != null ? lr : t.lr(), weightDecay != null ? weightDecay : t.weightDecay(), t.schedule(), evalEvery,
                 t.seed());
-        boolean encoder = !m.mode().equals("scratch");
+        boolean encoder = m.mode() != Training.SCRATCH;
         if (!encoder && (layer != null || pooling != null)) {
             throw new IllegalArgumentException("--layer and --pooling apply to encoders, not " + m.name());
         }
-        if (freezeLayers != null && !m.mode().equals("finetune")) {
+        if (m.mode() == Training.FINETUNE && layer != null) {
+            throw new IllegalArgumentException("--layer applies to probes; fine-tuning trains its head on the last layer");
+        }
+        if (m.mode() == Training.FINETUNE && head != null && !head.equals("linear")) {
+            throw new IllegalArgumentException("--head " + head + " applies to probes; fine-tuning trains a linear head,"
+                    + " as the reference does");
+        }
+        if (freezeLayers != null && m.mode() != Training.FINETUNE) {
             throw new IllegalArgumentException("--freeze-layers applies to --mode finetune");
         }
         return new ModelConfig(m.name(), m.mode(), encoder && layer != null ? layer : m.layer(),

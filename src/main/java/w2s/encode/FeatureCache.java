@@ -36,7 +36,7 @@ public final class FeatureCache implements AutoCloseable {
     private static final String FORMAT = "w2s-features-1";
 
     private final Path dir;
-    private final Map<String, OnnxEncoder> encoders = new HashMap<>();
+    private final Map<String, Extractor> encoders = new HashMap<>();
     private long extracted;
 
     public FeatureCache(Path dir) {
@@ -64,7 +64,7 @@ public final class FeatureCache implements AutoCloseable {
      * @param showProgress draw a progress bar on standard error while extracting
      */
     public synchronized float[][] features(FeatureSpec spec, List<String> texts, boolean showProgress) {
-        EncoderSpec encoder = Encoders.get(spec.encoder());
+        FeatureSource encoder = FeatureSource.of(spec.encoder());
         return features(spec, new int[] {encoder.layer(spec.layer())}, texts, showProgress).get(0);
     }
 
@@ -74,7 +74,7 @@ public final class FeatureCache implements AutoCloseable {
      */
     public synchronized List<float[][]> features(FeatureSpec spec, int[] layers, List<String> texts,
                                                  boolean showProgress) {
-        EncoderSpec encoder = Encoders.get(spec.encoder());
+        FeatureSource encoder = FeatureSource.of(spec.encoder());
         for (int layer : layers) encoder.checkLayer(layer);
         OnnxEncoder.checkPooling(spec.pooling());
         encoder.checkMaxTokens(spec.maxTokens());
@@ -155,18 +155,20 @@ public final class FeatureCache implements AutoCloseable {
         }
     }
 
-    private OnnxEncoder encoder(EncoderSpec spec) {
-        return encoders.computeIfAbsent(spec.name(), name -> new OnnxEncoder(spec));
+    private Extractor encoder(FeatureSource source) {
+        return encoders.computeIfAbsent(source.name() + "\n" + source.identity(), key -> source.opener().get());
     }
 
     /** Readable prefix for humans, hash of everything that determines the vectors for uniqueness. */
-    static String directoryName(EncoderSpec encoder, int layer, FeatureSpec spec) {
-        String key = String.join("\n", FORMAT, encoder.name(), encoder.artifact(), encoder.modelResource(),
-                encoder.tokenizerResource(), "layer=" + layer, "pooling=" + spec.pooling(),
-                "maxTokens=" + spec.maxTokens());
+    static String directoryName(FeatureSource encoder, int layer, FeatureSpec spec) {
+        String key = String.join("\n", FORMAT, encoder.name(), encoder.identity(), "layer=" + layer,
+                "pooling=" + spec.pooling(), "maxTokens=" + spec.maxTokens());
         String hash = HexFormat.of().formatHex(sha256(key.getBytes(StandardCharsets.UTF_8)), 0, 6);
-        return String.format(Locale.ROOT, "%s-L%d-%s-%d-%s", encoder.name(), layer, spec.pooling(),
-                spec.maxTokens(), hash);
+        // A folder path or hub id as the name: keep its last part, readable and safe as a file name.
+        String name = encoder.name().replaceAll("[/\\\\]+$", "");
+        name = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1)
+                .replaceAll("[^A-Za-z0-9._@-]", "_");
+        return String.format(Locale.ROOT, "%s-L%d-%s-%d-%s", name, layer, spec.pooling(), spec.maxTokens(), hash);
     }
 
     static byte[] sha256(byte[] bytes) {
@@ -179,7 +181,7 @@ public final class FeatureCache implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        encoders.values().forEach(OnnxEncoder::close);
+        encoders.values().forEach(Extractor::close);
         encoders.clear();
     }
 

@@ -2,6 +2,7 @@ package w2s.encode;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import w2s.model.Pooling;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -33,7 +34,7 @@ import java.util.stream.IntStream;
  * tokenizers (one per token limit) are created on first use and kept until {@link #close}; the parsed graph stays
  * on the heap meanwhile (about the size of the .onnx file) to cut further layers from. Encoding is safe from several threads, though each run already uses every core.
  */
-public final class OnnxEncoder implements AutoCloseable {
+public final class OnnxEncoder implements Extractor {
     static final int BATCH = 32;
     // [PAD] is id 0 in every bundled vocabulary; its value is irrelevant anyway since the attention mask hides it.
     private static final long PAD = 0;
@@ -78,7 +79,8 @@ public final class OnnxEncoder implements AutoCloseable {
      * One vector of {@code spec().hidden()} floats per text, in input order.
      *
      * @param layer     0 for the embedding output, N for transformer block N (see {@link EncoderSpec#layer})
-     * @param pooling   "mean" over the text's tokens (special tokens included, padding excluded) or "cls"
+     * @param pooling   "mean" over the text's tokens (special tokens included, padding excluded), "cls" or "last"
+     *                  (see {@link Pooling})
      * @param maxTokens longer texts are truncated to this many tokens, [CLS] and [SEP] included
      * @param progress  advanced by the number of texts in each finished batch; not closed here
      */
@@ -93,7 +95,7 @@ public final class OnnxEncoder implements AutoCloseable {
     public float[][][] encodeLayers(List<String> texts, int[] layers, String pooling, int maxTokens,
                                     Progress progress) {
         for (int layer : layers) spec.checkLayer(layer);
-        boolean cls = cls(pooling);
+        Pooling pool = Pooling.parse(pooling);
         long[][] ids = tokenize(texts, maxTokens);
         float[][][] out = new float[layers.length][ids.length][];
         if (ids.length == 0) return out;
@@ -103,7 +105,7 @@ public final class OnnxEncoder implements AutoCloseable {
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids[i].length).reversed());
         for (int from = 0; from < order.length; from += BATCH) {
             int[] batch = Arrays.stream(order, from, Math.min(order.length, from + BATCH)).mapToInt(i -> i).toArray();
-            float[][][] vectors = run(session, ids, batch, cls);
+            float[][][] vectors = run(session, ids, batch, pool);
             for (int k = 0; k < layers.length; k++) {
                 for (int i = 0; i < batch.length; i++) out[k][batch[i]] = vectors[k][i];
             }
@@ -138,7 +140,7 @@ public final class OnnxEncoder implements AutoCloseable {
     }
 
     /** Pooled vectors of every output of the session, in output order, for one batch. */
-    private float[][][] run(OrtSession session, long[][] ids, int[] batch, boolean cls) {
+    private float[][][] run(OrtSession session, long[][] ids, int[] batch, Pooling pooling) {
         int rows = batch.length;
         int width = 0;
         for (int i : batch) width = Math.max(width, ids[i].length);
@@ -167,7 +169,7 @@ public final class OnnxEncoder implements AutoCloseable {
                 runtimeNanos.addAndGet(System.nanoTime() - start);
                 float[][][] pooled = new float[result.size()][][];
                 for (int k = 0; k < pooled.length; k++) {
-                    pooled[k] = pool(((OnnxTensor) result.get(k)).getFloatBuffer(), ids, batch, width, cls);
+                    pooled[k] = pool(((OnnxTensor) result.get(k)).getFloatBuffer(), ids, batch, width, pooling);
                 }
                 return pooled;
             }
@@ -179,36 +181,35 @@ public final class OnnxEncoder implements AutoCloseable {
         }
     }
 
-    private float[][] pool(FloatBuffer hidden, long[][] ids, int[] batch, int width, boolean cls) {
+    private float[][] pool(FloatBuffer hidden, long[][] ids, int[] batch, int width, Pooling pooling) {
         int dim = spec.hidden();
         float[] h = new float[hidden.remaining()];
         hidden.get(h);
         float[][] out = new float[batch.length][dim];
         for (int r = 0; r < batch.length; r++) {
-            int base = r * width * dim;
-            int len = cls ? 1 : ids[batch[r]].length;
+            int base = r * width * dim, tokens = ids[batch[r]].length;
+            // The positions read: every real token for mean, else the one the pooling picks.
+            int from = switch (pooling) {
+                case MEAN, CLS -> 0;
+                case LAST -> tokens - 1;
+            };
+            int to = pooling == Pooling.MEAN ? tokens : from + 1;
             float[] v = out[r];
-            for (int t = 0; t < len; t++) {
+            for (int t = from; t < to; t++) {
                 int row = base + t * dim;
                 for (int d = 0; d < dim; d++) v[d] += h[row + d];
             }
-            if (len > 1) {
-                float inv = 1f / len;
+            if (to - from > 1) {
+                float inv = 1f / (to - from);
                 for (int d = 0; d < dim; d++) v[d] *= inv;
             }
         }
         return out;
     }
 
-    private static boolean cls(String pooling) {
-        if ("mean".equals(pooling)) return false;
-        if ("cls".equals(pooling)) return true;
-        throw new IllegalArgumentException("pooling '" + pooling + "' is not valid: use 'mean' or 'cls'");
-    }
-
     /** Validates a pooling name without opening anything. */
     static void checkPooling(String pooling) {
-        cls(pooling);
+        Pooling.parse(pooling);
     }
 
     private synchronized OrtSession session(int[] layers) {

@@ -18,7 +18,7 @@ import w2s.data.Task;
 import w2s.elicit.Calibration;
 import w2s.elicit.LabelRepair;
 import w2s.elicit.RepairReport;
-import w2s.encode.Encoders;
+import w2s.encode.FeatureSource;
 import w2s.encode.FeatureCache;
 import w2s.encode.FeatureSpec;
 import w2s.metrics.Metrics;
@@ -125,12 +125,11 @@ public final class Experiment implements AutoCloseable {
         if (config.repair() != null) {
             long tr = System.nanoTime();
             ExperimentConfig.Repair repair = config.repair();
-            if (Encoders.all().stream().noneMatch(e -> e.name().equals(config.strong().name()))) {
-                throw new IllegalArgumentException("--repair reads the strong model's activations with ONNX Runtime, "
-                        + "which " + config.strong().name() + " has no graph for; use one of the bundled encoders");
-            }
-            float[][] activations = features.features(new FeatureSpec(config.strong().name(), "middle", "mean",
-                    config.strong().maxTokens() != null ? config.strong().maxTokens() : 256),
+            // The strong model's own middle-layer activations, pooled as the model summarises a text.
+            FeatureSource strong = FeatureSource.of(config.strong().name());
+            float[][] activations = features.features(new FeatureSpec(strong.name(), "middle",
+                    strong.causal() ? "last" : "mean", Math.min(strong.maxPositions(),
+                    config.strong().maxTokens() != null ? config.strong().maxTokens() : 256)),
                     split.b().stream().map(Example::text).toList(), true);
             int[] truthB = Metrics.labels(split.b());
             if (repair.filter() > 0) {

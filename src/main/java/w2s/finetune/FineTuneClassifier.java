@@ -11,6 +11,7 @@ import w2s.data.Example;
 import w2s.model.Classifier;
 import w2s.report.Progress;
 import w2s.model.arch.Checkpoint;
+import w2s.model.source.Pretrained;
 import w2s.model.arch.Tokens;
 import w2s.train.Loss;
 import w2s.train.TrainConfig;

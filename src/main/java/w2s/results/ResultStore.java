@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import w2s.elicit.CcsClassifier;
 import w2s.encode.Encoders;
+import w2s.model.source.Pretrained;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
 import w2s.model.ModelConfig;
@@ -72,9 +74,15 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
-    /** Size order of models, for sweeps and plots: encoders by parameter count; bow's head holds up to 2×50,000. */
+    /**
+     * Size order of models, for sweeps and plots: pretrained models by parameter count (a CCS supervisor by its
+     * model's); bow's head holds up to 2×50,000.
+     */
     public static long parameters(String model) {
-        return model.equals(Models.BOW) ? 100_000 : Encoders.get(model).parameters();
+        if (model.equals(Models.BOW)) return 100_000;
+        String name = model.startsWith(CcsClassifier.PREFIX) ? model.substring(CcsClassifier.PREFIX.length()) : model;
+        for (var e : Encoders.all()) if (e.name().equals(name)) return e.parameters();
+        return Pretrained.get(name).parameters();
     }
 
     public synchronized Set<String> keys() {
@@ -116,7 +124,7 @@ public final class ResultStore implements AutoCloseable {
     private static List<Object> values(RunResult r) {
         ExperimentConfig c = r.config();
         ExperimentConfig.EarlyStop es = c.earlyStop();
-        return List.of(r.task().name(), c.weak().name(), c.strong().name(), c.strong().mode(), c.loss(),
+        return List.of(r.task().name(), c.weak().name(), c.strong().name(), c.strong().mode().id(), c.loss(),
                 c.via().stream().map(ModelConfig::name).collect(Collectors.joining(",")),
                 es == null ? "" : es.metric() + "@" + es.fraction() + "/" + es.every(),
                 c.seed(), parameters(c.weak().name()), parameters(c.strong().name()),

@@ -67,7 +67,7 @@ class CcsClassifierTest {
     void isRegisteredUnderTheCcsPrefix() {
         assertTrue(Models.names().contains("ccs:minilm-l6"));
         ModelConfig config = Models.defaults("ccs:bge-small", "probe");
-        assertEquals("ccs", config.mode());
+        assertEquals(w2s.model.Training.CCS, config.mode());
         assertEquals("middle", config.layer());
         Classifier c = Models.classifier(config, new w2s.encode.FeatureCache(java.nio.file.Path.of("unused")));
         assertTrue(c.describe().startsWith("ccs on bge-small"), c.describe());

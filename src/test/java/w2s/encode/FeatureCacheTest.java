@@ -171,7 +171,7 @@ class FeatureCacheTest {
     /** A task-sized cache (5,000 texts) must load far faster than any extraction: well under a second. */
     @Test
     void loadingFiveThousandVectorsIsFast() throws IOException {
-        EncoderSpec encoder = Encoders.get(SPEC.encoder());
+        FeatureSource encoder = FeatureSource.of(SPEC.encoder());
         int dim = encoder.hidden();
         List<String> texts = IntStream.range(0, 5000).mapToObj(i -> "Synthetic sentence number " + i + ".").toList();
         Random random = new Random(7);

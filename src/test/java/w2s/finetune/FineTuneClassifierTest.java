@@ -1,6 +1,7 @@
 package w2s.finetune;
 
 import w2s.model.arch.Batch;
+import w2s.model.source.Pretrained;
 import w2s.model.arch.Bert;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;

@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import w2s.finetune.Pretrained;
+import w2s.model.source.Pretrained;
 
 /** Loading a Hugging Face folder, and the errors for folders that do not hold a usable BERT. */
 class CheckpointTest {

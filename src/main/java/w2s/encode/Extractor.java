@@ -1,0 +1,22 @@
+package w2s.encode;
+
+import java.util.List;
+
+import w2s.report.Progress;
+
+/** Reads frozen hidden states of a pretrained model, pooled per text. */
+public interface Extractor extends AutoCloseable {
+
+    /**
+     * The vectors of several layers from one pass per batch: element k holds layer {@code layers[k]}'s vector per
+     * text, in input order (layer 0 is the embedding output).
+     *
+     * @param pooling   "mean", "cls" or "last" (see {@link w2s.model.Pooling})
+     * @param maxTokens longer texts are truncated to this many tokens, special tokens included
+     * @param progress  advanced by the number of texts in each finished batch; not closed here
+     */
+    float[][][] encodeLayers(List<String> texts, int[] layers, String pooling, int maxTokens, Progress progress);
+
+    @Override
+    void close();
+}
