@@ -513,21 +513,31 @@ public final class HuggingFaceHub {
             Optional<String> location = h.firstValue("Location");
             if (status >= 300 && status < 400 && location.isPresent()) {
                 URI next = url.resolve(location.get());
-                boolean sameHost = next.getHost() != null && next.getHost().equalsIgnoreCase(url.getHost())
-                        && next.getPort() == url.getPort();
-                if (linkedEtag == null && sameHost) {
+                if (linkedEtag == null && sameHost(url, next)) {
                     url = next; // a renamed repo: ask again at the new address
                     continue;
                 }
                 return meta(repoId, file, url, h, next, true);
             }
-            if (status >= 200 && status < 300) return meta(repoId, file, url, h, url, false);
+            if (status >= 200 && status < 300) {
+                // Fetch the body at the commit just named, not at the branch, which may move in between.
+                String commit = h.firstValue("X-Repo-Commit").map(String::strip).orElse("");
+                URI download = url.toString().contains("/resolve/" + encode(rev) + "/") && COMMIT.matcher(commit)
+                        .matches() ? URI.create(url.toString().replace("/resolve/" + encode(rev) + "/",
+                        "/resolve/" + commit + "/")) : url;
+                return meta(repoId, file, url, h, download, false);
+            }
             if (status == 404 && !first && !"RepoNotFound".equals(errorCode(h))
                     && !"RevisionNotFound".equals(errorCode(h))) return null;
             if (status == 404 && first && "EntryNotFound".equals(errorCode(h))) return null;
             throw httpError(status, h, repoId, rev, file, url);
         }
         throw new HubException("Too many redirects for " + resolveUrl(repoId, rev, file) + ".");
+    }
+
+    private static boolean sameHost(URI a, URI b) {
+        return b.getHost() != null && b.getHost().equalsIgnoreCase(a.getHost()) && a.getPort() == b.getPort()
+                && b.getScheme().equalsIgnoreCase(a.getScheme());
     }
 
     private Meta meta(String repoId, String file, URI url, HttpHeaders h, URI download, boolean lfs) {
@@ -678,8 +688,10 @@ public final class HuggingFaceHub {
             Optional<String> location = r.headers().firstValue("Location");
             if (status >= 300 && status < 400 && location.isPresent()) {
                 r.body().close();
-                url = url.resolve(location.get());
-                auth = false; // the storage host gets no token: its URL is signed
+                URI next = url.resolve(location.get());
+                // Another host (the storage of LFS files, whose URLs are signed) gets no token.
+                auth = auth && sameHost(url, next);
+                url = next;
                 continue;
             }
             break;
