@@ -5,6 +5,10 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -56,8 +60,8 @@ import w2s.report.Progress;
  * <p>The cache is the one {@code huggingface_hub} (and so {@code transformers} and {@code huggingface-cli download})
  * uses, with the same layout, so models already downloaded by Python tools are found and models downloaded here are
  * found by them: {@code models--{org}--{name}/refs/{revision}} holds a commit hash,
- * {@code snapshots/{commit}/{file}} are relative symlinks to {@code blobs/{etag}}, and {@code .no_exist/{commit}/{file}}
- * records optional files the repo does not have. The cache root is {@code $HF_HUB_CACHE}, else
+ * {@code snapshots/{commit}/{file}} are relative symlinks to {@code blobs/{etag}}, and
+ * {@code .no_exist/{commit}/{file}} records optional files the repo does not have. The cache root is {@code $HF_HUB_CACHE}, else
  * {@code $HF_HOME/hub}, else {@code $XDG_CACHE_HOME/huggingface/hub}, else {@code ~/.cache/huggingface/hub}.
  *
  * <p>A model needs {@code config.json}, {@code tokenizer.json}, the weights as {@code model.safetensors} or as
@@ -258,7 +262,8 @@ public final class HuggingFaceHub {
             return download(repoId, rev, repo);
         } catch (HubException e) {
             if (e.unreachable() && usable.isPresent()) {
-                log.println("w2s: " + e.getMessage() + " Using the cached " + usable.get() + ".");
+                log.println("w2s: could not reach " + endpoint() + " (" + describe(e.getCause()) + "); using the "
+                        + "cached snapshot " + usable.get() + ", which may lack optional files.");
                 return usable.get();
             }
             throw e;
@@ -343,7 +348,8 @@ public final class HuggingFaceHub {
 
     private HubException offlineMiss(String repoId, String rev, Path repo, Optional<String> commit) {
         String how = " To download it, run without HF_HUB_OFFLINE (unset it or set HF_HUB_OFFLINE=0), or fetch it "
-                + "with `huggingface-cli download " + repoId + (rev.equals(DEFAULT_REVISION) ? "" : " --revision " + rev)
+                + "with `huggingface-cli download " + repoId
+                + (rev.equals(DEFAULT_REVISION) ? "" : " --revision " + rev)
                 + "`.";
         if (!Files.isDirectory(repo))
             return new HubException(repoId + " is not in the Hugging Face cache (" + repo + ") and HF_HUB_OFFLINE is "
@@ -366,13 +372,14 @@ public final class HuggingFaceHub {
                 + "https://huggingface.co/spaces/safetensors/convert (then pass --revision refs/pr/N), or locally with "
                 + "`python -c \"from transformers import AutoModel, AutoTokenizer; "
                 + "AutoModel.from_pretrained('" + repoId + "').save_pretrained('DIR', safe_serialization=True); "
-                + "AutoTokenizer.from_pretrained('" + repoId + "').save_pretrained('DIR')\"` and pass DIR as the model.";
+                + "AutoTokenizer.from_pretrained('" + repoId + "').save_pretrained('DIR')\"` and pass DIR as the "
+                + "model.";
     }
 
     // ------------------------------------------------------------------------------------------------ downloading
 
     /** What a HEAD on the resolve endpoint tells about one file. */
-    private record Meta(String file, String commit, String etag, long size, URI download, boolean lfs) {}
+    private record Meta(String file, String commit, String etag, long size, URI source, URI download, boolean lfs) {}
 
     private Path download(String repoId, String rev, Path repo) {
         String commit = COMMIT.matcher(rev).matches() ? rev : null;
@@ -426,7 +433,10 @@ public final class HuggingFaceHub {
                 todo.put(s, m);
             }
         }
-        for (Meta m : todo.values()) if (!present(repo, commit, m.file)) fetch(repoId, repo, m);
+        List<Meta> fetch = new ArrayList<>();
+        for (Meta m : todo.values()) if (!present(repo, commit, m.file)) fetch.add(m);
+        announce(repoId, repo, commit, fetch);
+        for (Meta m : fetch) fetch(repoId, repo, m);
         for (String f : absent) {
             try {
                 Path marker = noExist(repo, commit, f);
@@ -441,6 +451,49 @@ public final class HuggingFaceHub {
         if (!miss.isEmpty()) throw new HubException("After downloading, " + snap + " still lacks "
                 + String.join(", ", miss) + ". Another process may be changing the cache; run again.");
         return snap;
+    }
+
+    /** Says what is about to be downloaded, and fails early if the cache's disk cannot hold it. */
+    private void announce(String repoId, Path repo, String commit, List<Meta> fetch) {
+        long bytes = 0;
+        for (Meta m : fetch) {
+            Path blobs = repo.resolve("blobs");
+            if (m.size > 0 && !Files.isRegularFile(blobs.resolve(m.etag))) {
+                long have = 0;
+                try {
+                    Path part = blobs.resolve(m.etag + ".incomplete");
+                    if (Files.exists(part)) have = Math.min(Files.size(part), m.size);
+                } catch (IOException e) {
+                    // counted as not started
+                }
+                bytes += m.size - have;
+            }
+        }
+        if (bytes == 0) return;
+        try {
+            Path dir = repo;
+            while (dir != null && !Files.exists(dir)) dir = dir.getParent();
+            long free = dir == null ? Long.MAX_VALUE : Files.getFileStore(dir).getUsableSpace();
+            if (free < bytes) throw new HubException(repoId + " needs " + human(bytes) + " more in the Hugging Face "
+                    + "cache at " + cacheRoot() + ", but only " + human(free) + " is free there. Free some space, "
+                    + "or set HF_HUB_CACHE (or HF_HOME) to a disk with room.");
+        } catch (IOException e) {
+            // unknown free space: try anyway
+        }
+        log.println("w2s: downloading " + fetch.size() + " file" + (fetch.size() == 1 ? "" : "s") + " (" + human(bytes)
+                + ") of " + repoId + " at commit " + commit.substring(0, 7) + " into " + repo);
+    }
+
+    static String human(long bytes) {
+        if (bytes < 1024) return bytes + " B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
     private static boolean present(Path repo, String commit, String file) {
@@ -473,8 +526,50 @@ public final class HuggingFaceHub {
 
     private synchronized HttpClient http() {
         if (http == null) http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout("HF_HUB_ETAG_TIMEOUT")).build();
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout("HF_HUB_ETAG_TIMEOUT"))
+                .proxy(proxySelector()).build();
         return http;
+    }
+
+    /**
+     * Java's own proxy settings (-Dhttps.proxyHost=...) if given, else HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the
+     * environment as Python's requests reads them (proxies that need a password are not supported).
+     */
+    ProxySelector proxySelector() {
+        if (System.getProperty("https.proxyHost") != null || System.getProperty("http.proxyHost") != null)
+            return ProxySelector.getDefault();
+        String https = firstSet("HTTPS_PROXY", "https_proxy");
+        String plain = firstSet("HTTP_PROXY", "http_proxy");
+        if (https == null && plain == null) return ProxySelector.getDefault();
+        List<String> noProxy = new ArrayList<>();
+        String no = firstSet("NO_PROXY", "no_proxy");
+        if (no != null) for (String e : no.split(",")) {
+            String t = e.strip().toLowerCase(Locale.ROOT).replaceFirst(":\\d+$", "");
+            if (t.startsWith("*.")) t = t.substring(1);
+            if (!t.isEmpty()) noProxy.add(t);
+        }
+        return new ProxySelector() {
+            @Override
+            public List<Proxy> select(URI uri) {
+                String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT);
+                for (String n : noProxy) {
+                    String bare = n.startsWith(".") ? n.substring(1) : n;
+                    if (n.equals("*") || host.equals(bare) || host.endsWith("." + bare)) return List.of(Proxy.NO_PROXY);
+                }
+                String p = "https".equalsIgnoreCase(uri.getScheme()) ? https : plain;
+                if (p == null) return List.of(Proxy.NO_PROXY);
+                URI proxy = URI.create(p.contains("://") ? p : "http://" + p);
+                if (proxy.getHost() == null) return List.of(Proxy.NO_PROXY);
+                int port = proxy.getPort() >= 0 ? proxy.getPort()
+                        : "https".equalsIgnoreCase(proxy.getScheme()) ? 443 : 80;
+                return List.of(new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(proxy.getHost(), port)));
+            }
+
+            @Override
+            public void connectFailed(URI uri, SocketAddress sa, IOException e) {
+                // nothing to remember
+            }
+        };
     }
 
     private HttpRequest.Builder request(URI uri, boolean auth, Duration timeout) {
@@ -554,7 +649,7 @@ public final class HuggingFaceHub {
                 return -1L;
             }
         }).orElse(-1L);
-        return new Meta(file, commit, etag, size, download, lfs);
+        return new Meta(file, commit, etag, size, url, download, lfs);
     }
 
     static String normalizeEtag(String etag) {
@@ -594,7 +689,8 @@ public final class HuggingFaceHub {
                 return new HubException(repoId + " was not found on " + endpoint() + hubSays + ". Check the id"
                         + (hasToken ? "." : "; if it is a private repo, set HF_TOKEN."));
             return new HubException("Not found: " + url + hubSays + ". Either " + repoId + " does not exist, it has "
-                    + "no revision '" + rev + "', or it has no " + file + ". Check the id and revision on " + page + ".");
+                    + "no revision '" + rev + "', or it has no " + file + ". Check the id and revision on " + page
+                    + ".");
         }
         if (status == 429) return new HubException("The Hub is rate-limiting requests (HTTP 429 for " + url + ")"
                 + hubSays + ". Wait a few minutes and run again" + (hasToken ? "." : "; setting HF_TOKEN raises the "
@@ -657,7 +753,7 @@ public final class HuggingFaceHub {
             }
             Files.deleteIfExists(part);
             if (attempt >= 1) throw new HubException("Could not resume the download of " + m.file + " of " + repoId
-                    + " from " + m.download + " (" + restart.reason + "). Deleted " + part + "; run again.");
+                    + " from " + m.source + " (" + restart.reason + "). Deleted " + part + "; run again.");
         }
     }
 
@@ -778,7 +874,7 @@ public final class HuggingFaceHub {
 
     private static HubException interrupted(String repoId, Meta m, Path part, long done, long total, String why,
             Throwable cause) {
-        return new HubException("The download of " + m.file + " of " + repoId + " from " + m.download
+        return new HubException("The download of " + m.file + " of " + repoId + " from " + m.source
                 + " was interrupted after " + done + (total >= 0 ? " of " + total : "") + " bytes (" + why + "). The "
                 + "partial download is kept in " + part + "; run the same command again to resume it.", cause);
     }
@@ -788,7 +884,7 @@ public final class HuggingFaceHub {
             String got = HexFormat.of().formatHex(digest.digest());
             if (!got.equals(m.etag)) {
                 Files.deleteIfExists(part);
-                throw new HubException("The download of " + m.file + " of " + repoId + " from " + m.download
+                throw new HubException("The download of " + m.file + " of " + repoId + " from " + m.source
                         + " is corrupt: its sha256 is " + got + " but the Hub says " + m.etag + ". The bad download "
                         + "was deleted (" + part + "); run again to download it afresh.");
             }
@@ -800,7 +896,7 @@ public final class HuggingFaceHub {
         }
     }
 
-    /** snapshots/{commit}/{file} → ../../blobs/{etag}, relative as huggingface_hub makes it (a copy if no symlinks). */
+    /** snapshots/{commit}/{file} → ../../blobs/{etag}, relative as huggingface_hub makes it (a copy without symlinks). */
     private void link(Path repo, Meta m, Path blob) {
         Path dest = repo.resolve("snapshots").resolve(m.commit).resolve(m.file);
         try {

@@ -385,6 +385,17 @@ class HuggingFaceHubTest {
     }
 
     @Test
+    void proxiesComeFromTheEnvironmentLikePythonsRequests() {
+        java.net.ProxySelector ps = new HuggingFaceHub(Map.of("HTTPS_PROXY", "http://proxy.corp:3128",
+                "NO_PROXY", "localhost,.internal.corp")).proxySelector();
+        assertEquals("proxy.corp:3128", ps.select(java.net.URI.create("https://huggingface.co/x")).get(0).address()
+                .toString().replace("/<unresolved>", ""));
+        assertEquals(java.net.Proxy.NO_PROXY, ps.select(java.net.URI.create("https://hub.internal.corp/x")).get(0));
+        assertEquals(java.net.Proxy.NO_PROXY, ps.select(java.net.URI.create("http://localhost:8080/x")).get(0));
+        assertEquals(java.net.Proxy.NO_PROXY, ps.select(java.net.URI.create("http://huggingface.co/x")).get(0));
+    }
+
+    @Test
     void shardsAreReadFromTheIndex() throws Exception {
         assertEquals(List.of(SHARD1, SHARD2), HuggingFaceHub.shards(new String(fixture("model.safetensors.index.json"),
                 StandardCharsets.UTF_8)));
