@@ -61,8 +61,9 @@ import w2s.report.Progress;
  * uses, with the same layout, so models already downloaded by Python tools are found and models downloaded here are
  * found by them: {@code models--{org}--{name}/refs/{revision}} holds a commit hash,
  * {@code snapshots/{commit}/{file}} are relative symlinks to {@code blobs/{etag}}, and
- * {@code .no_exist/{commit}/{file}} records optional files the repo does not have. The cache root is {@code $HF_HUB_CACHE}, else
- * {@code $HF_HOME/hub}, else {@code $XDG_CACHE_HOME/huggingface/hub}, else {@code ~/.cache/huggingface/hub}.
+ * {@code .no_exist/{commit}/{file}} records optional files the repo does not have. The cache root is
+ * {@code $HF_HUB_CACHE}, else {@code $HF_HOME/hub}, else {@code $XDG_CACHE_HOME/huggingface/hub}, else
+ * {@code ~/.cache/huggingface/hub}.
  *
  * <p>A model needs {@code config.json}, {@code tokenizer.json}, the weights as {@code model.safetensors} or as
  * {@code model.safetensors.index.json} plus every shard it names, and, when the repo has them,
@@ -896,7 +897,7 @@ public final class HuggingFaceHub {
         }
     }
 
-    /** snapshots/{commit}/{file} → ../../blobs/{etag}, relative as huggingface_hub makes it (a copy without symlinks). */
+    /** snapshots/{commit}/{file} → ../../blobs/{etag}, relative as huggingface_hub makes them (or a copy). */
     private void link(Path repo, Meta m, Path blob) {
         Path dest = repo.resolve("snapshots").resolve(m.commit).resolve(m.file);
         try {
