@@ -223,8 +223,7 @@ public final class HuggingFaceHub {
 
     /** True for strings that look like a hub id ("gpt2", "org/name"), false for existing local paths. */
     public static boolean looksLikeRepoId(String s) {
-        if (s == null || s.length() > 96 || !REPO_ID.matcher(s).matches()) return false;
-        if (s.contains("--") || s.contains("..") || s.endsWith(".git")) return false;
+        if (!validRepoId(s)) return false;
         try {
             return !Files.exists(Path.of(s));
         } catch (RuntimeException e) {
@@ -259,15 +258,17 @@ public final class HuggingFaceHub {
             if (usable.isPresent()) return usable.get();
             throw offlineMiss(repoId, rev, repo, commit);
         }
+        if (usable.isEmpty()) return download(repoId, rev, repo);
+        // Only optional files are unknown (a cache filled by other tools): ask for them at the cached commit, so a
+        // branch that moved on upstream does not trigger a download of the whole new commit.
         try {
-            return download(repoId, rev, repo);
+            return download(repoId, commit.get(), repo);
         } catch (HubException e) {
-            if (e.unreachable() && usable.isPresent()) {
-                log.println("w2s: could not reach " + endpoint() + " (" + describe(e.getCause()) + "); using the "
-                        + "cached snapshot " + usable.get() + ", which may lack optional files.");
-                return usable.get();
-            }
-            throw e;
+            log.println("w2s: using the cached snapshot " + usable.get() + " without "
+                    + String.join(", ", missing(repo, commit.get(), true)) + ": "
+                    + (e.unreachable() ? "could not reach " + endpoint() + " (" + describe(e.getCause()) + ")"
+                    : e.getMessage()));
+            return usable.get();
         }
     }
 
@@ -277,9 +278,14 @@ public final class HuggingFaceHub {
         return cacheRoot().resolve("models--" + repoId.replace("/", "--"));
     }
 
+    /** huggingface_hub's rule: [org/]name of letters, digits, '-', '_', '.', not starting or ending with - or . */
+    private static boolean validRepoId(String s) {
+        return s != null && s.length() <= 96 && REPO_ID.matcher(s).matches() && !s.contains("--") && !s.contains("..")
+                && !s.endsWith(".git");
+    }
+
     private static String checkArgs(String repoId, String revision) {
-        if (repoId == null || !REPO_ID.matcher(repoId).matches() || repoId.length() > 96 || repoId.contains("--")
-                || repoId.contains("..") || repoId.endsWith(".git"))
+        if (!validRepoId(repoId))
             throw new HubException("'" + repoId + "' is not a valid Hugging Face model id: ids look like 'gpt2' or "
                     + "'org/name' (letters, digits, '-', '_', '.'; no '--' or '..').");
         String rev = revision == null || revision.isBlank() ? DEFAULT_REVISION : revision.strip();

@@ -3,14 +3,12 @@ package w2s.model.source;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +46,8 @@ final class FakeHub implements AutoCloseable {
     final Set<String> corrupt = ConcurrentHashMap.newKeySet();
     /** Files the repos do not have even though the fixture folder does. */
     final Set<String> hidden = ConcurrentHashMap.newKeySet();
+    /** Earlier commits of every repo, served with the same files (main is always at {@link #commitOf}). */
+    final Set<String> olderCommits = ConcurrentHashMap.newKeySet();
     /** Serve the whole file with 200 when asked for a range. */
     volatile boolean ignoreRange;
 
@@ -132,6 +132,7 @@ final class FakeHub implements AutoCloseable {
                     + "and be authenticated to access it. Please log in.");
             return;
         }
+        if (olderCommits.contains(rev)) commit = rev;
         if (!rev.equals("main") && !rev.equals(commit)) {
             error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
             return;
@@ -222,17 +223,6 @@ final class FakeHub implements AutoCloseable {
         }
         ex.sendResponseHeaders(status, body.length);
         ex.getResponseBody().write(body);
-    }
-
-    Map<String, Integer> countByKind() {
-        Map<String, Integer> out = new HashMap<>();
-        for (Request q : requests()) out.merge(q.method() + (q.path().startsWith("/cdn/") ? " cdn" : " resolve"), 1,
-                Integer::sum);
-        return out;
-    }
-
-    static URI uri(String s) {
-        return URI.create(s);
     }
 
     @Override

@@ -202,6 +202,35 @@ class HuggingFaceHubTest {
     }
 
     @Test
+    void aCacheFilledByOtherToolsIsCompletedAtItsOwnCommitNotAtTheMovedBranch() throws Exception {
+        // Python tools fetched main at an older commit, without the optional files; main has moved on since.
+        String older = "0123456789abcdef0123456789abcdef01234567";
+        hub.olderCommits.add(older);
+        populateCache(List.of("config.json", "tokenizer.json", "model.safetensors.index.json", SHARD1, SHARD2));
+        Path repo = repoDir();
+        Files.move(repo.resolve("snapshots").resolve(COMMIT), repo.resolve("snapshots").resolve(older));
+        Files.writeString(repo.resolve("refs/main"), older);
+
+        Path snap = hubWith().resolve(REPO, "main");
+        assertEquals(repo.resolve("snapshots").resolve(older), snap);
+        assertEquals(older, Files.readString(repo.resolve("refs/main")));
+        assertTrue(Files.isRegularFile(snap.resolve("tokenizer_config.json")));
+        assertTrue(Files.exists(repo.resolve(".no_exist").resolve(older).resolve("generation_config.json")));
+        assertTrue(hub.requests().stream().noneMatch(q -> q.path().contains("/resolve/main/")
+                || q.path().contains(SHARD1)), hub.requests().toString());
+        int before = hub.requestCount();
+        assertEquals(snap, hubWith().resolve(REPO, "main"));
+        assertEquals(before, hub.requestCount());
+    }
+
+    @Test
+    void aFailureWhileFetchingOptionalFilesStillGivesTheUsableSnapshot() throws Exception {
+        populateCache(List.of("config.json", "tokenizer.json", "model.safetensors.index.json", SHARD1, SHARD2));
+        hub.gated.add(REPO);
+        assertEquals(repoDir().resolve("snapshots").resolve(COMMIT), hubWith().resolve(REPO, "main"));
+    }
+
+    @Test
     void aCommitHashRevisionDownloadsWithoutWritingARef() {
         Path snap = hubWith().resolve(REPO, COMMIT);
         assertEquals(repoDir().resolve("snapshots").resolve(COMMIT), snap);
