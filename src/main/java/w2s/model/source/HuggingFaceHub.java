@@ -418,7 +418,7 @@ public final class HuggingFaceHub {
             } else {
                 Meta index = head(repoId, commit, WEIGHTS_INDEX, false);
                 if (index == null) throw noSafetensors(repoId, rev, commit);
-                fetch(repoId, repo, index);
+                fetch(repoId, repo, commit, index);
             }
         }
         if (!single) {
@@ -443,7 +443,7 @@ public final class HuggingFaceHub {
         List<Meta> fetch = new ArrayList<>();
         for (Meta m : todo.values()) if (!present(repo, commit, m.file)) fetch.add(m);
         announce(repoId, repo, commit, fetch);
-        for (Meta m : fetch) fetch(repoId, repo, m);
+        for (Meta m : fetch) fetch(repoId, repo, commit, m);
         for (String f : absent) {
             try {
                 Path marker = noExist(repo, commit, f);
@@ -714,7 +714,7 @@ public final class HuggingFaceHub {
     }
 
     /** Downloads one file into blobs/ (unless its blob is there already) and links it into the snapshot. */
-    private void fetch(String repoId, Path repo, Meta m) {
+    private void fetch(String repoId, Path repo, String commit, Meta m) {
         Path blob = repo.resolve("blobs").resolve(m.etag);
         if (!Files.isRegularFile(blob)) {
             Path lockFile = cacheRoot().resolve(".locks").resolve(repo.getFileName()).resolve(m.etag + ".lock");
@@ -734,7 +734,7 @@ public final class HuggingFaceHub {
                 jvmLock.unlock();
             }
         }
-        link(repo, m, blob);
+        link(repo, commit, m, blob);
     }
 
     private void downloadBlob(String repoId, Meta m, Path blob) throws IOException {
@@ -904,8 +904,8 @@ public final class HuggingFaceHub {
     }
 
     /** snapshots/{commit}/{file} → ../../blobs/{etag}, relative as huggingface_hub makes them (or a copy). */
-    private void link(Path repo, Meta m, Path blob) {
-        Path dest = repo.resolve("snapshots").resolve(m.commit).resolve(m.file);
+    private void link(Path repo, String commit, Meta m, Path blob) {
+        Path dest = repo.resolve("snapshots").resolve(commit).resolve(m.file);
         try {
             Files.createDirectories(dest.getParent());
             Path tmp = dest.resolveSibling("." + dest.getFileName() + "." + ProcessHandle.current().pid() + "."

@@ -48,6 +48,8 @@ final class FakeHub implements AutoCloseable {
     final Set<String> hidden = ConcurrentHashMap.newKeySet();
     /** Earlier commits of every repo, served with the same files (main is always at {@link #commitOf}). */
     final Set<String> olderCommits = ConcurrentHashMap.newKeySet();
+    /** Renamed repos: old id → new id, answered with a relative 307 as the Hub does. */
+    final Map<String, String> renamed = new ConcurrentHashMap<>();
     /** Serve the whole file with 200 when asked for a range. */
     volatile boolean ignoreRange;
 
@@ -121,6 +123,12 @@ final class FakeHub implements AutoCloseable {
     }
 
     private void resolve(HttpExchange ex, String repoId, String rev, String file) throws IOException {
+        if (renamed.containsKey(repoId)) {
+            String raw = ex.getRequestURI().getRawPath();
+            ex.getResponseHeaders().set("Location", "/" + renamed.get(repoId) + raw.substring(repoId.length() + 1));
+            ex.sendResponseHeaders(307, -1);
+            return;
+        }
         Path repo = root.resolve(repoId);
         String commit = commitOf(repoId);
         if (!Files.isDirectory(repo)) {

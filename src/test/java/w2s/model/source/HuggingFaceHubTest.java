@@ -231,6 +231,30 @@ class HuggingFaceHubTest {
     }
 
     @Test
+    void aSingleFileCheckpointWithAGenerationConfig() throws Exception {
+        String id = "tiny-org/single-model";
+        Path snap = hubWith().resolve(id, "main");
+        Path repo = cache.resolve("models--tiny-org--single-model");
+        assertEquals(repo.resolve("snapshots").resolve(FakeHub.commitOf(id)), snap);
+        for (String f : List.of("config.json", "tokenizer.json", "generation_config.json", "model.safetensors"))
+            assertArrayEquals(Files.readAllBytes(fixtures.resolve(id).resolve(f)), Files.readAllBytes(snap.resolve(f)));
+        assertTrue(Files.exists(repo.resolve(".no_exist").resolve(FakeHub.commitOf(id)).resolve(
+                "tokenizer_config.json")));
+        assertFalse(Files.exists(snap.resolve("model.safetensors.index.json")));
+        assertTrue(hub.requests().stream().noneMatch(q -> q.path().endsWith("model.safetensors.index.json")));
+    }
+
+    @Test
+    void aRenamedRepoIsFollowedWithItsTokenAndCachedUnderTheNameAskedFor() {
+        hub.renamed.put("old-org/tiny-model", REPO);
+        hub.gated.add(REPO);
+        Path snap = hubWith("HF_TOKEN", FakeHub.TOKEN).resolve("old-org/tiny-model", "main");
+        assertEquals(cache.resolve("models--old-org--tiny-model/snapshots").resolve(COMMIT), snap);
+        assertTrue(Files.isRegularFile(snap.resolve(SHARD2)));
+        assertTrue(hub.requests().stream().anyMatch(q -> q.path().startsWith("/old-org/")));
+    }
+
+    @Test
     void aCommitHashRevisionDownloadsWithoutWritingARef() {
         Path snap = hubWith().resolve(REPO, COMMIT);
         assertEquals(repoDir().resolve("snapshots").resolve(COMMIT), snap);
