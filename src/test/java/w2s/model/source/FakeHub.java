@@ -1,0 +1,241 @@
+package w2s.model.source;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * A stand-in for the Hugging Face Hub on 127.0.0.1: {@code /{repo}/resolve/{revision}/{file}} answers like the Hub
+ * (X-Repo-Commit, ETag, X-Error-Code), with {@code *.safetensors} and {@code *.bin} served as LFS files through a 302
+ * (X-Linked-Etag = sha256, X-Linked-Size) to {@code /cdn/{sha256}}, which stands in for the storage host and honours
+ * Range requests. Each folder {@code {org}/{name}} under the fixture root is a repo at one commit. Every request is
+ * recorded, and faults can be switched on per file.
+ */
+final class FakeHub implements AutoCloseable {
+    static final String TOKEN = "hf_test_token";
+
+    record Request(String method, String path, String authorization, String range) {}
+
+    final List<Request> requests = new ArrayList<>();
+    /** Repos that need {@link #TOKEN}. */
+    final Set<String> gated = ConcurrentHashMap.newKeySet();
+    /** Files whose next download is cut after half their bytes (the connection is closed). */
+    final Set<String> truncateOnce = ConcurrentHashMap.newKeySet();
+    /** Files whose next download sends half their bytes and then stalls for {@link #stallMillis}. */
+    final Set<String> stallOnce = ConcurrentHashMap.newKeySet();
+    volatile long stallMillis = 5000;
+    /** Files whose downloads send other bytes than their sha256 says. */
+    final Set<String> corrupt = ConcurrentHashMap.newKeySet();
+    /** Files the repos do not have even though the fixture folder does. */
+    final Set<String> hidden = ConcurrentHashMap.newKeySet();
+    /** Earlier commits of every repo, served with the same files (main is always at {@link #commitOf}). */
+    final Set<String> olderCommits = ConcurrentHashMap.newKeySet();
+    /** Renamed repos: old id → new id, answered with a relative 307 as the Hub does. */
+    final Map<String, String> renamed = new ConcurrentHashMap<>();
+    /** Serve the whole file with 200 when asked for a range. */
+    volatile boolean ignoreRange;
+
+    private final Path root;
+    private final HttpServer server;
+    private final ExecutorService pool = Executors.newFixedThreadPool(4);
+    private final Map<String, Path> bySha = new ConcurrentHashMap<>();
+
+    FakeHub(Path fixtures) throws IOException {
+        this.root = fixtures;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::handle);
+        server.setExecutor(pool);
+        server.start();
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    static String commitOf(String repoId) {
+        return hex("SHA-1", repoId.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sha256(byte[] bytes) {
+        return hex("SHA-256", bytes);
+    }
+
+    static String hex(String algorithm, byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(bytes));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    synchronized List<Request> requests() {
+        return List.copyOf(requests);
+    }
+
+    synchronized int requestCount() {
+        return requests.size();
+    }
+
+    static boolean isLfs(String file) {
+        return file.endsWith(".safetensors") || file.endsWith(".bin");
+    }
+
+    private static final Pattern RESOLVE = Pattern.compile("/(.+?)/resolve/([^/]+)/(.+)");
+    private static final Pattern CDN = Pattern.compile("/cdn/([0-9a-f]{64})");
+
+    private void handle(HttpExchange ex) throws IOException {
+        String raw = ex.getRequestURI().getRawPath();
+        synchronized (this) {
+            requests.add(new Request(ex.getRequestMethod(), raw, ex.getRequestHeaders().getFirst("Authorization"),
+                    ex.getRequestHeaders().getFirst("Range")));
+        }
+        try (ex) {
+            Matcher m = RESOLVE.matcher(raw);
+            Matcher c = CDN.matcher(raw);
+            if (m.matches()) resolve(ex, decode(m.group(1)), decode(m.group(2)), decode(m.group(3)));
+            else if (c.matches()) cdn(ex, c.group(1));
+            else error(ex, 404, null, "Not found");
+        } catch (IOException e) {
+            // a fault this server injected on purpose, or a client that went away
+        }
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    private void resolve(HttpExchange ex, String repoId, String rev, String file) throws IOException {
+        if (renamed.containsKey(repoId)) {
+            String raw = ex.getRequestURI().getRawPath();
+            ex.getResponseHeaders().set("Location", "/" + renamed.get(repoId) + raw.substring(repoId.length() + 1));
+            ex.sendResponseHeaders(307, -1);
+            return;
+        }
+        Path repo = root.resolve(repoId);
+        String commit = commitOf(repoId);
+        if (!Files.isDirectory(repo)) {
+            error(ex, 401, "RepoNotFound", "Repository Not Found for url: " + ex.getRequestURI());
+            return;
+        }
+        if (gated.contains(repoId) && !("Bearer " + TOKEN).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+            error(ex, 401, "GatedRepo", "Access to model " + repoId + " is restricted. You must have access to it "
+                    + "and be authenticated to access it. Please log in.");
+            return;
+        }
+        if (olderCommits.contains(rev)) commit = rev;
+        if (!rev.equals("main") && !rev.equals(commit)) {
+            error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
+            return;
+        }
+        Path f = repo.resolve(file);
+        if (!Files.isRegularFile(f) || hidden.contains(file)) {
+            error(ex, 404, "EntryNotFound", file + " does not exist on \"" + rev + "\"");
+            return;
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        ex.getResponseHeaders().set("X-Repo-Commit", commit);
+        if (isLfs(file)) {
+            String sha = sha256(bytes);
+            bySha.put(sha, f);
+            ex.getResponseHeaders().set("X-Linked-Etag", "\"" + sha + "\"");
+            ex.getResponseHeaders().set("X-Linked-Size", Long.toString(bytes.length));
+            ex.getResponseHeaders().set("ETag", "W/\"" + hex("SHA-1", file.getBytes(StandardCharsets.UTF_8)) + "\"");
+            ex.getResponseHeaders().set("Location", url() + "/cdn/" + sha + "?file=" + file);
+            ex.sendResponseHeaders(302, -1);
+            return;
+        }
+        String gitSha = hex("SHA-1", ("blob " + bytes.length + "\0" + new String(bytes, StandardCharsets.ISO_8859_1))
+                .getBytes(StandardCharsets.ISO_8859_1));
+        ex.getResponseHeaders().set("ETag", "\"" + gitSha + "\"");
+        send(ex, file, bytes);
+    }
+
+    private void cdn(HttpExchange ex, String sha) throws IOException {
+        Path f = bySha.get(sha);
+        if (f == null) {
+            error(ex, 404, null, "NoSuchKey");
+            return;
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        String file = root.relativize(f).getFileName().toString();
+        if (corrupt.contains(file)) bytes[bytes.length / 2] ^= 0x55;
+        send(ex, file, bytes);
+    }
+
+    /** 200 with the bytes, or 206 for a Range request, with the faults asked for. */
+    private void send(HttpExchange ex, String file, byte[] bytes) throws IOException {
+        int from = 0;
+        String range = ex.getRequestHeaders().getFirst("Range");
+        Matcher r = range == null ? null : Pattern.compile("bytes=(\\d+)-").matcher(range);
+        if (r != null && r.matches() && !ignoreRange) {
+            from = Integer.parseInt(r.group(1));
+            if (from >= bytes.length) {
+                ex.getResponseHeaders().set("Content-Range", "bytes */" + bytes.length);
+                ex.sendResponseHeaders(416, -1);
+                return;
+            }
+            ex.getResponseHeaders().set("Content-Range",
+                    "bytes " + from + "-" + (bytes.length - 1) + "/" + bytes.length);
+        }
+        int length = bytes.length - from;
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.getResponseHeaders().set("Content-Length", Integer.toString(length));
+            ex.sendResponseHeaders(from > 0 ? 206 : 200, -1);
+            return;
+        }
+        ex.sendResponseHeaders(from > 0 ? 206 : 200, length);
+        OutputStream out = ex.getResponseBody();
+        boolean cut = truncateOnce.remove(file);
+        boolean stall = stallOnce.remove(file);
+        if (cut || stall) {
+            out.write(bytes, from, length / 2);
+            out.flush();
+            if (stall) {
+                try {
+                    Thread.sleep(stallMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            // Closing the exchange with bytes still owed closes the connection: the client sees it drop.
+            return;
+        }
+        out.write(bytes, from, length);
+    }
+
+    private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
+        if (code != null) ex.getResponseHeaders().set("X-Error-Code", code);
+        ex.getResponseHeaders().set("X-Error-Message", message);
+        byte[] body = ("{\"error\":\"" + message.replace("\"", "'") + "\"}").getBytes(StandardCharsets.UTF_8);
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
+        ex.sendResponseHeaders(status, body.length);
+        ex.getResponseBody().write(body);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+}
