@@ -6,6 +6,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import w2s.data.DataException;
+import w2s.model.source.HubException;
 import w2s.train.TrainingFailedException;
 
 /** The {@code w2s} command line. */
@@ -26,7 +27,7 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable cause = e;
             if (cause instanceof DataException || cause instanceof IllegalArgumentException
-                    || cause instanceof UncheckedIOException) {
+                    || cause instanceof UncheckedIOException || cause instanceof HubException) {
                 commandLine.getErr().println("w2s: " + cause.getMessage());
                 return 2;
             }

@@ -93,7 +93,15 @@ public record Pretrained(String name, String source, ArchConfig config, double l
         if (HuggingFaceHub.looksLikeRepoId(name.contains("@") ? name.substring(0, name.indexOf('@')) : name)) {
             String id = name.contains("@") ? name.substring(0, name.indexOf('@')) : name;
             String revision = name.contains("@") ? name.substring(name.indexOf('@') + 1) : "main";
-            Path snapshot = new HuggingFaceHub().resolve(id, revision);
+            Path snapshot;
+            try {
+                snapshot = new HuggingFaceHub().resolve(id, revision);
+            } catch (HubException e) {
+                // A bare name is as likely a mistyped built-in model as a Hugging Face id: say both.
+                if (id.contains("/")) throw e;
+                throw new IllegalArgumentException("unknown model '" + name + "': not one of bow, "
+                        + String.join(", ", names()) + ", not a folder, and as a Hugging Face id: " + e.getMessage(), e);
+            }
             return folder(name, snapshot, "huggingface:" + id + "@" + revision + " (" + snapshot + ")");
         }
         throw new IllegalArgumentException("unknown model '" + name + "'; use bow, one of " + String.join(", ", names())
