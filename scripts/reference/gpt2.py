@@ -6,7 +6,8 @@ Run from the repository root with Debian's Python (torch 1.13; the transformers 
 
 It writes src/test/resources/tiny/gpt2/ (config.json, model.safetensors in F32, tokenizer.json, expected.json) and
 src/test/resources/tiny/gpt2-half/ (the same model with its tensors stored in F16 and BF16, and its own
-expected.json computed from the rounded weights). Deterministic: seeded, and writes the same bytes every run.
+expected.json computed from the rounded weights). tiny/gpt2/expected.json also holds the last hidden state of the
+same weights under activation_function "gelu" (exact, erf). Deterministic: seeded, and writes the same bytes every run.
 
 The model is written from the published definition (Radford et al. 2019; Hugging Face modeling_gpt2.py), in plain
 torch: learned positions 0..T-1 added to the token embeddings; pre-LayerNorm blocks
@@ -186,7 +187,7 @@ def conv1d(x, w, b):
     return torch.addmm(b, x.reshape(-1, x.shape[-1]), w).reshape(*x.shape[:-1], w.shape[-1])
 
 
-def hidden_states(w, ids, mask):
+def hidden_states(w, ids, mask, act=gelu_new):
     """Every layer's hidden states [B, T, H] of a right-padded batch, as GPT2Model(output_hidden_states=True)."""
     h, heads, eps = CONFIG["n_embd"], CONFIG["n_head"], CONFIG["layer_norm_epsilon"]
     d = h // heads
@@ -208,7 +209,7 @@ def hidden_states(w, ids, mask):
         context = torch.matmul(torch.softmax(scores, dim=-1), v).permute(0, 2, 1, 3).reshape(B, T, h)
         x = x + conv1d(context, W(n + "attn.c_proj.weight"), W(n + "attn.c_proj.bias"))
         m = torch.nn.functional.layer_norm(x, (h,), W(n + "ln_2.weight"), W(n + "ln_2.bias"), eps)
-        x = x + conv1d(gelu_new(conv1d(m, W(n + "mlp.c_fc.weight"), W(n + "mlp.c_fc.bias"))),
+        x = x + conv1d(act(conv1d(m, W(n + "mlp.c_fc.weight"), W(n + "mlp.c_fc.bias"))),
                        W(n + "mlp.c_proj.weight"), W(n + "mlp.c_proj.bias"))
     states.append(torch.nn.functional.layer_norm(x, (h,), W("ln_f.weight"), W("ln_f.bias"), eps))
     return states
@@ -264,22 +265,27 @@ TEXTS = [
 ]
 
 
-def expected(w):
+def expected(w, exact_gelu=False):
     T = max(len(s) for s in SEQUENCES)
     ids = torch.tensor([s + [EOT_ID] * (T - len(s)) for s in SEQUENCES])
     mask = torch.tensor([[1.0] * len(s) + [0.0] * (T - len(s)) for s in SEQUENCES])
     with torch.no_grad():
         states = hidden_states(w, ids, mask)
-    return {
+    out = {
         "ids": ids.tolist(),
         "mask": mask.tolist(),
         "hidden_states": [[[[round(float(v), 7) for v in tok] for tok in row] for row in s] for s in states],
         "texts": TEXTS,
         "text_ids": [encode(t) for t in TEXTS],
     }
+    if exact_gelu:  # the same weights under activation_function "gelu" (erf)
+        with torch.no_grad():
+            exact = hidden_states(w, ids, mask, act=torch.nn.functional.gelu)
+        out["exact_gelu_last_hidden_state"] = [[[round(float(v), 7) for v in tok] for tok in row] for row in exact[-1]]
+    return out
 
 
-def write_folder(out, w, dtypes):
+def write_folder(out, w, dtypes, exact_gelu=False):
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(CONFIG, f, indent=2)
@@ -289,14 +295,14 @@ def write_folder(out, w, dtypes):
     write_safetensors(os.path.join(out, "model.safetensors"), w, dtypes)
     decoded = {n: rounded(t, dtypes[n]) for n, t in w.items()}
     with open(os.path.join(out, "expected.json"), "w") as f:
-        json.dump(expected(decoded), f)
+        json.dump(expected(decoded, exact_gelu), f)
         f.write("\n")
 
 
 def main():
     torch.set_num_threads(1)
     w = random_weights()
-    write_folder(OUT, w, {n: "F32" for n in w})
+    write_folder(OUT, w, {n: "F32" for n in w}, exact_gelu=True)
     # The half-precision copy: F16 for the position table and blocks 0 and 2, BF16 for the rest.
     half = {n: ("F16" if ".wpe." in n or ".h.0." in n or ".h.2." in n else "BF16") for n in w}
     write_folder(OUT_HALF, w, half)

@@ -199,6 +199,8 @@ public final class Gpt2 implements Backbone {
             throw new IllegalArgumentException(length + " tokens exceed GPT-2's " + config.maxPositions()
                     + " positions (n_positions); truncate the inputs");
         }
+        // The batch's token types are not read: Hugging Face's GPT2Model adds wte(token_type_ids) only when the
+        // caller passes them, and GPT-2's tokenizer does not.
         NDArray x = wordVectors.add(positions.get(new NDIndex("0:{}", length)));
         NDList states = new NDList();
         NDArray bias = attentionBias(batch.mask(), size, length);

@@ -141,6 +141,29 @@ class Gpt2Test {
     }
 
     @Test
+    void exactGeluMatchesTheReference() throws Exception {
+        Path src = fixture("gpt2");
+        copyFixture(t -> {}, Files.readString(src.resolve("config.json")).replace("\"gelu_new\"", "\"gelu\""));
+        Checkpoint exact = Checkpoint.fromHuggingFace(dir);
+        assertEquals(Gpt2.Config.Gelu.EXACT, ((Gpt2.Config) exact.config()).gelu());
+        JsonNode expected = expected("gpt2");
+        float[][][][] actual = hiddenStates(exact, expected);
+        float[][][] last = actual[actual.length - 1];
+        JsonNode want = expected.get("exact_gelu_last_hidden_state"), mask = expected.get("mask");
+        double diff = 0;
+        for (int b = 0; b < mask.size(); b++) {
+            for (int t = 0; t < mask.get(b).size(); t++) {
+                if (mask.get(b).get(t).asDouble() == 0) continue;
+                for (int h = 0; h < last[b][t].length; h++) {
+                    diff = Math.max(diff, Math.abs(last[b][t][h] - want.get(b).get(t).get(h).asDouble()));
+                }
+            }
+        }
+        System.out.println("gpt2 exact gelu, layer L, max |diff|: " + diff);
+        assertTrue(diff < 1e-4, "max |diff| " + diff);
+    }
+
+    @Test
     void byteLevelBpeGivesTheReferenceIds() throws Exception {
         Checkpoint checkpoint = Checkpoint.fromHuggingFace(fixture("gpt2"));
         JsonNode expected = expected("gpt2");
