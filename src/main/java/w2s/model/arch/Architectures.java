@@ -20,6 +20,7 @@ public final class Architectures {
     // Each architecture's file is self-contained; this is the only place they meet.
     static {
         BY_TYPE.put("bert", Bert.Config::read);
+        BY_TYPE.put("gpt2", Gpt2.Config::read);
     }
 
     private Architectures() {}

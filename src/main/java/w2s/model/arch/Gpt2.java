@@ -1,0 +1,260 @@
+package w2s.model.arch;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+
+/**
+ * GPT-2, as Hugging Face's {@code modeling_gpt2.py} computes it: token + learned position embeddings, then
+ * pre-LayerNorm blocks {@code x + attn(ln_1(x))}, {@code x + mlp(ln_2(x))} of causal attention and a GELU
+ * feed-forward, and a final {@code ln_f}. Layer L is {@code ln_f} of the last block's output.
+ *
+ * <p>Checkpoints store the projections as Conv1D weights, [in, out]; they are transposed to the [out, in] layout of
+ * a Linear when the model is built and keep their checkpoint names. {@code c_attn} already holds query, key and value
+ * in one matrix. Inputs are padded on the right, so every real token sits at its own position 0 … T−1.
+ */
+public final class Gpt2 implements Backbone {
+
+    /**
+     * The shape of a GPT-2 decoder. Only what is implemented here is accepted: the GELU activations, attention
+     * scaled by 1/√head_dim (or unscaled, {@code scale_attn_weights: false}), no per-layer scaling, no cross-attention.
+     */
+    public record Config(int vocabSize, int hidden, int layers, int heads, int inner, int maxPositions,
+                         double layerNormEps, Gelu gelu, boolean scaleAttention) implements ArchConfig {
+        /** config.json's activation_function: "gelu" (erf), or "gelu_new" / "gelu_pytorch_tanh" (tanh). */
+        public enum Gelu { EXACT, TANH }
+
+        public Config {
+            if (heads < 1 || hidden % heads != 0) {
+                throw new IllegalArgumentException("n_embd " + hidden + " is not a multiple of " + heads + " heads");
+            }
+        }
+
+        public int headSize() {
+            return hidden / heads;
+        }
+
+        @Override
+        public String modelType() {
+            return "gpt2";
+        }
+
+        @Override
+        public boolean causal() {
+            return true;
+        }
+
+        /** Reads a Hugging Face config.json, refusing configurations this decoder would silently get wrong. */
+        static Config read(JsonNode c, String where) {
+            String act = c.path("activation_function").asText("gelu_new");
+            Gelu gelu = switch (act) {
+                case "gelu" -> Gelu.EXACT;
+                case "gelu_new", "gelu_pytorch_tanh" -> Gelu.TANH;
+                default -> throw new IllegalArgumentException(where + ": activation_function '" + act
+                        + "' is not supported (only gelu_new, gelu_pytorch_tanh, gelu)");
+            };
+            for (String flag : new String[] {"scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn",
+                    "add_cross_attention"}) {
+                if (c.path(flag).asBoolean(false)) {
+                    throw new IllegalArgumentException(where + ": " + flag + " = true is not supported");
+                }
+            }
+            int hidden = Architectures.integer(c, "n_embd", where);
+            JsonNode inner = c.path("n_inner");
+            return new Config(Architectures.integer(c, "vocab_size", where), hidden,
+                    Architectures.integer(c, "n_layer", where), Architectures.integer(c, "n_head", where),
+                    inner.isNull() || inner.isMissingNode() ? 4 * hidden : Architectures.integer(c, "n_inner", where),
+                    Architectures.integer(c, "n_positions", where), c.path("layer_norm_epsilon").asDouble(1e-5),
+                    gelu, c.path("scale_attn_weights").asBoolean(true));
+        }
+
+        /**
+         * GPT2Model and GPT2LMHeadModel checkpoints differ by the "transformer." prefix. The attention-mask buffers
+         * ({@code h.N.attn.bias}, {@code h.N.attn.masked_bias}) and the LM head, tied to wte, are not read.
+         */
+        @Override
+        public String canonicalName(String stored) {
+            String name = stored.startsWith("transformer.") ? stored.substring("transformer.".length()) : stored;
+            if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) return null;
+            return name.startsWith("wte.") || name.startsWith("wpe.") || name.startsWith("h.")
+                    || name.startsWith("ln_f.") ? name : null;
+        }
+
+        /** The tensors of a Hugging Face GPT2Model, in order, in the checkpoint's (Conv1D, [in, out]) layout. */
+        @Override
+        public Map<String, long[]> shapes() {
+            int h = hidden, i = inner;
+            Map<String, long[]> s = new LinkedHashMap<>();
+            s.put("wte.weight", new long[] {vocabSize, h});
+            s.put("wpe.weight", new long[] {maxPositions, h});
+            for (int l = 0; l < layers; l++) {
+                String p = "h." + l + ".";
+                s.put(p + "ln_1.weight", new long[] {h});
+                s.put(p + "ln_1.bias", new long[] {h});
+                s.put(p + "attn.c_attn.weight", new long[] {h, 3L * h});
+                s.put(p + "attn.c_attn.bias", new long[] {3L * h});
+                s.put(p + "attn.c_proj.weight", new long[] {h, h});
+                s.put(p + "attn.c_proj.bias", new long[] {h});
+                s.put(p + "ln_2.weight", new long[] {h});
+                s.put(p + "ln_2.bias", new long[] {h});
+                s.put(p + "mlp.c_fc.weight", new long[] {h, i});
+                s.put(p + "mlp.c_fc.bias", new long[] {i});
+                s.put(p + "mlp.c_proj.weight", new long[] {i, h});
+                s.put(p + "mlp.c_proj.bias", new long[] {h});
+            }
+            s.put("ln_f.weight", new long[] {h});
+            s.put("ln_f.bias", new long[] {h});
+            return s;
+        }
+
+        @Override
+        public Backbone build(Map<String, Tensor> tensors, NDManager manager) {
+            return new Gpt2(this, tensors, manager);
+        }
+    }
+
+    private static final String[] CONV1D = {"attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight",
+            "mlp.c_proj.weight"};
+    private static final String[] AS_STORED = {"ln_1.weight", "ln_1.bias", "attn.c_attn.bias", "attn.c_proj.bias",
+            "ln_2.weight", "ln_2.bias", "mlp.c_fc.bias", "mlp.c_proj.bias"};
+
+    private final Config config;
+    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+    private final NDArray words, positions, finalNormW, finalNormB;
+    /** 0 on and below the diagonal, −1e9 above it: [P, P], sliced to the input's length. */
+    private final NDArray causalBias;
+    /** Scalars the graph multiplies by, owned by torch (see {@link Torch#constant}). */
+    private final NDArray attentionScale, one, geluCubic, geluScale;
+
+    private Gpt2(Config config, Map<String, Tensor> t, NDManager manager) {
+        this.config = config;
+        attentionScale = Torch.constant(manager, config.scaleAttention() ? (float) (1 / Math.sqrt(config.headSize())) : 1f);
+        one = Torch.constant(manager, 1f);
+        geluCubic = Torch.constant(manager, 0.044715f);
+        geluScale = Torch.constant(manager, (float) (2 * Math.sqrt(2 / Math.PI)));
+        int p = config.maxPositions();
+        float[] causal = new float[p * p];
+        for (int q = 0; q < p; q++) for (int k = q + 1; k < p; k++) causal[q * p + k] = -1e9f;
+        causalBias = Torch.copy(manager, new Tensor(new long[] {p, p}, causal));
+
+        words = put(manager, "wte.weight", t.get("wte.weight"));
+        positions = put(manager, "wpe.weight", t.get("wpe.weight"));
+        for (int l = 0; l < config.layers(); l++) {
+            String prefix = "h." + l + ".";
+            for (String name : CONV1D) put(manager, prefix + name, t.get(prefix + name).transposed());
+            for (String name : AS_STORED) put(manager, prefix + name, t.get(prefix + name));
+        }
+        finalNormW = put(manager, "ln_f.weight", t.get("ln_f.weight"));
+        finalNormB = put(manager, "ln_f.bias", t.get("ln_f.bias"));
+    }
+
+    private NDArray put(NDManager manager, String name, Tensor tensor) {
+        NDArray a = Torch.copy(manager, tensor);
+        parameters.put(name, a);
+        return a;
+    }
+
+    @Override
+    public Config config() {
+        return config;
+    }
+
+    @Override
+    public NDArray wordEmbeddings() {
+        return words;
+    }
+
+    /** Checkpoint names; the Conv1D weights in the Linear layout [out, in]. */
+    @Override
+    public Map<String, NDArray> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public int blockOf(String parameter) {
+        if (parameter.startsWith("wte.") || parameter.startsWith("wpe.")) return 0;
+        if (parameter.startsWith("ln_f.")) return config.layers() + 1;
+        String rest = parameter.substring("h.".length());
+        return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
+    }
+
+    private NDArray p(int layer, String name) {
+        return parameters.get("h." + layer + "." + name);
+    }
+
+    @Override
+    public NDList forward(NDArray wordVectors, Batch batch, boolean allLayers) {
+        long size = batch.ids().getShape().get(0), length = batch.ids().getShape().get(1);
+        if (length > config.maxPositions()) {
+            throw new IllegalArgumentException(length + " tokens exceed GPT-2's " + config.maxPositions()
+                    + " positions (n_positions); truncate the inputs");
+        }
+        // The batch's token types are not read: Hugging Face's GPT2Model adds wte(token_type_ids) only when the
+        // caller passes them, and GPT-2's tokenizer does not.
+        NDArray x = wordVectors.add(positions.get(new NDIndex("0:{}", length)));
+        NDList states = new NDList();
+        NDArray bias = attentionBias(batch.mask(), size, length);
+        for (int l = 0; l < config.layers(); l++) {
+            if (allLayers) states.add(x);
+            x = block(l, x, bias, size, length);
+        }
+        x = layerNorm(x, finalNormW, finalNormB);
+        states.add(x);
+        return states;
+    }
+
+    /**
+     * The additive attention bias [B or 1, 1, T, T]: causal, plus the key padding mask when the batch has padding.
+     * Under right padding the padding mask changes only the states at padded positions (a real token never sees
+     * the padding after it); it is applied anyway so that every position matches Hugging Face.
+     */
+    private NDArray attentionBias(NDArray mask, long size, long length) {
+        NDArray causal = causalBias.get(new NDIndex("0:{}, 0:{}", length, length)).reshape(1, 1, length, length);
+        if (mask.min().getFloat() >= 1f) return causal;
+        return causal.add(mask.sub(1f).mul(1e9f).reshape(size, 1, 1, length));
+    }
+
+    /** One pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). */
+    private NDArray block(int l, NDArray x, NDArray bias, long size, long length) {
+        x = x.add(attention(l, layerNorm(x, p(l, "ln_1.weight"), p(l, "ln_1.bias")), bias, size, length));
+        return x.add(mlp(l, layerNorm(x, p(l, "ln_2.weight"), p(l, "ln_2.bias"))));
+    }
+
+    /** Causal multi-head self-attention: c_attn gives q, k, v; softmax(q·kᵀ/√d + bias)·v; c_proj. */
+    private NDArray attention(int l, NDArray x, NDArray bias, long size, long length) {
+        int heads = config.heads(), d = config.headSize();
+        NDArray qkv = Linear.linear(x, p(l, "attn.c_attn.weight"), p(l, "attn.c_attn.bias")).singletonOrThrow()
+                .reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
+        NDArray q = qkv.get(0).mul(attentionScale), k = qkv.get(1), v = qkv.get(2);
+        NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).add(bias).softmax(-1);
+        NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
+        return Linear.linear(context, p(l, "attn.c_proj.weight"), p(l, "attn.c_proj.bias")).singletonOrThrow();
+    }
+
+    /** c_proj(gelu(c_fc(x))). */
+    private NDArray mlp(int l, NDArray x) {
+        NDArray up = gelu(Linear.linear(x, p(l, "mlp.c_fc.weight"), p(l, "mlp.c_fc.bias")).singletonOrThrow());
+        return Linear.linear(up, p(l, "mlp.c_proj.weight"), p(l, "mlp.c_proj.bias")).singletonOrThrow();
+    }
+
+    private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+        return LayerNorm.layerNorm(x, new Shape(config.hidden()), weight, bias, (float) config.layerNormEps())
+                .singletonOrThrow();
+    }
+
+    private NDArray gelu(NDArray x) {
+        if (config.gelu() == Config.Gelu.EXACT) return Activation.gelu(x);
+        // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) = x·σ(2√(2/π)·x·(1 + 0.044715·x²)), in fewer ops
+        return x.mul(Activation.sigmoid(x.mul(x.square().mul(geluCubic).add(one)).mul(geluScale)));
+    }
+}
