@@ -44,9 +44,9 @@ final class EmbedCommand implements Callable<Integer> {
     String layer;
     @Option(names = "--pooling", description = "mean, cls or last (default: last for decoders, mean for encoders)")
     String pooling;
-    @Option(names = "--max-tokens", defaultValue = "256", description = "truncate texts to this many tokens;"
-            + " default ${DEFAULT-VALUE}")
-    int maxTokens;
+    @Option(names = "--max-tokens", description = "truncate texts to this many tokens (default: 256, or the model's"
+            + " context if shorter)")
+    Integer maxTokens;
     @Option(names = "--out", required = true, description = "output JSONL file")
     Path out;
 
@@ -56,7 +56,7 @@ final class EmbedCommand implements Callable<Integer> {
         String pool = Pooling.parse(pooling != null ? pooling : source.causal() ? "last" : "mean").id();
         int[] layers = layer.equals("all") ? java.util.stream.IntStream.rangeClosed(0, source.layers()).toArray()
                 : new int[] {source.layer(layer)};
-        int limit = source.checkMaxTokens(maxTokens);
+        int limit = source.checkMaxTokens(maxTokens != null ? maxTokens : Math.min(256, source.maxPositions()));
         List<String> lines = read(texts);
 
         ObjectMapper json = new ObjectMapper();
