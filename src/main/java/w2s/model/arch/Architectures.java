@@ -20,6 +20,10 @@ public final class Architectures {
     // Each architecture's file is self-contained; this is the only place they meet.
     static {
         BY_TYPE.put("bert", Bert.Config::read);
+        BY_TYPE.put("llama", Llama.Config::read);
+        BY_TYPE.put("mistral", Llama.Config::read);
+        BY_TYPE.put("qwen2", Llama.Config::read);
+        BY_TYPE.put("gpt_neox", GptNeoX.Config::read);
     }
 
     private Architectures() {}
