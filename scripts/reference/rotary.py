@@ -22,6 +22,8 @@ Fixtures:
   pythia-sequential/  gpt_neox with use_parallel_residual false, 2 layers.
   llama-gqa/          llama, 4 heads / 2 kv heads, explicit head_dim (4 x 16 != hidden 48), llama3 rope_scaling,
                       rope_theta 500, untied lm_head; stored as 2 shards with model.safetensors.index.json.
+  llama-bias/         llama with attention_bias true (biases on q, k, v and o), 4 heads = 4 kv heads, head_dim
+                      implied (hidden / heads), no rope_scaling, tied embeddings.
   qwen2/              qwen2 with q/k/v biases (no o bias), 4 heads / 1 kv head, tied embeddings (no lm_head tensor);
                       stored in BF16 (the reference computes with the bf16-rounded weights, in fp32).
 """
@@ -412,6 +414,11 @@ def main():
         "torch_dtype": "float32",
     }
     write_fixture("llama-gqa", llama, llama_weights, llama_forward, seed=3, store="sharded")
+
+    llama_bias = dict(llama, num_hidden_layers=2, num_key_value_heads=4, attention_bias=True, rope_scaling=None,
+                      rope_theta=10000.0, tie_word_embeddings=True)
+    del llama_bias["head_dim"]
+    write_fixture("llama-bias", llama_bias, llama_weights, llama_forward, seed=5)
 
     qwen2 = {
         "model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"],

@@ -154,6 +154,32 @@ class LlamaTest {
         assertTrue(diff < TOLERANCE, "max |diff| " + diff);
     }
 
+    /** Llama with attention_bias true (q, k, v and o biases), as many kv heads as heads, default rotary. */
+    @Test
+    void llamaWithAttentionBiasMatchesTheReference() throws Exception {
+        Checkpoint checkpoint = Checkpoint.fromHuggingFace(TINY.resolve("llama-bias"));
+        Llama.Config config = (Llama.Config) checkpoint.config();
+        assertTrue(config.qkvBias() && config.outputBias());
+        assertEquals(config.heads(), config.kvHeads());
+        double diff = maxDifference(checkpoint, TINY.resolve("llama-bias"));
+        System.out.printf("llama-bias: max |diff| %.3g%n", diff);
+        assertTrue(diff < TOLERANCE, "max |diff| " + diff);
+    }
+
+    /** Newer transformers write rope_theta and the scaling rule together as rope_parameters. */
+    @Test
+    void ropeParametersAreReadLikeRopeThetaAndRopeScaling() throws Exception {
+        Path folder = copy(TINY.resolve("llama-gqa"), dir.resolve("v5"));
+        editConfig(folder, c -> {
+            ObjectNode rope = ((ObjectNode) c.remove("rope_scaling")).deepCopy();
+            rope.set("rope_theta", c.remove("rope_theta"));
+            c.set("rope_parameters", rope);
+        });
+        Checkpoint checkpoint = Checkpoint.fromHuggingFace(folder);
+        assertEquals(Checkpoint.fromHuggingFace(TINY.resolve("llama-gqa")).config(), checkpoint.config());
+        assertTrue(maxDifference(checkpoint, folder) < TOLERANCE);
+    }
+
     /** The fixture is sensitive to the llama3 rule: without it the states move far beyond the tolerance. */
     @Test
     void withoutLlama3ScalingTheStatesDiffer() throws Exception {
