@@ -10,7 +10,6 @@ import static w2s.model.arch.LlamaTest.copy;
 import static w2s.model.arch.LlamaTest.editConfig;
 import static w2s.model.arch.LlamaTest.maxDifference;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -81,7 +80,7 @@ class GptNeoXTest {
         assertTrue(e.getMessage().contains("tensor 'layers.1.mlp.dense_4h_to_h.bias' is missing"), e.getMessage());
 
         tensors = new LinkedHashMap<>(stored);
-        // q, k and v of one head size only: a [64·3/4]-row matrix where the config needs 3 × 64
+        // 48 rows where the fused query-key-value projection needs 3 × hidden = 192
         tensors.put("gpt_neox.layers.0.attention.query_key_value.weight",
                 new Tensor(new long[] {48, 64}, new float[48 * 64]));
         Safetensors.write(folder.resolve("model.safetensors"), tensors);
@@ -104,6 +103,5 @@ class GptNeoXTest {
         editConfig(folder, c -> c.putNull("rope_scaling").put("rotary_pct", 0.1));
         e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(folder));
         assertTrue(e.getMessage().contains("config.json: rotary_pct 0.1"), e.getMessage());
-        assertTrue(Files.exists(folder.resolve("config.json")));
     }
 }
