@@ -21,6 +21,10 @@ public final class Architectures {
     static {
         BY_TYPE.put("bert", Bert.Config::read);
         BY_TYPE.put("gpt2", Gpt2.Config::read);
+        BY_TYPE.put("llama", Llama.Config::read);
+        BY_TYPE.put("mistral", Llama.Config::read);
+        BY_TYPE.put("qwen2", Llama.Config::read);
+        BY_TYPE.put("gpt_neox", GptNeoX.Config::read);
     }
 
     private Architectures() {}
