@@ -117,7 +117,8 @@ public final class HtmlReport {
             boolean oneVariant = lines.stream().map(Summary.Line::variant).distinct().count() == 1;
             List<String> categories = lines.stream().map(l -> oneVariant ? l.loss() : l.loss() + " " + l.variant()).toList();
             List<Svg.Bar> bars = lines.stream().map(l -> new Svg.Bar(l.median(), l.lo(), l.hi(), l.seeds())).toList();
-            figures.add(Svg.bars(task + (oneVariant ? ", " + lines.get(0).variant() : ""), "median PGR", categories,
+            boolean titled = oneVariant && !lines.get(0).variant().isEmpty();
+            figures.add(Svg.bars(task + (titled ? ", " + lines.get(0).variant() : ""), "median PGR", categories,
                     List.of("median PGR"), List.of(bars), true));
         });
         return figures;
