@@ -72,9 +72,9 @@ public final class RunTables {
         else t.row(model, role, acc, interval(accCi), auroc, interval(aurocCi), ece, brier);
     }
 
-    /** [lo, hi], an unbounded side as -inf / inf; n/a for results stored before intervals existed. */
+    /** [lo, hi], an unbounded side as -inf / inf; n/a for results stored before intervals existed, or undefined. */
     public static String interval(Interval ci) {
-        if (ci == null) return "n/a";
+        if (ci == null || Double.isNaN(ci.lo()) && Double.isNaN(ci.hi())) return "n/a";
         return "[" + bound(ci.lo()) + ", " + bound(ci.hi()) + "]";
     }
 

@@ -12,7 +12,9 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import w2s.metrics.Bootstrap;
 import w2s.report.Json;
+import w2s.report.RunTables;
 import w2s.report.Table;
 
 /**
@@ -125,10 +127,12 @@ public final class HtmlReport {
     }
 
     private static String summaryTable(ResultStore store) {
-        Table t = new Table("task", "loss", "variant", "pairs", "seeds", "median PGR", "95% CI");
+        Table t = new Table("task", "loss", "variant", "pairs", "seeds", "median PGR", "95% CI", "PGR (AUROC)",
+                "95% CI");
         for (Summary.Line l : Summary.medianPgr(store)) {
             t.row(l.task(), l.loss(), l.variant(), l.pairs(), l.seeds(), l.median(),
-                    "[" + Table.format(l.lo()) + ", " + Table.format(l.hi()) + "]");
+                    RunTables.interval(new Bootstrap.Interval(l.lo(), l.hi())), l.aurocMedian(),
+                    RunTables.interval(new Bootstrap.Interval(l.aurocLo(), l.aurocHi())));
         }
         return "<pre>" + Svg.esc(t.toString()) + "</pre>";
     }

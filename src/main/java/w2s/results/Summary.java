@@ -200,8 +200,12 @@ public final class Summary {
         return new Aggregate(median(sorted), sorted.length, counted);
     }
 
-    /** The 95% interval of the group's median PGR when its seeds are resampled with replacement (seeded). */
+    /**
+     * The 95% interval of the group's median PGR when its seeds are resampled with replacement (seeded); undefined
+     * (NaN) with one seed, whose resamples would all repeat the estimate and look certain.
+     */
     private static Bootstrap.Interval overSeeds(List<Run> group, List<Long> seeds, Metric metric) {
+        if (seeds.size() < 2) return new Bootstrap.Interval(Double.NaN, Double.NaN);
         Random random = new Random(0);
         double[] medians = new double[RESAMPLES];
         for (int b = 0; b < RESAMPLES; b++) {

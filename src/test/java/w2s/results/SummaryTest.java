@@ -104,6 +104,13 @@ class SummaryTest {
     }
 
     @Test
+    void oneSeedGivesNoInterval() {
+        Summary.Line line = Summary.summarize(sweep().subList(0, 1), false).lines().get(0);
+        assertEquals(1.0 / 3, line.median(), 1e-12);
+        assertTrue(Double.isNaN(line.lo()) && Double.isNaN(line.hi()), "resampling one seed says nothing: " + line);
+    }
+
+    @Test
     void settingsComeFromTheStoredConfigurationWithoutSeedsOrNulls() {
         Map<String, String> s = Summary.settings("{\"task\":\"grammar\",\"loss\":\"xent\",\"repair\":null,"
                 + "\"split\":{\"seed\":3,\"n_train\":600},\"strong\":{\"name\":\"minilm-l6\",\"train\":{\"seed\":0,"
