@@ -10,7 +10,7 @@ import w2s.model.source.HubException;
 import w2s.train.TrainingFailedException;
 
 /** The {@code w2s} command line. */
-@Command(name = "w2s", mixinStandardHelpOptions = true, version = "w2s 0.1.0",
+@Command(name = "w2s", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Weak-to-strong generalization experiments on pretrained encoders and decoder language models.",
         subcommands = {DemoCommand.class, RunCommand.class, SweepCommand.class, ResultsCommand.class,
                 ReportCommand.class, TasksCommand.class, ModelsCommand.class, ElicitCommand.class, EmbedCommand.class,
@@ -43,5 +43,14 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
+    }
+
+    /** {@code w2s --version}: the version and commit the build recorded, as every result records them. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"w2s " + w2s.experiment.Build.CURRENT.version() + " (commit "
+                    + w2s.experiment.Build.CURRENT.commit() + ")"};
+        }
     }
 }

@@ -175,6 +175,7 @@ final class RunCommand implements Callable<Integer> {
         Path dir = out != null ? out : RunWriter.defaultDir(config);
         RunWriter.write(dir, outcome);
         System.out.print(RunTables.single(outcome.result()));
+        RunTables.warnings(outcome.result()).forEach(System.err::println);
         System.out.println("wrote " + dir.resolve("metrics.json") + (store != null ? " and a row of " + store : ""));
         return 0;
     }

@@ -21,6 +21,8 @@ import w2s.elicit.RepairReport;
 import w2s.encode.FeatureSource;
 import w2s.encode.FeatureCache;
 import w2s.encode.FeatureSpec;
+import w2s.metrics.Bootstrap;
+import w2s.metrics.Flags;
 import w2s.metrics.Metrics;
 import w2s.model.Classifier;
 import w2s.model.ModelConfig;
@@ -74,8 +76,15 @@ public final class Experiment implements AutoCloseable {
      * reads it back instead of training the student again.
      */
     public RunResult result(ExperimentConfig config) {
-        return stages.computeIfAbsent(cellKey(config), RunResult.class, () -> run(config).result());
+        String key = StageCache.key(List.of("result", RESULT_VERSION, cellKey(config)));
+        return stages.computeIfAbsent(key, RunResult.class, () -> run(config).result());
     }
+
+    /**
+     * Bump when a result gains fields or a metric changes: cached results from before are then computed again (from
+     * the cached weak model and ceiling), while the cell key, which a results store holds, stays the same.
+     */
+    private static final int RESULT_VERSION = 2;
 
     /** The identity of a run: its configuration and the hash of its data. */
     public String cellKey(ExperimentConfig config) {
@@ -214,11 +223,18 @@ public final class Experiment implements AutoCloseable {
         double ceilingAcc = Metrics.accuracy(ceilingTest, testLabels);
         Metrics.Agreement agreement = Metrics.agreement(w2sTest, weakTest, testLabels);
         boolean pairs = !testPairs.isEmpty();
+        double weakAuroc = Metrics.auroc(weakTest, testLabels);
+        double w2sAuroc = Metrics.auroc(w2sTest, testLabels);
+        double ceilingAuroc = Metrics.auroc(ceilingTest, testLabels);
+        // Seeded with the run's seed, so a rerun reports the same intervals.
+        Bootstrap.Intervals ci = Bootstrap.paired(weakTest, w2sTest, ceilingTest, testLabels, config.seed());
+        List<String> flags = Flags.of(weak.labelsB(), weakTest, w2sTest, ceilingTest, ci);
         seconds.put("total", elapsed(t0));
         RunResult result = new RunResult(
                 weakAcc, w2sAcc, ceilingAcc, Metrics.pgr(weakAcc, w2sAcc, ceilingAcc),
-                Metrics.auroc(weakTest, testLabels), Metrics.auroc(w2sTest, testLabels),
-                Metrics.auroc(ceilingTest, testLabels),
+                weakAuroc, w2sAuroc, ceilingAuroc, Metrics.pgr(weakAuroc, w2sAuroc, ceilingAuroc),
+                ci.weakAccuracy(), ci.w2sAccuracy(), ci.ceilingAccuracy(), ci.pgr(),
+                ci.weakAuroc(), ci.w2sAuroc(), ci.ceilingAuroc(), ci.pgrAuroc(), ci.gap(), flags,
                 Metrics.ece(weakTest, testLabels, 10), Metrics.ece(w2sCalibrated, testLabels, 10),
                 Metrics.ece(ceilingTest, testLabels, 10),
                 Metrics.brier(weakTest, testLabels), Metrics.brier(w2sCalibrated, testLabels),
@@ -328,7 +344,8 @@ public final class Experiment implements AutoCloseable {
 
     static Map<String, String> environment() {
         Map<String, String> env = new HashMap<>();
-        env.put("w2s_version", String.valueOf(Experiment.class.getPackage().getImplementationVersion()));
+        env.put("w2s_version", Build.CURRENT.version());
+        env.put("w2s_commit", Build.CURRENT.commit());
         env.put("java_version", System.getProperty("java.version"));
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         env.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));

@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 import w2s.data.Provenance;
-import w2s.metrics.Metrics;
 import w2s.elicit.RepairReport;
+import w2s.metrics.Bootstrap.Interval;
+import w2s.metrics.Metrics;
 
 /**
  * The outcome of one weak-to-strong experiment with the configuration and data provenance that produced it.
@@ -16,10 +17,16 @@ import w2s.elicit.RepairReport;
  * with weak labels) and w2s_ece_uncalibrated keeps the ECE before; reliability holds each model's diagram on test.
  * Steps lists every student trained, in order: bootstrapping's intermediate models, the student, strong-to-strong
  * rounds; the w2s metrics are the last step's, the PGR is against the first weak model and the strong model's ceiling.
+ * pgr_auroc is the PGR computed on AUROC, as EleutherAI reports it. The *_ci fields are 95% intervals [lo, hi] from a
+ * paired bootstrap over test documents seeded with the run's seed (gap_ci: ceiling minus weak accuracy); a null bound
+ * is unbounded. flags names what makes the run's PGR meaningless (see {@link w2s.metrics.Flags}); empty if nothing does.
  */
 public record RunResult(
         double weakAccuracy, double w2sAccuracy, double ceilingAccuracy, double pgr,
-        double weakAuroc, double w2sAuroc, double ceilingAuroc,
+        double weakAuroc, double w2sAuroc, double ceilingAuroc, double pgrAuroc,
+        Interval weakAccuracyCi, Interval w2sAccuracyCi, Interval ceilingAccuracyCi, Interval pgrCi,
+        Interval weakAurocCi, Interval w2sAurocCi, Interval ceilingAurocCi, Interval pgrAurocCi, Interval gapCi,
+        List<String> flags,
         double weakEce, double w2sEce, double ceilingEce,
         double weakBrier, double w2sBrier, double ceilingBrier,
         double agreementAll, double agreementWeakCorrect, double agreementWeakWrong,

@@ -3,6 +3,8 @@ package w2s.report;
 import java.util.List;
 
 import w2s.experiment.RunResult;
+import w2s.metrics.Bootstrap.Interval;
+import w2s.metrics.Flags;
 
 /** The tables a run prints. */
 public final class RunTables {
@@ -16,14 +18,15 @@ public final class RunTables {
                 r.task().name(), c.weak().describe(), c.strong().describe(), c.loss(), c.seed(), r.nA(), r.nB(),
                 r.nTest()));
         boolean pairs = r.w2sPairwiseAccuracy() != null;
-        Table t = pairs ? new Table("model", "role", "accuracy", "auroc", "ece", "brier", "pairwise")
-                : new Table("model", "role", "accuracy", "auroc", "ece", "brier");
-        addRow(t, pairs, c.weak().describe(), "weak supervisor", r.weakAccuracy(), r.weakAuroc(), r.weakEce(),
-                r.weakBrier(), r.weakPairwiseAccuracy());
-        addRow(t, pairs, c.strong().describe(), "weak-to-strong student", r.w2sAccuracy(), r.w2sAuroc(), r.w2sEce(),
-                r.w2sBrier(), r.w2sPairwiseAccuracy());
+        Table t = pairs ? new Table("model", "role", "accuracy", "95% CI", "auroc", "95% CI", "ece", "brier", "pairwise")
+                : new Table("model", "role", "accuracy", "95% CI", "auroc", "95% CI", "ece", "brier");
+        addRow(t, pairs, c.weak().describe(), "weak supervisor", r.weakAccuracy(), r.weakAccuracyCi(), r.weakAuroc(),
+                r.weakAurocCi(), r.weakEce(), r.weakBrier(), r.weakPairwiseAccuracy());
+        addRow(t, pairs, c.strong().describe(), "weak-to-strong student", r.w2sAccuracy(), r.w2sAccuracyCi(),
+                r.w2sAuroc(), r.w2sAurocCi(), r.w2sEce(), r.w2sBrier(), r.w2sPairwiseAccuracy());
         addRow(t, pairs, c.strong().describe(), "strong ceiling (ground truth on " + c.ceilingOn() + ")",
-                r.ceilingAccuracy(), r.ceilingAuroc(), r.ceilingEce(), r.ceilingBrier(), r.ceilingPairwiseAccuracy());
+                r.ceilingAccuracy(), r.ceilingAccuracyCi(), r.ceilingAuroc(), r.ceilingAurocCi(), r.ceilingEce(),
+                r.ceilingBrier(), r.ceilingPairwiseAccuracy());
         sb.append(t);
         if (r.steps().size() > 1 || r.steps().get(0).stoppedAt() != null) {
             Table steps = new Table("step", "model", "accuracy", "kept step");
@@ -34,8 +37,12 @@ public final class RunTables {
             }
             sb.append(steps);
         }
-        sb.append(String.format("PGR %s   weak labels on B: accuracy %s%n", Table.format(r.pgr()),
-                Table.format(r.weakLabelAccuracy())));
+        sb.append(String.format("PGR %s %s   on AUROC %s %s   gap (ceiling - weak accuracy) %s %s%n",
+                Table.format(r.pgr()), interval(r.pgrCi()), Table.format(r.pgrAuroc()), interval(r.pgrAurocCi()),
+                Table.format(r.ceilingAccuracy() - r.weakAccuracy()), interval(r.gapCi())));
+        sb.append(String.format("weak labels on B: accuracy %s; 95%% intervals: paired bootstrap over the %d test "
+                + "documents%n", Table.format(r.weakLabelAccuracy()), r.nTest()));
+        sb.append("flags: ").append(r.flags().isEmpty() ? "none" : String.join(", ", r.flags())).append('\n');
         if (r.w2sTemperature() != null) {
             sb.append(String.format("student temperature-scaled: T = %s (fitted on %.0f%% of B with weak labels); "
                             + "ECE %s -> %s%n", Table.format(r.w2sTemperature()), 100 * c.calibrate(),
@@ -59,10 +66,27 @@ public final class RunTables {
         return sb.toString();
     }
 
-    private static void addRow(Table t, boolean pairs, String model, String role, double acc, double auroc,
-                               double ece, double brier, Double pairwise) {
-        if (pairs) t.row(model, role, acc, auroc, ece, brier, pairwise);
-        else t.row(model, role, acc, auroc, ece, brier);
+    private static void addRow(Table t, boolean pairs, String model, String role, double acc, Interval accCi,
+                               double auroc, Interval aurocCi, double ece, double brier, Double pairwise) {
+        if (pairs) t.row(model, role, acc, interval(accCi), auroc, interval(aurocCi), ece, brier, pairwise);
+        else t.row(model, role, acc, interval(accCi), auroc, interval(aurocCi), ece, brier);
+    }
+
+    /** [lo, hi], an unbounded side as -inf / inf; n/a for results stored before intervals existed, or undefined. */
+    public static String interval(Interval ci) {
+        if (ci == null || Double.isNaN(ci.lo()) && Double.isNaN(ci.hi())) return "n/a";
+        return "[" + bound(ci.lo()) + ", " + bound(ci.hi()) + "]";
+    }
+
+    private static String bound(double x) {
+        return Double.isInfinite(x) ? (x > 0 ? "inf" : "-inf") : Table.format(x);
+    }
+
+    /** One line per flag, in words, for stderr: a flagged run's PGR must not be read like any other. */
+    public static List<String> warnings(RunResult r) {
+        if (r.flags() == null) return List.of();
+        return r.flags().stream().map(f -> "w2s: warning: PGR of this run is not meaningful: "
+                + Flags.MEANING.getOrDefault(f, f) + " [" + f + "]").toList();
     }
 
     /** Median over seeds per loss, as the paper reports it: accuracies, PGR, and agreement where the supervisor is wrong. */
@@ -86,11 +110,12 @@ public final class RunTables {
     /** Several runs, one line each: the comparison a researcher reads first. */
     public static String compare(List<RunResult> results) {
         Table t = new Table("task", "weak", "strong", "loss", "seed", "weak acc", "w2s acc", "ceiling acc", "PGR",
-                "w2s auroc", "agree(wrong)", "w2s ece");
+                "PGR 95% CI", "w2s auroc", "agree(wrong)", "w2s ece", "flags");
         for (RunResult r : results) {
             var c = r.config();
             t.row(r.task().name(), c.weak().describe(), c.strong().describe(), c.loss(), c.seed(), r.weakAccuracy(),
-                    r.w2sAccuracy(), r.ceilingAccuracy(), r.pgr(), r.w2sAuroc(), r.agreementWeakWrong(), r.w2sEce());
+                    r.w2sAccuracy(), r.ceilingAccuracy(), r.pgr(), interval(r.pgrCi()), r.w2sAuroc(),
+                    r.agreementWeakWrong(), r.w2sEce(), r.flags() == null ? "n/a" : String.join(",", r.flags()));
         }
         return t.toString();
     }

@@ -12,7 +12,9 @@ import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import w2s.metrics.Bootstrap;
 import w2s.report.Json;
+import w2s.report.RunTables;
 import w2s.report.Table;
 
 /**
@@ -117,17 +119,20 @@ public final class HtmlReport {
             boolean oneVariant = lines.stream().map(Summary.Line::variant).distinct().count() == 1;
             List<String> categories = lines.stream().map(l -> oneVariant ? l.loss() : l.loss() + " " + l.variant()).toList();
             List<Svg.Bar> bars = lines.stream().map(l -> new Svg.Bar(l.median(), l.lo(), l.hi(), l.seeds())).toList();
-            figures.add(Svg.bars(task + (oneVariant ? ", " + lines.get(0).variant() : ""), "median PGR", categories,
+            boolean titled = oneVariant && !lines.get(0).variant().isEmpty();
+            figures.add(Svg.bars(task + (titled ? ", " + lines.get(0).variant() : ""), "median PGR", categories,
                     List.of("median PGR"), List.of(bars), true));
         });
         return figures;
     }
 
     private static String summaryTable(ResultStore store) {
-        Table t = new Table("task", "loss", "variant", "pairs", "seeds", "median PGR", "95% CI");
+        Table t = new Table("task", "loss", "variant", "pairs", "seeds", "median PGR", "95% CI", "PGR (AUROC)",
+                "95% CI");
         for (Summary.Line l : Summary.medianPgr(store)) {
             t.row(l.task(), l.loss(), l.variant(), l.pairs(), l.seeds(), l.median(),
-                    "[" + Table.format(l.lo()) + ", " + Table.format(l.hi()) + "]");
+                    RunTables.interval(new Bootstrap.Interval(l.lo(), l.hi())), l.aurocMedian(),
+                    RunTables.interval(new Bootstrap.Interval(l.aurocLo(), l.aurocHi())));
         }
         return "<pre>" + Svg.esc(t.toString()) + "</pre>";
     }

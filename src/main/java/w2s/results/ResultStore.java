@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +30,8 @@ import w2s.report.Json;
  * Finished runs as rows of one table, {@code runs}, in an embedded DuckDB file: the configuration as columns to
  * group by, the metrics, and both as JSON. The cell key is the primary key and each row is written in its own
  * transaction, so a killed writer leaves either the whole row or none, and a cell is never stored twice.
- * Undefined metrics (a PGR whose ceiling is not above the weak model) are NULL.
+ * Undefined metrics (a PGR whose ceiling is not above the weak model) are NULL, as are unbounded interval bounds.
+ * flags is the run's comma-separated flags ('' for none, NULL for runs stored before flags existed).
  */
 public final class ResultStore implements AutoCloseable {
     /** Columns after the key, each with its SQL type; see {@link #values}. */
@@ -46,7 +48,14 @@ public final class ResultStore implements AutoCloseable {
         }
         COLUMNS.put("config_json", "VARCHAR");
         COLUMNS.put("result_json", "VARCHAR");
+        // Added later: a store made before them gains them, NULL in its old rows (see ADDED).
+        for (String c : List.of("pgr_auroc", "pgr_lo", "pgr_hi", "gap_lo", "gap_hi")) COLUMNS.put(c, "DOUBLE");
+        for (String c : List.of("flags", "w2s_version", "w2s_commit")) COLUMNS.put(c, "VARCHAR");
     }
+
+    /** Columns a store written by an older version may lack. */
+    private static final List<String> ADDED = List.of("pgr_auroc", "pgr_lo", "pgr_hi", "gap_lo", "gap_hi", "flags",
+            "w2s_version", "w2s_commit");
 
     private final Connection connection;
 
@@ -65,6 +74,9 @@ public final class ResultStore implements AutoCloseable {
                         + COLUMNS.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
                         .collect(Collectors.joining(", "))
                         + ", created_at TIMESTAMP DEFAULT current_timestamp)");
+                for (String column : ADDED) {
+                    s.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS " + column + " " + COLUMNS.get(column));
+                }
             }
             c.setAutoCommit(false);
             c.commit();
@@ -124,7 +136,8 @@ public final class ResultStore implements AutoCloseable {
     private static List<Object> values(RunResult r) {
         ExperimentConfig c = r.config();
         ExperimentConfig.EarlyStop es = c.earlyStop();
-        return List.of(r.task().name(), c.weak().name(), c.strong().name(), c.strong().mode().id(), c.loss(),
+        // Intervals and flags are null in results made before they existed (read back from an old stage cache).
+        return Arrays.asList(r.task().name(), c.weak().name(), c.strong().name(), c.strong().mode().id(), c.loss(),
                 c.via().stream().map(ModelConfig::name).collect(Collectors.joining(",")),
                 es == null ? "" : es.metric() + "@" + es.fraction() + "/" + es.every(),
                 c.seed(), parameters(c.weak().name()), parameters(c.strong().name()),
@@ -132,7 +145,11 @@ public final class ResultStore implements AutoCloseable {
                 r.weakAccuracy(), r.w2sAccuracy(), r.ceilingAccuracy(), r.pgr(), r.weakAuroc(), r.w2sAuroc(),
                 r.ceilingAuroc(), r.w2sEce(), r.agreementAll(), r.agreementWeakCorrect(), r.agreementWeakWrong(),
                 r.weakLabelAccuracy(), r.seconds().getOrDefault("total", Double.NaN),
-                Json.compact(c), Json.compact(r));
+                Json.compact(c), Json.compact(r),
+                r.pgrAuroc(), r.pgrCi() == null ? null : r.pgrCi().lo(), r.pgrCi() == null ? null : r.pgrCi().hi(),
+                r.gapCi() == null ? null : r.gapCi().lo(), r.gapCi() == null ? null : r.gapCi().hi(),
+                r.flags() == null ? null : String.join(",", r.flags()),
+                r.environment().get("w2s_version"), r.environment().get("w2s_commit"));
     }
 
     /** The result of a query: column names and rows of JDBC values. */

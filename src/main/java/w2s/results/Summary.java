@@ -1,84 +1,219 @@
 package w2s.results;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import w2s.metrics.Bootstrap;
+import w2s.report.Json;
 
 /**
- * The reference's summary of a sweep: median PGR over weak–strong pairs, per task, loss and variant, leaving out
- * same-model pairs and runs whose ceiling is not above their weak model (their PGR is undefined or meaningless).
- * A pair's PGR is its mean over seeds; the confidence interval resamples seeds with replacement.
+ * The summary of a results store, aggregated as the paper's notebook (openai's {@code notebooks/Plotting.ipynb}) does
+ * it: within a group of runs, each weak–strong pair's weak and ceiling accuracies are averaged over seeds first; each
+ * student run's PGR is taken against those averages; the line reports the median over the runs. Pairs with weak =
+ * strong, or whose averaged ceiling is not above the averaged weak model, are left out. PGR on AUROC (as EleutherAI
+ * reports it) is aggregated the same way beside it, with its own exclusion rule on the AUROC averages.
+ *
+ * <p>A group is every run with the same task, loss and value of every other setting that differs between the runs in
+ * the store, so two different experiments are never merged; what a line spans is only the weak–strong pairs and the
+ * seeds. A setting of the weak or strong model that differs only from one model to another (each model's default
+ * learning rate, its mode) belongs to the model and does not split the group. Flagged runs (see
+ * {@link w2s.metrics.Flags}) are left out unless asked for. The interval resamples seeds with replacement and redoes
+ * the whole aggregation, averages included.
  */
 public final class Summary {
     static final int RESAMPLES = 1000;
+    /** Shown for a setting a run does not have (no chain, no early stopping). */
+    static final String ABSENT = "-";
 
     private Summary() {}
 
-    /** One line of the summary; lo and hi bound the 95% bootstrap interval of the median. */
-    public record Line(String task, String loss, String variant, int pairs, int seeds, int runs, double median,
-                       double lo, double hi) {}
-
-    /** The SQL that selects the runs the summary counts: the reference's exclusion rules. */
-    public static final String INCLUDED = "weak <> strong AND pgr IS NOT NULL AND ceiling_acc > weak_acc";
-
-    /** How a run differs from plain weak-to-strong training, for grouping: mode, chain, s2s rounds, early stopping. */
-    public static final String VARIANT = "mode || CASE WHEN chain <> '' THEN ' via ' || chain ELSE '' END"
-            + " || CASE WHEN s2s > 0 THEN ' s2s ' || s2s ELSE '' END"
-            + " || CASE WHEN early_stop <> '' THEN ' early-stop' ELSE '' END";
-
-    public static List<Line> medianPgr(ResultStore store) {
-        ResultStore.Rows rows = store.query("SELECT task, loss, " + VARIANT + " AS variant, weak, strong, seed, pgr "
-                + "FROM runs WHERE " + INCLUDED + " ORDER BY task, loss, variant");
-        // group → pair → seed → PGR
-        Map<List<String>, Map<String, Map<Long, Double>>> groups = new TreeMap<>(Summary::compareLists);
-        for (List<Object> r : rows.rows()) {
-            List<String> group = List.of((String) r.get(0), (String) r.get(1), (String) r.get(2));
-            groups.computeIfAbsent(group, g -> new TreeMap<>())
-                    .computeIfAbsent(r.get(3) + "->" + r.get(4), p -> new TreeMap<>())
-                    .put(((Number) r.get(5)).longValue(), ((Number) r.get(6)).doubleValue());
+    /**
+     * One line of the summary; lo and hi bound the 95% bootstrap interval of the median (an unbounded side infinite).
+     *
+     * @param settings the group's value of each grouped setting besides task and loss
+     * @param pairs    weak–strong pairs counted, on accuracy
+     * @param runs     student runs counted, on accuracy
+     */
+    public record Line(String task, String loss, Map<String, String> settings, int pairs, int seeds, int runs,
+                       double median, double lo, double hi, double aurocMedian, double aurocLo, double aurocHi) {
+        /** The grouped settings in one string, "" when the store has no setting to group by besides task and loss. */
+        public String variant() {
+            return settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining(" "));
         }
-        List<Line> lines = new ArrayList<>();
-        for (var g : groups.entrySet()) {
-            Map<String, Map<Long, Double>> pairs = g.getValue();
-            List<Long> seeds = pairs.values().stream().flatMap(m -> m.keySet().stream()).distinct().sorted().toList();
-            int runs = pairs.values().stream().mapToInt(Map::size).sum();
-            double median = medianOfPairMeans(pairs, seeds);
-            Random random = new Random(0);
-            double[] boot = new double[RESAMPLES];
-            int n = 0;
-            for (int b = 0; b < RESAMPLES; b++) {
-                List<Long> sample = new ArrayList<>();
-                for (int i = 0; i < seeds.size(); i++) sample.add(seeds.get(random.nextInt(seeds.size())));
-                double m = medianOfPairMeans(pairs, sample);
-                if (!Double.isNaN(m)) boot[n++] = m;
-            }
-            double[] sorted = Arrays.copyOf(boot, n);
-            Arrays.sort(sorted);
-            lines.add(new Line(g.getKey().get(0), g.getKey().get(1), g.getKey().get(2), pairs.size(), seeds.size(),
-                    runs, median, quantile(sorted, 0.025), quantile(sorted, 0.975)));
-        }
-        return lines;
     }
 
-    /** The median over pairs of each pair's mean PGR over the given seeds (repeats count again); NaN if none. */
-    static double medianOfPairMeans(Map<String, Map<Long, Double>> pairs, List<Long> seeds) {
-        List<Double> means = new ArrayList<>();
-        for (Map<Long, Double> bySeed : pairs.values()) {
-            double sum = 0;
-            int n = 0;
-            for (Long s : seeds) {
-                Double v = bySeed.get(s);
-                if (v != null) {
-                    sum += v;
-                    n++;
-                }
-            }
-            if (n > 0) means.add(sum / n);
+    /**
+     * The whole summary.
+     *
+     * @param groupedBy      settings that split the runs into lines: task, loss and every other one that differs
+     * @param modelSettings  settings that differ only with the weak or strong model, so belong to it
+     * @param total          runs in the store
+     * @param leftOut        runs not counted, by reason, in the order the rules apply
+     * @param flagCounts     left-out runs per flag (a run may carry several)
+     * @param unchecked      counted runs stored before flags existed, so never checked
+     */
+    public record Report(List<String> groupedBy, List<String> modelSettings, List<Line> lines, int total,
+                         Map<String, Integer> leftOut, Map<String, Integer> flagCounts, int unchecked) {
+        public int counted() {
+            return lines.stream().mapToInt(Line::runs).sum();
         }
-        return median(means.stream().mapToDouble(Double::doubleValue).sorted().toArray());
+    }
+
+    public static final String FLAGGED = "flagged";
+    public static final String SAME_MODEL = "same weak and strong model";
+    public static final String CEILING_NOT_ABOVE_WEAK = "ceiling not above weak (averaged over seeds)";
+
+    /** The summary with flagged runs left out, as `w2s results` and the HTML report show it by default. */
+    public static List<Line> medianPgr(ResultStore store) {
+        return summarize(store, false).lines();
+    }
+
+    public static Report summarize(ResultStore store, boolean includeFlagged) {
+        return summarize(read(store), includeFlagged);
+    }
+
+    /** One stored run: what the aggregation reads, and its configuration flattened to setting → value. */
+    record Run(String task, String loss, String weak, String strong, long seed, double weakAcc, double w2sAcc,
+               double ceilingAcc, double weakAuroc, double w2sAuroc, double ceilingAuroc, List<String> flags,
+               Map<String, String> settings) {}
+
+    /** A metric the aggregation runs on: the weak model's, the student's and the ceiling's values of a run. */
+    private record Metric(ToDoubleFunction<Run> weak, ToDoubleFunction<Run> student, ToDoubleFunction<Run> ceiling) {}
+
+    private static final Metric ACCURACY = new Metric(Run::weakAcc, Run::w2sAcc, Run::ceilingAcc);
+    private static final Metric AUROC = new Metric(Run::weakAuroc, Run::w2sAuroc, Run::ceilingAuroc);
+
+    static Report summarize(List<Run> runs, boolean includeFlagged) {
+        Map<String, Set<String>> values = new TreeMap<>();
+        for (Run r : runs) r.settings().forEach((k, v) -> values.computeIfAbsent(k, x -> new HashSet<>()).add(v));
+        // A run lacking a setting others have differs from them in it.
+        for (Run r : runs) values.forEach((k, vs) -> {
+            if (!r.settings().containsKey(k)) vs.add(ABSENT);
+        });
+        List<String> grouped = new ArrayList<>();
+        List<String> modelSettings = new ArrayList<>();
+        values.forEach((setting, vs) -> {
+            // The pair is what a line spans, and task and loss always split lines.
+            if (vs.size() < 2 || List.of("weak.name", "strong.name", "loss").contains(setting)) return;
+            String model = setting.startsWith("weak.") ? "weak.name" : setting.startsWith("strong.") ? "strong.name" : null;
+            if (model != null && determinedBy(runs, model, setting)) modelSettings.add(setting);
+            else grouped.add(setting);
+        });
+
+        Map<String, Integer> leftOut = new LinkedHashMap<>();
+        Map<String, Integer> flagCounts = new TreeMap<>();
+        Map<List<String>, List<Run>> groups = new TreeMap<>(Summary::compareLists);
+        int unchecked = 0;
+        for (Run r : runs) {
+            if (!includeFlagged && r.flags() != null && !r.flags().isEmpty()) {
+                leftOut.merge(FLAGGED, 1, Integer::sum);
+                r.flags().forEach(f -> flagCounts.merge(f, 1, Integer::sum));
+                continue;
+            }
+            if (r.weak().equals(r.strong())) {
+                leftOut.merge(SAME_MODEL, 1, Integer::sum);
+                continue;
+            }
+            if (r.flags() == null) unchecked++;
+            List<String> key = new ArrayList<>(List.of(r.task(), r.loss()));
+            for (String s : grouped) key.add(r.settings().getOrDefault(s, ABSENT));
+            groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+        }
+
+        List<Line> lines = new ArrayList<>();
+        for (var g : groups.entrySet()) {
+            List<Run> group = g.getValue();
+            List<Long> seeds = group.stream().map(Run::seed).distinct().sorted().toList();
+            Aggregate acc = aggregate(group, seeds, ACCURACY);
+            Aggregate auroc = aggregate(group, seeds, AUROC);
+            int dropped = group.size() - acc.rows();
+            if (dropped > 0) leftOut.merge(CEILING_NOT_ABOVE_WEAK, dropped, Integer::sum);
+            if (acc.rows() == 0) continue;
+            Bootstrap.Interval accCi = overSeeds(group, seeds, ACCURACY);
+            Bootstrap.Interval aurocCi = overSeeds(group, seeds, AUROC);
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (int i = 0; i < grouped.size(); i++) settings.put(grouped.get(i), g.getKey().get(i + 2));
+            lines.add(new Line(g.getKey().get(0), g.getKey().get(1), settings, acc.pairs(), seeds.size(), acc.rows(),
+                    acc.median(), accCi.lo(), accCi.hi(), auroc.median(), aurocCi.lo(), aurocCi.hi()));
+        }
+        List<String> groupedBy = new ArrayList<>(List.of("task", "loss"));
+        groupedBy.addAll(grouped);
+        return new Report(groupedBy, modelSettings, lines, runs.size(), leftOut, flagCounts, unchecked);
+    }
+
+    /** Whether each model (by name) has one value of the setting over all runs, absent counting as a value. */
+    private static boolean determinedBy(List<Run> runs, String nameSetting, String setting) {
+        Map<String, String> seen = new HashMap<>();
+        for (Run r : runs) {
+            String name = r.settings().getOrDefault(nameSetting, ABSENT);
+            String v = r.settings().getOrDefault(setting, ABSENT);
+            if (!seen.computeIfAbsent(name, n -> v).equals(v)) return false;
+        }
+        return true;
+    }
+
+    /** The median PGR of a group, the rows it counts and the pairs they come from; NaN if none remains. */
+    record Aggregate(double median, int rows, int pairs) {}
+
+    /**
+     * The paper's aggregation over the runs of the given seeds, each counted as often as its seed occurs: per pair,
+     * weak and ceiling values averaged over those runs; each run's PGR against them; the median over all rows of the
+     * pairs whose averaged ceiling is above the averaged weak model. Runs without the metric (NaN) are skipped.
+     */
+    static Aggregate aggregate(List<Run> group, List<Long> seeds, Metric metric) {
+        Map<Long, Integer> times = new HashMap<>();
+        for (Long s : seeds) times.merge(s, 1, Integer::sum);
+        Map<List<String>, List<Run>> pairs = new LinkedHashMap<>();
+        for (Run r : group) {
+            boolean defined = !Double.isNaN(metric.weak().applyAsDouble(r))
+                    && !Double.isNaN(metric.student().applyAsDouble(r))
+                    && !Double.isNaN(metric.ceiling().applyAsDouble(r));
+            for (int i = times.getOrDefault(r.seed(), 0); defined && i > 0; i--) {
+                pairs.computeIfAbsent(List.of(r.weak(), r.strong()), p -> new ArrayList<>()).add(r);
+            }
+        }
+        List<Double> pgrs = new ArrayList<>();
+        int counted = 0;
+        for (List<Run> rows : pairs.values()) {
+            double weak = rows.stream().mapToDouble(metric.weak()).average().orElseThrow();
+            double ceiling = rows.stream().mapToDouble(metric.ceiling()).average().orElseThrow();
+            if (!(ceiling > weak)) continue;
+            counted++;
+            for (Run r : rows) pgrs.add((metric.student().applyAsDouble(r) - weak) / (ceiling - weak));
+        }
+        double[] sorted = pgrs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return new Aggregate(median(sorted), sorted.length, counted);
+    }
+
+    /**
+     * The 95% interval of the group's median PGR when its seeds are resampled with replacement (seeded); undefined
+     * (NaN) with one seed, whose resamples would all repeat the estimate and look certain.
+     */
+    private static Bootstrap.Interval overSeeds(List<Run> group, List<Long> seeds, Metric metric) {
+        if (seeds.size() < 2) return new Bootstrap.Interval(Double.NaN, Double.NaN);
+        Random random = new Random(0);
+        double[] medians = new double[RESAMPLES];
+        for (int b = 0; b < RESAMPLES; b++) {
+            List<Long> sample = new ArrayList<>();
+            for (int i = 0; i < seeds.size(); i++) sample.add(seeds.get(random.nextInt(seeds.size())));
+            medians[b] = aggregate(group, sample, metric).median();
+        }
+        return Bootstrap.percentile(medians);
     }
 
     static double median(double[] sorted) {
@@ -87,20 +222,62 @@ public final class Summary {
         return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 
-    /** Linear interpolation between order statistics, as numpy's default percentile. */
-    static double quantile(double[] sorted, double q) {
-        if (sorted.length == 0) return Double.NaN;
-        double pos = q * (sorted.length - 1);
-        int lo = (int) Math.floor(pos);
-        int hi = Math.min(lo + 1, sorted.length - 1);
-        return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+    private static List<Run> read(ResultStore store) {
+        ResultStore.Rows rows = store.query("SELECT task, loss, weak, strong, seed, weak_acc, w2s_acc, ceiling_acc, "
+                + "weak_auroc, w2s_auroc, ceiling_auroc, flags, config_json FROM runs ORDER BY cell_key");
+        List<Run> runs = new ArrayList<>();
+        for (List<Object> r : rows.rows()) {
+            String flags = (String) r.get(11);
+            runs.add(new Run((String) r.get(0), (String) r.get(1), (String) r.get(2), (String) r.get(3),
+                    ((Number) r.get(4)).longValue(), num(r.get(5)), num(r.get(6)), num(r.get(7)), num(r.get(8)),
+                    num(r.get(9)), num(r.get(10)),
+                    flags == null ? null : flags.isEmpty() ? List.of() : List.of(flags.split(",")),
+                    settings((String) r.get(12))));
+        }
+        return runs;
+    }
+
+    private static double num(Object v) {
+        return v == null ? Double.NaN : ((Number) v).doubleValue();
+    }
+
+    /**
+     * A configuration as setting → value, nested keys joined by dots and list items indexed (via[0].name). Seeds are
+     * left out (they are what a line aggregates over), and so are the task (the task column names it) and null
+     * values (a run without early stopping simply lacks early_stop.*).
+     */
+    static Map<String, String> settings(String configJson) {
+        Map<String, String> out = new TreeMap<>();
+        if (configJson == null) return out;
+        try {
+            flatten("", Json.MAPPER.readTree(configJson), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("a stored configuration is not JSON: " + e.getMessage(), e);
+        }
+        out.remove("task");
+        out.keySet().removeIf(k -> k.equals("seed") || k.endsWith(".seed"));
+        return out;
+    }
+
+    private static void flatten(String path, JsonNode node, Map<String, String> out) {
+        if (node.isNull()) return;
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                var e = it.next();
+                flatten(path.isEmpty() ? e.getKey() : path + "." + e.getKey(), e.getValue(), out);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) flatten(path + "[" + i + "]", node.get(i), out);
+        } else {
+            out.put(path, node.asText());
+        }
     }
 
     private static int compareLists(List<String> a, List<String> b) {
-        for (int i = 0; i < a.size(); i++) {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
             int c = a.get(i).compareTo(b.get(i));
             if (c != 0) return c;
         }
-        return 0;
+        return Integer.compare(a.size(), b.size());
     }
 }

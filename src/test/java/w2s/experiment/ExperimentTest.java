@@ -1,6 +1,7 @@
 package w2s.experiment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -46,9 +47,18 @@ class ExperimentTest {
         JsonNode metrics = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
         for (String key : List.of("weak_accuracy", "ceiling_accuracy", "w2s_accuracy", "pgr", "w2s_auroc",
                 "agreement_all", "agreement_weak_correct", "agreement_weak_wrong", "w2s_ece", "weak_ece",
-                "ceiling_ece", "config")) {
+                "ceiling_ece", "config", "pgr_auroc", "weak_accuracy_ci", "w2s_accuracy_ci", "ceiling_accuracy_ci",
+                "pgr_ci", "weak_auroc_ci", "w2s_auroc_ci", "ceiling_auroc_ci", "pgr_auroc_ci", "gap_ci", "flags")) {
             assertTrue(metrics.has(key), "metrics.json has " + key);
         }
+        // Intervals are [lo, hi] around the point estimate; flags are a list (possibly empty).
+        JsonNode accCi = metrics.path("w2s_accuracy_ci");
+        assertEquals(2, accCi.size());
+        assertTrue(accCi.get(0).asDouble() <= r.w2sAccuracy() && r.w2sAccuracy() <= accCi.get(1).asDouble(), accCi.toString());
+        assertTrue(metrics.path("flags").isArray());
+        // The build recorded the toolkit's version and commit.
+        assertFalse(metrics.path("environment").path("w2s_version").asText().equals("null"));
+        assertTrue(metrics.path("environment").has("w2s_commit"));
         assertEquals(7, metrics.path("config").path("split").path("seed").asLong());
         assertEquals("logconf", metrics.path("config").path("loss").asText());
         assertEquals("org.languagetool:language-en:6.4", metrics.path("task").path("provenance").path("location").asText());
@@ -65,6 +75,9 @@ class ExperimentTest {
             assertEquals(r.ceilingAccuracy(), again.ceilingAccuracy());
             assertEquals(r.w2sAuroc(), again.w2sAuroc());
             assertEquals(r.agreementWeakWrong(), again.agreementWeakWrong());
+            assertEquals(r.pgrCi(), again.pgrCi());
+            assertEquals(r.w2sAurocCi(), again.w2sAurocCi());
+            assertEquals(r.flags(), again.flags());
 
             // Label repair relabels B with a probe on the student's own activations; filtering drops a fraction.
             ExperimentConfig c = config("xent");

@@ -8,12 +8,21 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import w2s.experiment.RunResult;
+import w2s.metrics.Bootstrap.Interval;
 
 class RunTablesTest {
     /** A result that carries only a PGR: the median reads only the metric it is given. */
     private static RunResult withPgr(double pgr) {
-        return new RunResult(0, 0, 0, pgr, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, null,
+        return new RunResult(0, 0, 0, pgr, 0, 0, 0, 0, null, null, null, null, null, null, null, null, null, List.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, null,
                 null, null, List.of(), List.of(), null, null, List.of(), null, null, null, null);
+    }
+
+    @Test
+    void intervalsPrintUnboundedSidesAndMissingOnes() {
+        assertEquals("[0.100, 0.250]", RunTables.interval(new Interval(0.1, 0.25)));
+        assertEquals("[-inf, inf]", RunTables.interval(new Interval(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY)));
+        assertEquals("n/a", RunTables.interval(null));
+        assertEquals("n/a", RunTables.interval(new Interval(Double.NaN, Double.NaN)));
     }
 
     @Test
