@@ -7,22 +7,27 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import w2s.finetune.BertConfig;
 import w2s.finetune.FineTuneConfig;
 import w2s.finetune.FineTuner;
-import w2s.finetune.Pretrained;
-import w2s.finetune.Tokens;
+import w2s.model.Pooling;
+import w2s.model.arch.ArchConfig;
+import w2s.model.arch.Tokens;
+import w2s.model.source.Pretrained;
 import w2s.train.Losses;
 
 /**
- * Full fine-tuning speed: steps of `batch` texts of exactly `tokens` tokens, timed per phase after one warm-up step.
+ * Full fine-tuning speed of any model (a bundled encoder, a folder, a Hugging Face id): steps of `batch` texts of
+ * exactly `tokens` tokens, timed per phase after one warm-up step.
  * Usage: java -cp "target/w2s.jar:target/lib/*" bench/FinetuneBench.java [model] [batch] [tokens] [steps] [minibatch]
  * (bench/finetune.sh sets the DJL options). The machine is shared: run it twice and expect noise.
  */
 public class FinetuneBench {
-    /** Forward and backward: 6 FLOPs per weight per token, plus the attention's 12·T²·H per layer. */
-    static double sentenceGflop(BertConfig c, int tokens) {
-        double weights = c.layers() * (4.0 * c.hidden() * c.hidden() + 2.0 * c.hidden() * c.intermediate());
+    /**
+     * Forward and backward: 6 FLOPs per weight per token, plus the attention's 12·T²·H per layer. The weights counted
+     * are the backbone's less its token embeddings, which are looked up, not multiplied.
+     */
+    static double sentenceGflop(ArchConfig c, int tokens) {
+        double weights = Pretrained.parameters(c) - (double) c.vocabSize() * c.hidden();
         return (6 * weights * tokens + 12.0 * c.layers() * tokens * tokens * c.hidden()) / 1e9;
     }
 
@@ -70,7 +75,8 @@ public class FinetuneBench {
         double[][] labels = new double[rows.length][];
         for (int i = 0; i < rows.length; i++) labels[i] = random.nextBoolean() ? new double[] {1, 0} : new double[] {0, 1};
 
-        FineTuneConfig settings = FineTuneConfig.defaults().withMaxTokens(tokens).withMinibatch(minibatch);
+        FineTuneConfig settings = FineTuneConfig.defaults().withMaxTokens(tokens).withMinibatch(minibatch)
+                .withPooling(checkpoint.config().causal() ? Pooling.LAST : Pooling.MEAN);
         System.out.printf(Locale.ROOT, "%s: batch %d x %d tokens, minibatch %d, %d threads (ai.djl.pytorch.num_threads=%s)%n",
                 model, batch, tokens, minibatch, Runtime.getRuntime().availableProcessors(),
                 System.getProperty("ai.djl.pytorch.num_threads", "default"));

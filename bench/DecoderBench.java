@@ -1,0 +1,116 @@
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import w2s.encode.TorchExtractor;
+import w2s.model.arch.ArchConfig;
+import w2s.model.arch.Architectures;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Safetensors;
+import w2s.model.arch.Tensor;
+import w2s.model.source.Pretrained;
+import w2s.report.Progress;
+
+/**
+ * Decoder probe extraction and checkpoint loading, on a GPT-2-small-shaped checkpoint with random weights (no real
+ * decoder weights are reachable here; speed and memory do not depend on the values): texts of exactly `tokens`
+ * tokens through TorchExtractor (every layer, last-token pooling), against the matmul-limited rate measured in the
+ * same run; and the resident memory the loaded checkpoint costs against the size of its weights.
+ * Usage: bench/decoder.sh [layers=12] [hidden=768] [tokens=64] [texts=128]
+ */
+public class DecoderBench {
+    static long rssMb() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+        }
+        return -1;
+    }
+
+    static double gemmRate() {
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
+            NDArray a = m.randomNormal(new Shape(1024, 1024)), b = m.randomNormal(new Shape(1024, 1024));
+            a.matMul(b).close();
+            long t = System.nanoTime();
+            for (int i = 0; i < 10; i++) a.matMul(b).close();
+            return 10 * 2.0 * Math.pow(1024, 3) / ((System.nanoTime() - t) / 1e9) / 1e9;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int layers = args.length > 0 ? Integer.parseInt(args[0]) : 12;
+        int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 768;
+        int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+        int count = args.length > 3 ? Integer.parseInt(args[3]) : 128;
+
+        Path dir = Files.createTempDirectory("w2s-decoder-bench");
+        String config = """
+                {"model_type": "gpt2", "vocab_size": 50257, "n_embd": %d, "n_layer": %d, "n_head": %d,
+                 "n_positions": 1024, "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"}
+                """.formatted(hidden, layers, hidden / 64);
+        Files.writeString(dir.resolve("config.json"), config);
+        Files.copy(Path.of("src/test/resources/tiny/gpt2/tokenizer.json"), dir.resolve("tokenizer.json"));
+        ArchConfig arch = Architectures.read(dir.resolve("config.json"));
+        Random random = new Random(0);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        arch.shapes().forEach((name, shape) -> {
+            long n = 1;
+            for (long d : shape) n *= d;
+            float[] data = new float[(int) n];
+            for (int i = 0; i < data.length; i++) data[i] = (float) (random.nextGaussian() * 0.02);
+            if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.endsWith("ln_f.weight")) {
+                java.util.Arrays.fill(data, 1f);
+            }
+            tensors.put(name, new Tensor(shape, data));
+        });
+        // Conv1D weights are stored [in, out]; shapes() gives the stored layout, so the file is a valid checkpoint.
+        Safetensors.write(dir.resolve("model.safetensors"), tensors);
+        tensors.clear();
+        long weightsMb = Files.size(dir.resolve("model.safetensors")) >> 20;
+        System.gc();
+        long before = rssMb();
+        Checkpoint checkpoint = Checkpoint.fromHuggingFace(dir);
+        long loaded = rssMb();
+
+        // Texts of exactly `tokens` tokens: the tiny byte-level tokenizer gives about one token per character.
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            StringBuilder sb = new StringBuilder();
+            while (sb.length() < tokens * 4) sb.append((char) ('a' + random.nextInt(26)));
+            texts.add(sb.toString());
+        }
+        int[] all = java.util.stream.IntStream.rangeClosed(0, layers).toArray();
+        double gemmBefore = gemmRate();
+        double seconds;
+        long withModel;
+        try (TorchExtractor extractor = new TorchExtractor(checkpoint)) {
+            withModel = rssMb();
+            extractor.encodeLayers(texts.subList(0, 16), all, "last", tokens, Progress.silent()); // warm-up
+            long t = System.nanoTime();
+            extractor.encodeLayers(texts, all, "last", tokens, Progress.silent());
+            seconds = (System.nanoTime() - t) / 1e9;
+        }
+        double gemm = Math.max(gemmBefore, gemmRate());
+        // Forward only: 2 FLOPs per weight per token, plus the attention's 4·T²·H per layer.
+        double weights = Pretrained.parameters(arch) - 50257.0 * hidden;
+        double gflop = (2 * weights * tokens + 4.0 * layers * tokens * tokens * hidden) / 1e9;
+        System.out.printf(Locale.ROOT, "GPT-2 shape: %d layers x %d, %.0fM parameters, weights file %d MB%n", layers,
+                hidden, Pretrained.parameters(arch) / 1e6, weightsMb);
+        System.out.printf(Locale.ROOT, "resident memory: %d MB before loading, %d MB with the checkpoint read (+%d MB,"
+                + " %.2fx the weights), %d MB with the torch copy too%n", before, loaded, loaded - before,
+                (loaded - before) / (double) weightsMb, withModel);
+        System.out.printf(Locale.ROOT, "extraction, all %d layers, last-token pooling, %d tokens: %.1f texts/s%n",
+                layers + 1, tokens, count / seconds);
+        System.out.printf(Locale.ROOT, "fp32 1024^3 matmul %.0f GFLOP/s; %.2f GFLOP per text, so at most %.1f texts/s:"
+                + " %.0f%% of the matmul-limited rate reached%n", gemm, gflop, gemm / gflop,
+                100 * (count / seconds) / (gemm / gflop));
+    }
+}

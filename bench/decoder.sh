@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Decoder probe-extraction speed and checkpoint memory on a random GPT-2-shaped checkpoint.
+# Usage: bench/decoder.sh [layers=12] [hidden=768] [tokens=64] [texts=128]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f target/w2s.jar ] || mvn -B -q package -DskipTests
+export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+exec java -Xmx8g -Dai.djl.offline=true -cp "target/w2s.jar:target/lib/*" bench/DecoderBench.java "$@"
