@@ -54,7 +54,7 @@ final class ResultsCommand implements Callable<Integer> {
         System.out.println("grouped by: " + String.join(", ", report.groupedBy())
                 + " (each line spans weak-strong pairs and seeds)");
         if (!report.modelSettings().isEmpty()) {
-            System.out.println("differ only with the model, so not grouped: " + String.join(", ", report.modelSettings()));
+            System.out.println("not grouped, as they differ only from one model to another: " + String.join(", ", report.modelSettings()));
         }
         List<String> headers = new ArrayList<>(report.groupedBy());
         headers.addAll(List.of("pairs", "seeds", "runs", "median PGR", "95% CI", "PGR (AUROC)", "95% CI"));

@@ -119,14 +119,15 @@ public final class Summary {
         Map<String, Integer> flagCounts = new TreeMap<>();
         Map<List<String>, List<Run>> groups = new TreeMap<>(Summary::compareLists);
         int unchecked = 0;
+        // The reference's rule first, so the flag counts are of runs that would otherwise count.
         for (Run r : runs) {
+            if (r.weak().equals(r.strong())) {
+                leftOut.merge(SAME_MODEL, 1, Integer::sum);
+                continue;
+            }
             if (!includeFlagged && r.flags() != null && !r.flags().isEmpty()) {
                 leftOut.merge(FLAGGED, 1, Integer::sum);
                 r.flags().forEach(f -> flagCounts.merge(f, 1, Integer::sum));
-                continue;
-            }
-            if (r.weak().equals(r.strong())) {
-                leftOut.merge(SAME_MODEL, 1, Integer::sum);
                 continue;
             }
             if (r.flags() == null) unchecked++;

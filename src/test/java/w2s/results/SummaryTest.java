@@ -60,6 +60,8 @@ class SummaryTest {
         assertEquals(line.median(), line.aurocMedian(), 1e-12);
         assertTrue(line.lo() <= line.median() && line.median() <= line.hi(), line.toString());
         assertEquals(8, report.total());
+        assertEquals(List.of(Summary.SAME_MODEL, Summary.FLAGGED, Summary.CEILING_NOT_ABOVE_WEAK),
+                List.copyOf(report.leftOut().keySet()));
         assertEquals(Map.of(Summary.FLAGGED, 1, Summary.SAME_MODEL, 1, Summary.CEILING_NOT_ABOVE_WEAK, 2),
                 report.leftOut());
         assertEquals(Map.of("gap_within_noise", 1), report.flagCounts());
