@@ -25,39 +25,27 @@ import w2s.report.Progress;
  * decoder weights are reachable here; speed and memory do not depend on the values): texts of exactly `tokens`
  * tokens through TorchExtractor (every layer, last-token pooling), against the matmul-limited rate measured in the
  * same run; and the resident memory the loaded checkpoint costs against the size of its weights.
- * Usage: bench/decoder.sh [layers=12] [hidden=768] [tokens=64] [texts=128]
+ * Usage: bench/decoder.sh [layers=12] [hidden=768] [tokens=64] [texts=128]; the script writes the checkpoint in one
+ * JVM ({@code write DIR layers hidden}) and measures in another, so the writer's memory is not counted.
  */
 public class DecoderBench {
-    static long rssMb() throws Exception {
+    /** A line of /proc/self/status in MB: VmRSS (resident now) or VmHWM (peak resident). */
+    static long statusMb(String field) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            if (line.startsWith(field + ":")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
         }
         return -1;
     }
 
-    static double gemmRate() {
-        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            NDArray a = m.randomNormal(new Shape(1024, 1024)), b = m.randomNormal(new Shape(1024, 1024));
-            a.matMul(b).close();
-            long t = System.nanoTime();
-            for (int i = 0; i < 10; i++) a.matMul(b).close();
-            return 10 * 2.0 * Math.pow(1024, 3) / ((System.nanoTime() - t) / 1e9) / 1e9;
-        }
-    }
-
-    public static void main(String[] args) throws Exception {
-        int layers = args.length > 0 ? Integer.parseInt(args[0]) : 12;
-        int hidden = args.length > 1 ? Integer.parseInt(args[1]) : 768;
-        int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 64;
-        int count = args.length > 3 ? Integer.parseInt(args[3]) : 128;
-
-        Path dir = Files.createTempDirectory("w2s-decoder-bench");
+    static void write(Path dir, int layers, int hidden) throws Exception {
+        Files.createDirectories(dir);
         String config = """
                 {"model_type": "gpt2", "vocab_size": 50257, "n_embd": %d, "n_layer": %d, "n_head": %d,
                  "n_positions": 1024, "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"}
                 """.formatted(hidden, layers, hidden / 64);
         Files.writeString(dir.resolve("config.json"), config);
-        Files.copy(Path.of("src/test/resources/tiny/gpt2/tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(Path.of("src/test/resources/tiny/gpt2/tokenizer.json"), dir.resolve("tokenizer.json"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         ArchConfig arch = Architectures.read(dir.resolve("config.json"));
         Random random = new Random(0);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -71,14 +59,36 @@ public class DecoderBench {
             }
             tensors.put(name, new Tensor(shape, data));
         });
-        // Conv1D weights are stored [in, out]; shapes() gives the stored layout, so the file is a valid checkpoint.
+        // shapes() gives the stored layout (Conv1D as [in, out]), so this is a valid checkpoint.
         Safetensors.write(dir.resolve("model.safetensors"), tensors);
-        tensors.clear();
+    }
+
+    static double gemmRate() {
+        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
+            NDArray a = m.randomNormal(new Shape(1024, 1024)), b = m.randomNormal(new Shape(1024, 1024));
+            a.matMul(b).close();
+            long t = System.nanoTime();
+            for (int i = 0; i < 10; i++) a.matMul(b).close();
+            return 10 * 2.0 * Math.pow(1024, 3) / ((System.nanoTime() - t) / 1e9) / 1e9;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args[0].equals("write")) {
+            write(Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            return;
+        }
+        int layers = Integer.parseInt(args[0]), hidden = Integer.parseInt(args[1]);
+        int tokens = Integer.parseInt(args[2]), count = Integer.parseInt(args[3]);
+        Path dir = Path.of(args[4]);
+        ArchConfig arch = Architectures.read(dir.resolve("config.json"));
+        Random random = new Random(0);
         long weightsMb = Files.size(dir.resolve("model.safetensors")) >> 20;
+        double gemmBefore = gemmRate(); // also starts the engine, whose native libraries are not the model's cost
         System.gc();
-        long before = rssMb();
+        long before = statusMb("VmRSS");
         Checkpoint checkpoint = Checkpoint.fromHuggingFace(dir);
-        long loaded = rssMb();
+        long loaded = statusMb("VmRSS");
 
         // Texts of exactly `tokens` tokens: the tiny byte-level tokenizer gives about one token per character.
         List<String> texts = new ArrayList<>();
@@ -88,11 +98,15 @@ public class DecoderBench {
             texts.add(sb.toString());
         }
         int[] all = java.util.stream.IntStream.rangeClosed(0, layers).toArray();
-        double gemmBefore = gemmRate();
         double seconds;
         long withModel;
+        long peakBuilt;
         try (TorchExtractor extractor = new TorchExtractor(checkpoint)) {
-            withModel = rssMb();
+            withModel = statusMb("VmRSS");
+            peakBuilt = statusMb("VmHWM");
+            Runtime rt = Runtime.getRuntime();
+            System.out.printf(Locale.ROOT, "java heap committed %d MB (used %d MB)%n", rt.totalMemory() >> 20,
+                    (rt.totalMemory() - rt.freeMemory()) >> 20);
             extractor.encodeLayers(texts.subList(0, 16), all, "last", tokens, Progress.silent()); // warm-up
             long t = System.nanoTime();
             extractor.encodeLayers(texts, all, "last", tokens, Progress.silent());
@@ -104,9 +118,11 @@ public class DecoderBench {
         double gflop = (2 * weights * tokens + 4.0 * layers * tokens * tokens * hidden) / 1e9;
         System.out.printf(Locale.ROOT, "GPT-2 shape: %d layers x %d, %.0fM parameters, weights file %d MB%n", layers,
                 hidden, Pretrained.parameters(arch) / 1e6, weightsMb);
-        System.out.printf(Locale.ROOT, "resident memory: %d MB before loading, %d MB with the checkpoint read (+%d MB,"
-                + " %.2fx the weights), %d MB with the torch copy too%n", before, loaded, loaded - before,
-                (loaded - before) / (double) weightsMb, withModel);
+        System.out.printf(Locale.ROOT, "resident memory: %d MB before loading, %d MB with the checkpoint opened,"
+                + " %d MB with the model built in PyTorch (+%d MB = %.2fx the weights); peak while building %d MB"
+                + " (+%d MB = %.2fx the weights)%n", before, loaded, withModel, withModel - before,
+                (withModel - before) / (double) weightsMb, peakBuilt, peakBuilt - before,
+                (peakBuilt - before) / (double) weightsMb);
         System.out.printf(Locale.ROOT, "extraction, all %d layers, last-token pooling, %d tokens: %.1f texts/s%n",
                 layers + 1, tokens, count / seconds);
         System.out.printf(Locale.ROOT, "fp32 1024^3 matmul %.0f GFLOP/s; %.2f GFLOP per text, so at most %.1f texts/s:"

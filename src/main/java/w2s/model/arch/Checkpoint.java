@@ -18,8 +18,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Pretrained weights in fp32 under their architecture's canonical names and the checkpoint's layouts, with the
- * config and the tokenizer.json that go with them. Loaded once, copied into a fresh trainable {@link Backbone} by
- * every fit.
+ * config and the tokenizer.json that go with them, copied into a fresh trainable {@link Backbone} by every fit.
+ * Weights read from safetensors files stay on disk until a backbone is built, one tensor at a time, so building a
+ * model costs its PyTorch copy and one tensor more, not two copies of the model (see {@link StoredTensors}).
  *
  * @param origin    where the weights came from, named in every error about them
  * @param tokenizer the tokenizer.json text
@@ -27,8 +28,71 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> tensors, String tokenizer) {
 
     public Checkpoint {
-        tensors = Map.copyOf(tensors);
+        if (!(tensors instanceof StoredTensors)) tensors = Map.copyOf(tensors);
         validate(origin, config, tensors, tokenizer);
+    }
+
+    /**
+     * Tensors of safetensors files under canonical names, read from disk each time one is asked for: {@code get}
+     * loads a tensor, iteration loads each in turn. Shapes come from the files' headers.
+     */
+    static final class StoredTensors extends java.util.AbstractMap<String, Tensor> {
+        private final Map<String, Safetensors.Stored> stored;
+
+        StoredTensors(Map<String, Safetensors.Stored> stored) {
+            this.stored = stored;
+        }
+
+        long[] shape(String name) {
+            Safetensors.Stored s = stored.get(name);
+            return s == null ? null : s.shape();
+        }
+
+        @Override
+        public Tensor get(Object name) {
+            Safetensors.Stored s = stored.get(name);
+            if (s == null) return null;
+            try {
+                return Safetensors.load(s);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading tensor '" + s.name() + "' of " + s.file(), e);
+            }
+        }
+
+        @Override
+        public boolean containsKey(Object name) {
+            return stored.containsKey(name);
+        }
+
+        @Override
+        public java.util.Set<String> keySet() {
+            return java.util.Collections.unmodifiableSet(stored.keySet());
+        }
+
+        @Override
+        public java.util.Set<Entry<String, Tensor>> entrySet() {
+            return new java.util.AbstractSet<>() {
+                @Override
+                public java.util.Iterator<Entry<String, Tensor>> iterator() {
+                    var names = stored.keySet().iterator();
+                    return new java.util.Iterator<>() {
+                        public boolean hasNext() {
+                            return names.hasNext();
+                        }
+
+                        public Entry<String, Tensor> next() {
+                            String name = names.next();
+                            return new SimpleImmutableEntry<>(name, get(name));
+                        }
+                    };
+                }
+
+                @Override
+                public int size() {
+                    return stored.size();
+                }
+            };
+        }
     }
 
     /** A trainable copy of the weights, owned by {@code manager}. */
@@ -84,14 +148,15 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
             }
         }
         ArchConfig config = Architectures.read(dir.resolve("config.json"));
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, Safetensors.Stored> stored = new LinkedHashMap<>();
         java.util.List<Path> files = weightFiles(dir);
         for (Path file : files) {
-            Safetensors.read(file).forEach((name, t) -> {
+            Safetensors.index(file).forEach((name, t) -> {
                 String key = config.canonicalName(name);
-                if (key != null) tensors.putIfAbsent(key, t);
+                if (key != null) stored.putIfAbsent(key, t);
             });
         }
+        StoredTensors tensors = new StoredTensors(stored);
         // Errors about tensors name the weights file, or the index that lists the shards.
         String origin = (files.size() == 1 ? files.get(0) : dir.resolve("model.safetensors.index.json")).toString();
         return new Checkpoint(origin, config, tensors, Files.readString(dir.resolve("tokenizer.json")));
@@ -131,10 +196,13 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
 
     private static void validate(String origin, ArchConfig config, Map<String, Tensor> tensors, String tokenizer) {
         config.shapes().forEach((name, shape) -> {
-            Tensor t = require(origin, tensors, name);
-            if (!Arrays.equals(t.shape(), shape)) {
+            // Shapes of stored tensors come from the headers: validating reads no weights.
+            long[] actual = tensors instanceof StoredTensors s ? s.shape(name)
+                    : tensors.containsKey(name) ? tensors.get(name).shape() : null;
+            if (actual == null) throw new IllegalArgumentException(origin + ": tensor '" + name + "' is missing");
+            if (!Arrays.equals(actual, shape)) {
                 throw new IllegalArgumentException(origin + ": tensor '" + name + "' has shape "
-                        + Arrays.toString(t.shape()) + " but the config needs " + Arrays.toString(shape));
+                        + Arrays.toString(actual) + " but the config needs " + Arrays.toString(shape));
             }
         });
         int tokens = tokenizerVocabSize(tokenizer);

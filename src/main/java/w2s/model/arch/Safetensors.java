@@ -25,7 +25,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class Safetensors {
     private Safetensors() {}
 
-    public static Map<String, Tensor> read(Path file) throws IOException {
+    /** Where one tensor lies in a safetensors file: its dtype, shape and byte range after the header. */
+    public record Stored(Path file, String name, String dtype, long[] shape, long offset, long length) {}
+
+    /**
+     * The tensors of a file without their data: names, dtypes, shapes and byte ranges, checked against the file's
+     * size. Integer tensors (BERT's position_ids buffer) are left out.
+     */
+    public static Map<String, Stored> index(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             if (ch.read(len, 0) != 8) throw new IOException(file + ": too short for a safetensors file");
@@ -35,9 +42,14 @@ public final class Safetensors {
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             ch.read(header, 8);
-            JsonNode json = new ObjectMapper().readTree(new String(header.array(), StandardCharsets.UTF_8));
+            JsonNode json;
+            try {
+                json = new ObjectMapper().readTree(new String(header.array(), StandardCharsets.UTF_8));
+            } catch (com.fasterxml.jackson.core.JacksonException e) {
+                throw new IOException(file + ": damaged safetensors header (" + e.getOriginalMessage() + ")");
+            }
             long base = 8 + headerLength;
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Map<String, Stored> tensors = new LinkedHashMap<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) continue;
@@ -58,18 +70,49 @@ public final class Safetensors {
                     throw new IOException(file + ": tensor '" + name + "' has byte range [" + begin + ", " + end
                             + ") that does not fit its " + dtype + " shape or the file");
                 }
-                ByteBuffer raw = ch.map(FileChannel.MapMode.READ_ONLY, base + begin, end - begin)
-                        .order(ByteOrder.LITTLE_ENDIAN);
-                float[] data = new float[(int) count];
-                switch (dtype) {
-                    case "F32" -> raw.asFloatBuffer().get(data);
-                    case "F16" -> { for (int i = 0; i < data.length; i++) data[i] = halfToFloat(raw.getShort()); }
-                    default -> { for (int i = 0; i < data.length; i++) data[i] = Float.intBitsToFloat(raw.getShort() << 16); }
-                }
-                tensors.put(name, new Tensor(shape, data));
+                tensors.put(name, new Stored(file, name, dtype, shape, base + begin, end - begin));
             }
             return tensors;
         }
+    }
+
+    /**
+     * One tensor's data as fp32, read (not memory-mapped) so that only what the caller keeps stays resident: a model
+     * is built one tensor at a time and never holds the file in memory.
+     */
+    public static Tensor load(Stored s) throws IOException {
+        try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ)) {
+            // Read through one reused direct buffer: a heap buffer per tensor would grow the heap by a second copy.
+            ByteBuffer raw = READ_BUFFER.get();
+            if (raw == null || raw.capacity() < s.length()) {
+                raw = ByteBuffer.allocateDirect((int) s.length());
+                READ_BUFFER.set(raw);
+            }
+            raw.clear().limit((int) s.length());
+            raw.order(ByteOrder.LITTLE_ENDIAN);
+            while (raw.hasRemaining()) {
+                if (ch.read(raw, s.offset() + raw.position()) < 0) {
+                    throw new IOException(s.file() + ": ends inside tensor '" + s.name() + "'");
+                }
+            }
+            raw.flip();
+            float[] data = new float[(int) (s.length() / (s.dtype().equals("F32") ? 4 : 2))];
+            switch (s.dtype()) {
+                case "F32" -> raw.asFloatBuffer().get(data);
+                case "F16" -> { for (int i = 0; i < data.length; i++) data[i] = halfToFloat(raw.getShort()); }
+                default -> { for (int i = 0; i < data.length; i++) data[i] = Float.intBitsToFloat(raw.getShort() << 16); }
+            }
+            return new Tensor(s.shape(), data);
+        }
+    }
+
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
+
+    /** Every float tensor of a file, read into memory. */
+    public static Map<String, Tensor> read(Path file) throws IOException {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Stored s : index(file).values()) tensors.put(s.name(), load(s));
+        return tensors;
     }
 
     /** IEEE 754 binary16 to fp32 (Float.float16ToFloat exists only from Java 20). */

@@ -1,9 +1,13 @@
 package w2s.model.arch;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /** The PyTorch engine of DJL, started with this project's settings, and the tensors every architecture creates. */
@@ -40,11 +44,27 @@ public final class Torch {
         }
     }
 
-    /** A torch-owned copy of a checkpoint tensor. */
+    /**
+     * The staging buffer of {@link #copy}, reused: create(float[]) would allocate a direct buffer per tensor that
+     * only the garbage collector frees, so building a model would hold about a second copy of its weights off-heap
+     * until a collection happens to run.
+     */
+    private static final ThreadLocal<ByteBuffer> STAGING = new ThreadLocal<>();
+
+    /** A torch-owned copy of a checkpoint tensor (freed when the manager closes). */
     public static NDArray copy(NDManager manager, Tensor t) {
-        // create() wraps a Java direct buffer that only the garbage collector frees; the duplicate is owned by torch
-        // and freed when the manager closes.
-        try (NDArray wrapped = manager.create(t.data(), new Shape(t.shape()))) {
+        int bytes = t.data().length * Float.BYTES;
+        ByteBuffer staging = STAGING.get();
+        if (staging == null || staging.capacity() < bytes) {
+            staging = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+            STAGING.set(staging);
+        }
+        staging.clear();
+        staging.asFloatBuffer().put(t.data());
+        staging.limit(bytes);
+        // A direct ByteBuffer (not a typed view of one) is wrapped, not copied; the duplicate is torch's own memory.
+        try (NDArray wrapped = manager.create(staging.slice().order(ByteOrder.nativeOrder()), new Shape(t.shape()),
+                DataType.FLOAT32)) {
             return wrapped.duplicate();
         }
     }

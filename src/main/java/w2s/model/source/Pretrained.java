@@ -125,7 +125,7 @@ public record Pretrained(String name, String source, ArchConfig config, double l
         try {
             return Checkpoint.fromHuggingFace(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading " + dir, e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 
