@@ -37,6 +37,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "a bundled encoder, bert-base, a model folder, or a"
             + " Hugging Face id (ID or ID@REVISION)")
     String model;
+    @Option(names = "--revision", description = "for a Hugging Face id: a branch, tag or commit (same as ID@REVISION)")
+    String revision;
     @Option(names = "--texts", required = true, description = "one text per line, or JSONL with a \"text\" field")
     Path texts;
     @Option(names = "--layer", defaultValue = "last", description = "last, middle, N (0 = embeddings) or all;"
@@ -52,7 +54,7 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        FeatureSource source = FeatureSource.of(model);
+        FeatureSource source = FeatureSource.of(revision == null ? model : model + "@" + revision);
         String pool = Pooling.parse(pooling != null ? pooling : source.causal() ? "last" : "mean").id();
         int[] layers = layer.equals("all") ? java.util.stream.IntStream.rangeClosed(0, source.layers()).toArray()
                 : new int[] {source.layer(layer)};

@@ -68,6 +68,20 @@ class DecoderRunTest {
         assertTrue(result.path("weak_accuracy").isNumber());
     }
 
+    @Test
+    void aDecoderInTheVariants() throws Exception {
+        JsonNode repaired = run("repair", "--weak", "bow", "--strong", GPT2.toString(), "--repair", "knn");
+        assertTrue(repaired.path("label_repair").isObject(), "repair read the decoder's activations");
+        JsonNode chain = run("chain", "--weak", "bow", "--strong", "minilm-l6", "--chain",
+                "bow," + GPT2 + ",minilm-l6");
+        assertEquals(2, chain.path("steps").size(), "one bootstrapping step through the decoder, then the student");
+        JsonNode ccs = run("ccs", "--weak", "ccs:" + GPT2, "--strong", "minilm-l6");
+        assertEquals("ccs", ccs.path("config").path("weak").path("mode").asText());
+        assertEquals(0, Main.execute("elicit", "--task", task.toString(), "--model", GPT2.toString(), "--layer", "all",
+                "--n-train", "40", "--n-test", "20", "--epochs", "20", "--restarts", "1", "--max-tokens", "64",
+                "--cache", dir.resolve("cache").toString(), "--out", dir.resolve("elicit").toString()));
+    }
+
     /** A model id resolves from the Hugging Face cache layout (refs → snapshot → blobs), offline as in every test. */
     @Test
     void aHuggingFaceIdResolvesFromTheCache() throws Exception {
