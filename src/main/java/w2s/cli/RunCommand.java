@@ -34,7 +34,8 @@ final class RunCommand implements Callable<Integer> {
     String weak;
     @Option(names = "--strong", defaultValue = "minilm-l6", description = "strong model (default: ${DEFAULT-VALUE})")
     String strong;
-    @Option(names = "--loss", defaultValue = "xent", description = "student loss: xent, logconf, logconf-linear, product")
+    @Option(names = "--loss", defaultValue = "xent", description = "student loss: xent, logconf, logconf-linear, product, kl, entropy, window, "
+            + "logconf-buffer; parameters as name:key=value,... (e.g. window:radius=0.1)")
     String loss;
     @Option(names = "--seed", defaultValue = "0")
     long seed;
@@ -114,7 +115,8 @@ final class RunCommand implements Callable<Integer> {
     Path store;
 
     ExperimentConfig config() {
-        Losses.get(loss); // fail early on an unknown loss, listing the valid ones
+        // Fail early on an unknown loss or parameter, listing the valid ones; the result names every parameter.
+        loss = Losses.get(loss).name();
         if (chain != null) {
             if (chain.size() < 2) throw new IllegalArgumentException("--chain needs at least two models, got " + chain);
             weak = chain.get(0);
