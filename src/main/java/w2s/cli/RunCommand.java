@@ -3,6 +3,7 @@ package w2s.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,6 +86,19 @@ final class RunCommand implements Callable<Integer> {
     Double weakLr;
     @Option(names = "--weak-weight-decay")
     Double weakWeightDecay;
+    @Option(names = "--schedule", description = "learning-rate schedule of every model: cosine, linear or constant "
+            + "(default: cosine)")
+    String schedule;
+    @Option(names = "--warmup-steps", description = "linear learning-rate warm-up over N steps, every model (default: 0)")
+    Integer warmupSteps;
+    @Option(names = "--optimizer", description = "adam (weight decay added to the gradient, as torch's Adam) or adamw "
+            + "(decoupled weight decay), every model (default: adam)")
+    String optimizer;
+    @Option(names = "--adam-beta2", description = "Adam's beta2, every model (default: 0.999; EleutherAI 0.95)")
+    Double adamBeta2;
+    @Option(names = "--dropout", arity = "0..1", fallbackValue = "0.1", description = "fine-tuning: dropout on the "
+            + "head's input during training, at the given rate (bare: 0.1; default: off, as the openai code)")
+    Double dropout;
     @Option(names = "--eval-every", defaultValue = "0", description = "record test accuracy every N steps (0: never)")
     int evalEvery;
     @Option(names = "--repair", description = "relabel B with a probe on the strong model's activations: knn, logreg, topo")
@@ -124,10 +138,15 @@ final class RunCommand implements Callable<Integer> {
         }
         List<ModelConfig> via = chain == null ? List.of() : chain.subList(1, chain.size() - 1).stream()
                 .map(m -> Models.defaults(m, mode)).toList();
-        ModelConfig w = override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null, weakEpochs,
-                weakLr, weakWeightDecay, null, 0);
-        ModelConfig s = override(Models.defaults(strong, mode), layer, pooling, head, maxTokens, freezeLayers, epochs,
-                lr, weightDecay, batchSize, evalEvery);
+        ModelConfig w = optimiser(override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null,
+                weakEpochs, weakLr, weakWeightDecay, null, 0));
+        ModelConfig s = optimiser(override(Models.defaults(strong, mode), layer, pooling, head, maxTokens, freezeLayers,
+                epochs, lr, weightDecay, batchSize, evalEvery));
+        via = via.stream().map(this::optimiser).toList();
+        if (dropout != null && dropout > 0 && Stream.concat(Stream.of(w, s), via.stream())
+                .noneMatch(m -> m.mode() == Training.FINETUNE)) {
+            throw new IllegalArgumentException("--dropout applies to fine-tuned models (--mode finetune)");
+        }
         ExperimentConfig.Repair labelRepair = repair == null && filter == null ? null
                 : new ExperimentConfig.Repair(repair != null ? repair : "knn", filter != null ? filter : 0);
         ExperimentConfig.EarlyStop stop = earlyStop
@@ -136,13 +155,23 @@ final class RunCommand implements Callable<Integer> {
                 ceilingOn, labelRepair, via, s2s, stop, calibrate);
     }
 
+    /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */
+    private ModelConfig optimiser(ModelConfig m) {
+        TrainConfig t = m.train();
+        return m.withTrain(new TrainConfig(t.epochs(), t.batchSize(), t.lr(), t.weightDecay(),
+                schedule != null ? schedule : t.schedule(), t.evalEvery(), t.seed(),
+                warmupSteps != null ? warmupSteps : t.warmupSteps(), optimizer != null ? optimizer : t.optimizer(),
+                adamBeta2 != null ? adamBeta2 : t.beta2(),
+                dropout != null && m.mode() == Training.FINETUNE ? dropout : t.dropout()));
+    }
+
     static ModelConfig override(ModelConfig m, String layer, String pooling, String head, Integer maxTokens,
                                 Integer freezeLayers, Integer epochs, Double lr, Double weightDecay, Integer batchSize,
                                 int evalEvery) {
         TrainConfig t = m.train();
         TrainConfig train = new TrainConfig(epochs != null ? epochs : t.epochs(), batchSize != null ? batchSize : t.batchSize(),
                 lr != null ? lr : t.lr(), weightDecay != null ? weightDecay : t.weightDecay(), t.schedule(), evalEvery,
-                t.seed());
+                t.seed(), t.warmupSteps(), t.optimizer(), t.beta2(), t.dropout());
         boolean encoder = m.mode() != Training.SCRATCH;
         if (!encoder && (layer != null || pooling != null)) {
             throw new IllegalArgumentException("--layer and --pooling apply to encoders, not " + m.name());
