@@ -112,9 +112,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--s2s", defaultValue = "0", description = "strong-to-strong rounds: relabel B with the student's "
             + "soft predictions and train a fresh strong model on them, N times (default: ${DEFAULT-VALUE})")
     int s2s;
-    @Option(names = "--early-stop", description = "keep each student's best step, scored on a held-out slice of B "
-            + "labelled by its supervisor (never on test)")
+    @Option(names = "--n-val", description = "validation documents carved from the training documents before A and B; "
+            + "with --early-stop every model stops on them (default: 0, none)")
+    Integer nVal;
+    @Option(names = "--early-stop", description = "keep each model's best step: with --n-val the weak model and the "
+            + "ceiling scored against ground truth and each student against its supervisor's labels on the validation "
+            + "split; without, the students only, on a held-out slice of B labelled by the supervisor (never on test)")
     boolean earlyStop;
+    @Option(names = "--early-stop-patience", description = "stop training after N scorings without improvement "
+            + "(default: train to the end and keep the best step)")
+    Integer earlyStopPatience;
     @Option(names = "--early-stop-fraction", defaultValue = "0.2", description = "share of B held out (default: ${DEFAULT-VALUE})")
     double earlyStopFraction;
     @Option(names = "--early-stop-every", defaultValue = "5", description = "score every N steps (default: ${DEFAULT-VALUE})")
@@ -149,10 +156,13 @@ final class RunCommand implements Callable<Integer> {
         }
         ExperimentConfig.Repair labelRepair = repair == null && filter == null ? null
                 : new ExperimentConfig.Repair(repair != null ? repair : "knn", filter != null ? filter : 0);
-        ExperimentConfig.EarlyStop stop = earlyStop
-                ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery, earlyStopMetric) : null;
-        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance), w, s, loss,
-                ceilingOn, labelRepair, via, s2s, stop, calibrate);
+        if (earlyStopPatience != null && !earlyStop) {
+            throw new IllegalArgumentException("--early-stop-patience needs --early-stop");
+        }
+        ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
+                earlyStopMetric, earlyStopPatience) : null;
+        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance,
+                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate);
     }
 
     /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */
