@@ -2,6 +2,7 @@ package w2s.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
@@ -134,8 +135,62 @@ final class RunCommand implements Callable<Integer> {
     double calibrate;
     @Option(names = "--store", description = "also append the result to this results store (DuckDB file)")
     Path store;
+    @Option(names = "--preset", description = "a reference's family of defaults, for every option not given: "
+            + "eleuther or openai (see the README for each value and its source)")
+    String preset;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /**
+     * The presets: option → value, applied to options the command line did not give. "all" applies always, "finetune"
+     * and "weak-finetune" when the strong or the weak model is fine-tuned (probes and bow keep their own training
+     * defaults, which the references do not describe). Sources in the README.
+     */
+    static final Map<String, Map<String, Map<String, Object>>> PRESETS = Map.of(
+            // EleutherAI/w2s: sft_config.py (SFTConfig) and run.py (TrainingArguments), loss.py's logconf defaults.
+            "eleuther", Map.of(
+                    "all", ordered("--loss", "logconf-buffer", "--n-train", 10000, "--n-val", 1000, "--n-test", 5000,
+                            "--balance", true, "--ceiling-on", "B", "--early-stop", true, "--early-stop-metric", "auroc",
+                            "--early-stop-every", 25),
+                    "finetune", ordered("--epochs", 3, "--lr", 8e-5, "--weight-decay", 0.1, "--batch-size", 32,
+                            "--schedule", "cosine", "--warmup-steps", 40, "--optimizer", "adamw", "--adam-beta2", 0.95),
+                    "weak-finetune", ordered("--weak-epochs", 3, "--weak-lr", 5e-4, "--weak-weight-decay", 0.1)),
+            // openai/weak-to-strong: train_weak_strong.py and train_simple.py (lr per model size is already each
+            // fine-tuned model's default).
+            "openai", Map.of(
+                    "all", ordered("--n-train", 20000, "--n-test", 10000, "--ceiling-on", "A"),
+                    "finetune", ordered("--epochs", 2, "--weight-decay", 0.0, "--batch-size", 32, "--schedule", "cosine",
+                            "--warmup-steps", 0, "--optimizer", "adam", "--adam-beta2", 0.999),
+                    "weak-finetune", ordered("--weak-epochs", 2, "--weak-weight-decay", 0.0)));
+
+    private static Map<String, Object> ordered(Object... keyValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) m.put((String) keyValues[i], keyValues[i + 1]);
+        return m;
+    }
+
+    /** Sets the preset's values of every option the command line did not give. */
+    private void applyPreset() {
+        if (preset == null) return;
+        Map<String, Map<String, Object>> values = PRESETS.get(preset);
+        if (values == null) {
+            throw new IllegalArgumentException("unknown --preset '" + preset + "'; valid presets: "
+                    + String.join(", ", new java.util.TreeSet<>(PRESETS.keySet())));
+        }
+        picocli.CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        java.util.List<String> groups = new java.util.ArrayList<>(List.of("all"));
+        if (Training.parse(mode) == Training.FINETUNE) groups.add("finetune");
+        if (Training.parse(weakMode) == Training.FINETUNE && !weak.equals(Models.BOW)) groups.add("weak-finetune");
+        for (String group : groups) {
+            values.get(group).forEach((option, value) -> {
+                if (given == null || !given.hasMatchedOption(option)) spec.findOption(option).setValue(value);
+            });
+        }
+    }
 
     ExperimentConfig config() {
+        applyPreset();
         // Fail early on an unknown loss or parameter, listing the valid ones; the result names every parameter.
         loss = Losses.get(loss).name();
         if (chain != null) {
@@ -162,7 +217,7 @@ final class RunCommand implements Callable<Integer> {
         ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
                 earlyStopMetric, earlyStopPatience) : null;
         return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance,
-                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate);
+                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, preset);
     }
 
     /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */
@@ -201,9 +256,21 @@ final class RunCommand implements Callable<Integer> {
                 freezeLayers != null ? freezeLayers : m.freezeLayers());
     }
 
+    /** The values a preset run ended up with, in one line. */
+    static String presetSummary(ExperimentConfig c) {
+        TrainConfig t = c.strong().train();
+        return "loss " + c.loss() + ", n-train " + c.split().nTrain() + ", n-val " + c.split().nVal() + ", n-test "
+                + c.split().nTest() + ", balance " + c.split().balance() + ", ceiling on " + c.ceilingOn()
+                + ", early stop " + (c.earlyStop() == null ? "off" : c.earlyStop().metric() + " every "
+                + c.earlyStop().every()) + "; strong: " + t.optimizer() + " (beta2 " + t.beta2() + ", weight decay "
+                + t.weightDecay() + "), lr " + t.lr() + ", " + t.schedule() + " after " + t.warmupSteps()
+                + " warm-up steps, " + t.epochs() + " epochs, batch " + t.batchSize();
+    }
+
     @Override
     public Integer call() {
         ExperimentConfig config = config();
+        if (config.preset() != null) System.out.println("preset " + config.preset() + ": " + presetSummary(config));
         Experiment.Outcome outcome;
         try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot())) {
             outcome = experiment.run(config);

@@ -25,10 +25,14 @@ import w2s.model.ModelConfig;
  *                  on it — the weak model and the ceiling against ground truth, each student against its
  *                  supervisor's labels; without one, of the students only, on a weakly labelled slice of B
  * @param calibrate fraction of B held out, with its weak labels, to fit the student's temperature on (0: no scaling)
+ * @param preset    the family of defaults the command line started from ({@code --preset eleuther|openai}), or null;
+ *                  a label only: every value it set is in the rest of the configuration
  */
 public record ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
-                               int s2s, EarlyStop earlyStop, double calibrate) {
+                               int s2s, EarlyStop earlyStop, double calibrate,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String preset) {
     public ExperimentConfig {
         if (!ceilingOn.equals("A") && !ceilingOn.equals("B")) {
             throw new IllegalArgumentException("ceiling must be trained on A or B, got " + ceilingOn);
@@ -38,6 +42,12 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
         if (!(calibrate >= 0 && calibrate < 1)) {
             throw new IllegalArgumentException("--calibrate must be a fraction in [0, 1), got " + calibrate);
         }
+    }
+
+    public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
+                            ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
+                            int s2s, EarlyStop earlyStop, double calibrate) {
+        this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, null);
     }
 
     /**
