@@ -2,7 +2,9 @@ package w2s.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +36,8 @@ final class RunCommand implements Callable<Integer> {
     String weak;
     @Option(names = "--strong", defaultValue = "minilm-l6", description = "strong model (default: ${DEFAULT-VALUE})")
     String strong;
-    @Option(names = "--loss", defaultValue = "xent", description = "student loss: xent, logconf, logconf-linear, product")
+    @Option(names = "--loss", defaultValue = "xent", description = "student loss: xent, logconf, logconf-linear, product, kl, entropy, window, "
+            + "logconf-buffer; parameters as name:key=value,... (e.g. window:radius=0.1)")
     String loss;
     @Option(names = "--seed", defaultValue = "0")
     long seed;
@@ -84,6 +87,19 @@ final class RunCommand implements Callable<Integer> {
     Double weakLr;
     @Option(names = "--weak-weight-decay")
     Double weakWeightDecay;
+    @Option(names = "--schedule", description = "learning-rate schedule of every model: cosine, linear or constant "
+            + "(default: cosine)")
+    String schedule;
+    @Option(names = "--warmup-steps", description = "linear learning-rate warm-up over N steps, every model (default: 0)")
+    Integer warmupSteps;
+    @Option(names = "--optimizer", description = "adam (weight decay added to the gradient, as torch's Adam) or adamw "
+            + "(decoupled weight decay), every model (default: adam)")
+    String optimizer;
+    @Option(names = "--adam-beta2", description = "Adam's beta2, every model (default: 0.999; EleutherAI 0.95)")
+    Double adamBeta2;
+    @Option(names = "--dropout", arity = "0..1", fallbackValue = "0.1", description = "fine-tuning: dropout on the "
+            + "head's input during training, at the given rate (bare: 0.1; default: off, as the openai code)")
+    Double dropout;
     @Option(names = "--eval-every", defaultValue = "0", description = "record test accuracy every N steps (0: never)")
     int evalEvery;
     @Option(names = "--repair", description = "relabel B with a probe on the strong model's activations: knn, logreg, topo")
@@ -97,9 +113,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--s2s", defaultValue = "0", description = "strong-to-strong rounds: relabel B with the student's "
             + "soft predictions and train a fresh strong model on them, N times (default: ${DEFAULT-VALUE})")
     int s2s;
-    @Option(names = "--early-stop", description = "keep each student's best step, scored on a held-out slice of B "
-            + "labelled by its supervisor (never on test)")
+    @Option(names = "--n-val", description = "validation documents carved from the training documents before A and B; "
+            + "with --early-stop every model stops on them (default: 0, none)")
+    Integer nVal;
+    @Option(names = "--early-stop", description = "keep each model's best step: with --n-val the weak model and the "
+            + "ceiling scored against ground truth and each student against its supervisor's labels on the validation "
+            + "split; without, the students only, on a held-out slice of B labelled by the supervisor (never on test)")
     boolean earlyStop;
+    @Option(names = "--early-stop-patience", description = "stop training after N scorings without improvement "
+            + "(default: train to the end and keep the best step)")
+    Integer earlyStopPatience;
     @Option(names = "--early-stop-fraction", defaultValue = "0.2", description = "share of B held out (default: ${DEFAULT-VALUE})")
     double earlyStopFraction;
     @Option(names = "--early-stop-every", defaultValue = "5", description = "score every N steps (default: ${DEFAULT-VALUE})")
@@ -112,9 +135,64 @@ final class RunCommand implements Callable<Integer> {
     double calibrate;
     @Option(names = "--store", description = "also append the result to this results store (DuckDB file)")
     Path store;
+    @Option(names = "--preset", description = "a reference's family of defaults, for every option not given: "
+            + "eleuther or openai (see the README for each value and its source)")
+    String preset;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /**
+     * The presets: option → value, applied to options the command line did not give. "all" applies always, "finetune"
+     * and "weak-finetune" when the strong or the weak model is fine-tuned (probes and bow keep their own training
+     * defaults, which the references do not describe). Sources in the README.
+     */
+    static final Map<String, Map<String, Map<String, Object>>> PRESETS = Map.of(
+            // EleutherAI/w2s: sft_config.py (SFTConfig) and run.py (TrainingArguments), loss.py's logconf defaults.
+            "eleuther", Map.of(
+                    "all", ordered("--loss", "logconf-buffer", "--n-train", 10000, "--n-val", 1000, "--n-test", 5000,
+                            "--balance", true, "--ceiling-on", "B", "--early-stop", true, "--early-stop-metric", "auroc",
+                            "--early-stop-every", 25),
+                    "finetune", ordered("--epochs", 3, "--lr", 8e-5, "--weight-decay", 0.1, "--batch-size", 32,
+                            "--schedule", "cosine", "--warmup-steps", 40, "--optimizer", "adamw", "--adam-beta2", 0.95),
+                    "weak-finetune", ordered("--weak-epochs", 3, "--weak-lr", 5e-4, "--weak-weight-decay", 0.1)),
+            // openai/weak-to-strong: train_weak_strong.py and train_simple.py (lr per model size is already each
+            // fine-tuned model's default).
+            "openai", Map.of(
+                    "all", ordered("--n-train", 20000, "--n-test", 10000, "--ceiling-on", "A"),
+                    "finetune", ordered("--epochs", 2, "--weight-decay", 0.0, "--batch-size", 32, "--schedule", "cosine",
+                            "--warmup-steps", 0, "--optimizer", "adam", "--adam-beta2", 0.999),
+                    "weak-finetune", ordered("--weak-epochs", 2, "--weak-weight-decay", 0.0)));
+
+    private static Map<String, Object> ordered(Object... keyValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) m.put((String) keyValues[i], keyValues[i + 1]);
+        return m;
+    }
+
+    /** Sets the preset's values of every option the command line did not give. */
+    private void applyPreset() {
+        if (preset == null) return;
+        Map<String, Map<String, Object>> values = PRESETS.get(preset);
+        if (values == null) {
+            throw new IllegalArgumentException("unknown --preset '" + preset + "'; valid presets: "
+                    + String.join(", ", new java.util.TreeSet<>(PRESETS.keySet())));
+        }
+        picocli.CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        java.util.List<String> groups = new java.util.ArrayList<>(List.of("all"));
+        if (Training.parse(mode) == Training.FINETUNE) groups.add("finetune");
+        if (Training.parse(weakMode) == Training.FINETUNE && !weak.equals(Models.BOW)) groups.add("weak-finetune");
+        for (String group : groups) {
+            values.get(group).forEach((option, value) -> {
+                if (given == null || !given.hasMatchedOption(option)) spec.findOption(option).setValue(value);
+            });
+        }
+    }
 
     ExperimentConfig config() {
-        Losses.get(loss); // fail early on an unknown loss, listing the valid ones
+        applyPreset();
+        // Fail early on an unknown loss or parameter, listing the valid ones; the result names every parameter.
+        loss = Losses.get(loss).name();
         if (chain != null) {
             if (chain.size() < 2) throw new IllegalArgumentException("--chain needs at least two models, got " + chain);
             weak = chain.get(0);
@@ -122,16 +200,34 @@ final class RunCommand implements Callable<Integer> {
         }
         List<ModelConfig> via = chain == null ? List.of() : chain.subList(1, chain.size() - 1).stream()
                 .map(m -> Models.defaults(m, mode)).toList();
-        ModelConfig w = override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null, weakEpochs,
-                weakLr, weakWeightDecay, null, 0);
-        ModelConfig s = override(Models.defaults(strong, mode), layer, pooling, head, maxTokens, freezeLayers, epochs,
-                lr, weightDecay, batchSize, evalEvery);
+        ModelConfig w = optimiser(override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null,
+                weakEpochs, weakLr, weakWeightDecay, null, 0));
+        ModelConfig s = optimiser(override(Models.defaults(strong, mode), layer, pooling, head, maxTokens, freezeLayers,
+                epochs, lr, weightDecay, batchSize, evalEvery));
+        via = via.stream().map(this::optimiser).toList();
+        if (dropout != null && dropout > 0 && Stream.concat(Stream.of(w, s), via.stream())
+                .noneMatch(m -> m.mode() == Training.FINETUNE)) {
+            throw new IllegalArgumentException("--dropout applies to fine-tuned models (--mode finetune)");
+        }
         ExperimentConfig.Repair labelRepair = repair == null && filter == null ? null
                 : new ExperimentConfig.Repair(repair != null ? repair : "knn", filter != null ? filter : 0);
-        ExperimentConfig.EarlyStop stop = earlyStop
-                ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery, earlyStopMetric) : null;
-        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance), w, s, loss,
-                ceilingOn, labelRepair, via, s2s, stop, calibrate);
+        if (earlyStopPatience != null && !earlyStop) {
+            throw new IllegalArgumentException("--early-stop-patience needs --early-stop");
+        }
+        ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
+                earlyStopMetric, earlyStopPatience) : null;
+        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance,
+                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, preset);
+    }
+
+    /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */
+    private ModelConfig optimiser(ModelConfig m) {
+        TrainConfig t = m.train();
+        return m.withTrain(new TrainConfig(t.epochs(), t.batchSize(), t.lr(), t.weightDecay(),
+                schedule != null ? schedule : t.schedule(), t.evalEvery(), t.seed(),
+                warmupSteps != null ? warmupSteps : t.warmupSteps(), optimizer != null ? optimizer : t.optimizer(),
+                adamBeta2 != null ? adamBeta2 : t.beta2(),
+                dropout != null && m.mode() == Training.FINETUNE ? dropout : t.dropout()));
     }
 
     static ModelConfig override(ModelConfig m, String layer, String pooling, String head, Integer maxTokens,
@@ -140,7 +236,7 @@ final class RunCommand implements Callable<Integer> {
         TrainConfig t = m.train();
         TrainConfig train = new TrainConfig(epochs != null ? epochs : t.epochs(), batchSize != null ? batchSize : t.batchSize(),
                 lr != null ? lr : t.lr(), weightDecay != null ? weightDecay : t.weightDecay(), t.schedule(), evalEvery,
-                t.seed());
+                t.seed(), t.warmupSteps(), t.optimizer(), t.beta2(), t.dropout());
         boolean encoder = m.mode() != Training.SCRATCH;
         if (!encoder && (layer != null || pooling != null)) {
             throw new IllegalArgumentException("--layer and --pooling apply to encoders, not " + m.name());
@@ -160,9 +256,21 @@ final class RunCommand implements Callable<Integer> {
                 freezeLayers != null ? freezeLayers : m.freezeLayers());
     }
 
+    /** The values a preset run ended up with, in one line. */
+    static String presetSummary(ExperimentConfig c) {
+        TrainConfig t = c.strong().train();
+        return "loss " + c.loss() + ", n-train " + c.split().nTrain() + ", n-val " + c.split().nVal() + ", n-test "
+                + c.split().nTest() + ", balance " + c.split().balance() + ", ceiling on " + c.ceilingOn()
+                + ", early stop " + (c.earlyStop() == null ? "off" : c.earlyStop().metric() + " every "
+                + c.earlyStop().every()) + "; strong: " + t.optimizer() + " (beta2 " + t.beta2() + ", weight decay "
+                + t.weightDecay() + "), lr " + t.lr() + ", " + t.schedule() + " after " + t.warmupSteps()
+                + " warm-up steps, " + t.epochs() + " epochs, batch " + t.batchSize();
+    }
+
     @Override
     public Integer call() {
         ExperimentConfig config = config();
+        if (config.preset() != null) System.out.println("preset " + config.preset() + ": " + presetSummary(config));
         Experiment.Outcome outcome;
         try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot())) {
             outcome = experiment.run(config);

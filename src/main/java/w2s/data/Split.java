@@ -6,15 +6,26 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The three disjoint sets of the experiment: A trains the weak supervisor (and, by default, the ceiling), the weak
- * supervisor labels B and the student trains on B, and every model is evaluated on the test set.
+ * The disjoint sets of the experiment: A trains the weak supervisor (and, by default, the ceiling), the weak
+ * supervisor labels B and the student trains on B, and every model is evaluated on the test set. The validation set
+ * (empty unless {@code --n-val}) is carved from the training documents before A and B, for early stopping.
  */
-public record Split(List<Example> a, List<Example> b, List<Example> test) {
+public record Split(List<Example> a, List<Example> b, List<Example> test, List<Example> val) {
 
     public Split {
         a = List.copyOf(a);
         b = List.copyOf(b);
         test = List.copyOf(test);
+        val = val == null ? List.of() : List.copyOf(val);
+    }
+
+    public Split(List<Example> a, List<Example> b, List<Example> test) {
+        this(a, b, test, List.of());
+    }
+
+    /** The same split with another B (label repair and calibration take documents out of it). */
+    public Split withB(List<Example> newB) {
+        return new Split(a, newB, test, val);
     }
 
     /** A seeded split of a task; every part must hold both classes. */
@@ -30,10 +41,23 @@ public record Split(List<Example> a, List<Example> b, List<Example> test) {
             test = heldOut.taken();
             pool = heldOut.rest();
         }
+        List<Example> val = List.of();
+        if (config.nVal() > 0) {
+            // Carved first, so that nTrain does not change which documents validate.
+            if (config.nVal() + 4 > pool.size()) {
+                throw new DataException("task " + task.name() + ": --n-val " + config.nVal() + " leaves too few of the "
+                        + pool.size() + " training documents" + (task.hasTestSet() ? "" : " (after the test set)")
+                        + " for A and B; use at most " + Math.max(0, pool.size() - 4));
+            }
+            Taken held = take(pool, config.nVal(), config.balance());
+            val = held.taken();
+            pool = held.rest();
+        }
         List<Example> train = take(pool, config.nTrain(), config.balance()).taken();
         int half = train.size() / 2;
-        Split split = new Split(train.subList(0, half), train.subList(half, train.size()), test);
+        Split split = new Split(train.subList(0, half), train.subList(half, train.size()), test, val);
         split.check(task.name());
+        if (!val.isEmpty()) checkPart(task.name(), "validation (--n-val)", val);
         return split;
     }
 

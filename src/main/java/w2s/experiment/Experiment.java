@@ -63,10 +63,12 @@ public final class Experiment implements AutoCloseable {
     }
 
     /** What the experiment learns about a trained weak model: its soft labels on B and its test predictions. */
-    record WeakOutputs(double[] labelsB, double[] test, double[] pairsChosen, double[] pairsRejected) {}
+    record WeakOutputs(double[] labelsB, double[] test, double[] pairsChosen, double[] pairsRejected, double[] val,
+                       Integer stoppedAt) {}
 
     /** A ground-truth ceiling's test predictions and accuracy curve. */
-    record CeilingOutputs(double[] test, double[] pairsChosen, double[] pairsRejected, List<RunResult.CurvePoint> curve) {}
+    record CeilingOutputs(double[] test, double[] pairsChosen, double[] pairsRejected, List<RunResult.CurvePoint> curve,
+                          Integer stoppedAt) {}
 
     /** The ingredients of a run, public so that callers (the CLI, sweeps) can write the weak labels beside the result. */
     public record Outcome(RunResult result, Split split, double[][] weakLabels) {}
@@ -84,7 +86,7 @@ public final class Experiment implements AutoCloseable {
      * Bump when a result gains fields or a metric changes: cached results from before are then computed again (from
      * the cached weak model and ceiling), while the cell key, which a results store holds, stays the same.
      */
-    private static final int RESULT_VERSION = 2;
+    private static final int RESULT_VERSION = 3;
 
     /** The identity of a run: its configuration and the hash of its data. */
     public String cellKey(ExperimentConfig config) {
@@ -111,15 +113,30 @@ public final class Experiment implements AutoCloseable {
         int[] testLabels = Metrics.labels(split.test());
         seconds.put("load", elapsed(t0));
 
+        // With a validation split, early stopping applies to every model: the weak model and the ceiling score on it
+        // against ground truth, each student against its supervisor's predictions there.
+        ExperimentConfig.EarlyStop stopAll = split.val().isEmpty() ? null : config.earlyStop();
+        int[] valTruth = Metrics.labels(split.val());
+
         // 1. The weak supervisor, trained on A with ground truth; its soft predictions on B are the weak labels.
         long t1 = System.nanoTime();
         Map<String, Object> weakKey = stageKey(task, config, "weak", config.weak());
+        if (stopAll != null) weakKey.put("early_stop", stopAll);
         WeakOutputs weak = stages.computeIfAbsent(StageCache.key(weakKey), WeakOutputs.class, () -> {
-            Classifier.Trained model = Models.classifier(config.weak(), features).fit(split.a(),
-                    oneHot(split.a()), Losses.get("xent"), config.weak().train().withSeed(config.seed()),
+            Classifier classifier = Models.classifier(config.weak(), features);
+            TrainConfig train = config.weak().train().withSeed(config.seed());
+            if (stopAll != null) {
+                Kept k = fitKeepingBest(classifier, split.a(), oneHot(split.a()), Losses.get("xent"), train, stopAll,
+                        split.val(), valTruth, List.of(split.b(), split.test(), pairsChosen, pairsRejected, split.val()),
+                        null, null, null);
+                return new WeakOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
+                        positive(k.predictions().get(2)), positive(k.predictions().get(3)),
+                        positive(k.predictions().get(4)), k.stoppedAt());
+            }
+            Classifier.Trained model = classifier.fit(split.a(), oneHot(split.a()), Losses.get("xent"), train,
                     Classifier.Monitor.NONE);
             return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),
-                    positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)));
+                    positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)), null, null);
         });
         double[][] weakLabels = twoWay(weak.labelsB());
         double[][] weakTest = twoWay(weak.test());
@@ -145,7 +162,7 @@ public final class Experiment implements AutoCloseable {
                 int[] keep = LabelRepair.filter(repair.probe(), repair.filter(), activations, weakLabels, config.seed());
                 filterReport = RepairReport.Filtered.of(weakLabels, keep, truthB);
                 Labelled kept = new Labelled(split.b(), weakLabels).subset(keep);
-                transfer = new Split(split.a(), kept.docs(), split.test());
+                transfer = split.withB(kept.docs());
                 studentLabels = kept.labels();
             } else {
                 studentLabels = LabelRepair.repair(repair.probe(), activations, weakLabels, config.seed());
@@ -158,7 +175,7 @@ public final class Experiment implements AutoCloseable {
         Labelled calibration = new Labelled(List.of(), new double[0][]);
         if (config.calibrate() > 0) {
             Labelled[] parts = new Labelled(transfer.b(), studentLabels).holdOut(config.calibrate(), config.seed() + 5);
-            transfer = new Split(split.a(), parts[0].docs(), split.test());
+            transfer = transfer.withB(parts[0].docs());
             studentLabels = parts[0].labels();
             calibration = parts[1];
         }
@@ -170,6 +187,8 @@ public final class Experiment implements AutoCloseable {
         List<RunResult.Step> steps = new ArrayList<>();
         List<RunResult.CurvePoint> w2sCurve = new ArrayList<>();
         double[][] labels = studentLabels;
+        // Each student's validation labels are its supervisor's predictions on the validation split.
+        Labelled validation = stopAll != null ? new Labelled(split.val(), twoWay(weak.val())) : null;
         Fitted student = null;
         // One classifier per model config, so a model's features are read once per run however often it trains.
         Map<ModelConfig, Classifier> classifiers = new HashMap<>();
@@ -182,12 +201,13 @@ public final class Experiment implements AutoCloseable {
             int strongIndex = i - config.via().size();
             long seed = config.seed() + (strongIndex == 0 ? 1 : 3 + i);
             student = fitStudent(model, classifiers.computeIfAbsent(model, m -> Models.classifier(m, features)),
-                    transfer, labels, loss, seed, config.earlyStop(), last ? w2sCurve : new ArrayList<>(), testLabels,
-                    List.of(pairsChosen, pairsRejected, calibration.docs()));
+                    transfer, labels, loss, seed, config.earlyStop(), validation, last ? w2sCurve : new ArrayList<>(),
+                    testLabels, List.of(pairsChosen, pairsRejected, calibration.docs()));
             steps.add(new RunResult.Step(strongIndex < 0 ? "via" : strongIndex == 0 ? "student" : "s2s",
                     model.describe(), Metrics.accuracy(student.test(), testLabels), student.stoppedAt(),
                     student.totalSteps()));
             labels = student.b();
+            if (validation != null) validation = new Labelled(split.val(), student.val());
         }
         double[][] w2sTest = student.test();
         double[][] w2sChosen = student.extra().get(0);
@@ -207,12 +227,21 @@ public final class Experiment implements AutoCloseable {
         long t3 = System.nanoTime();
         List<Example> ceilingTrain = config.ceilingOn().equals("A") ? split.a() : split.b();
         Map<String, Object> ceilingKey = stageKey(task, config, "ceiling-" + config.ceilingOn(), config.strong());
+        if (stopAll != null) ceilingKey.put("early_stop", stopAll);
         CeilingOutputs ceiling = stages.computeIfAbsent(StageCache.key(ceilingKey), CeilingOutputs.class, () -> {
             List<RunResult.CurvePoint> points = new ArrayList<>();
-            Classifier.Trained model = strong.fit(ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"),
-                    config.strong().train().withSeed(config.seed() + 2), curve(points, split.test(), testLabels));
+            TrainConfig train = config.strong().train().withSeed(config.seed() + 2);
+            if (stopAll != null) {
+                Kept k = fitKeepingBest(strong, ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"), train, stopAll,
+                        split.val(), valTruth, List.of(split.test(), pairsChosen, pairsRejected), points,
+                        split.test(), testLabels);
+                return new CeilingOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
+                        positive(k.predictions().get(2)), points, k.stoppedAt());
+            }
+            Classifier.Trained model = strong.fit(ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"), train,
+                    curve(points, split.test(), testLabels));
             return new CeilingOutputs(positive(model.predict(split.test())), positive(model.predict(pairsChosen)),
-                    positive(model.predict(pairsRejected)), points);
+                    positive(model.predict(pairsRejected)), points, null);
         });
         double[][] ceilingTest = twoWay(ceiling.test());
         seconds.put("ceiling", elapsed(t3));
@@ -251,58 +280,109 @@ public final class Experiment implements AutoCloseable {
                         "ceiling", Metrics.reliability(ceilingTest, testLabels, 10))),
                 w2sCurve, ceiling.curve(), repairReport, filterReport, steps, seconds, config,
                 new RunResult.TaskInfo(task.name(), task.train().size(), task.test().size(), task.provenance()),
-                environment());
+                environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt());
         return new Outcome(result, split, weakLabels);
     }
 
     /**
      * A student's predictions, taken from the model early stopping kept (else the final one): on the test set, on its
-     * training documents (the next student's labels) and on the extra sets it was asked for, in order.
+     * training documents (the next student's labels), on the extra sets it was asked for, in order, and on the
+     * validation split (the next student's validation labels; null without one).
      */
-    private record Fitted(double[][] test, double[][] b, List<double[][]> extra, Integer stoppedAt, int totalSteps) {}
+    private record Fitted(double[][] test, double[][] b, List<double[][]> extra, double[][] val, Integer stoppedAt,
+                          int totalSteps) {}
 
     /**
-     * Trains one student on B with soft labels. With early stopping a seeded slice of B is held out with its labels
-     * (the supervisor's, never ground truth) and the predictions of the best-scoring step are kept; they are taken at
-     * that step because a trained model keeps changing as training goes on.
+     * Trains one student on B with soft labels. With early stopping the student is scored on validation documents
+     * labelled by its supervisor (never ground truth): the validation split when there is one, else a seeded slice of
+     * B held out with its labels; the predictions of the best-scoring step are kept (taken at that step, because a
+     * trained model keeps changing as training goes on).
      */
     private static Fitted fitStudent(ModelConfig model, Classifier classifier, Split split, double[][] labels, Loss loss,
-                                     long seed, ExperimentConfig.EarlyStop earlyStop, List<RunResult.CurvePoint> curve,
-                                     int[] testLabels, List<List<Example>> extra) {
+                                     long seed, ExperimentConfig.EarlyStop earlyStop, Labelled validation,
+                                     List<RunResult.CurvePoint> curve, int[] testLabels, List<List<Example>> extra) {
         List<Example> b = split.b();
-        int curveEvery = model.train().evalEvery();
-        java.util.function.BiFunction<Classifier.Trained, Integer, Fitted> predictAll = (m, stoppedAt) -> new Fitted(
-                m.predict(split.test()), m.predict(b), extra.stream().map(m::predict).toList(), stoppedAt, 0);
+        TrainConfig train = model.train().withSeed(seed);
         if (earlyStop == null) {
-            TrainConfig train = model.train().withSeed(seed);
             Classifier.Trained trained = classifier.fit(b, labels, loss, train, curve(curve, split.test(), testLabels));
-            Fitted f = predictAll.apply(trained, null);
-            return new Fitted(f.test(), f.b(), f.extra(), null, train.totalSteps(b.size()));
+            return new Fitted(trained.predict(split.test()), trained.predict(b), extra.stream().map(trained::predict)
+                    .toList(), null, null, train.totalSteps(b.size()));
         }
-        Labelled[] parts = new Labelled(b, labels).holdOut(earlyStop.fraction(), seed);
-        List<Example> fit = parts[0].docs();
-        double[][] fitLabels = parts[0].labels();
-        List<Example> val = parts[1].docs();
-        int[] valLabels = java.util.Arrays.stream(parts[1].labels()).mapToInt(Metrics::predicted).toArray();
+        List<Example> fit = b;
+        double[][] fitLabels = labels;
+        Labelled val = validation;
+        if (val == null) {
+            Labelled[] parts = new Labelled(b, labels).holdOut(earlyStop.fraction(), seed);
+            fit = parts[0].docs();
+            fitLabels = parts[0].labels();
+            val = parts[1];
+        }
+        int[] valLabels = java.util.Arrays.stream(val.labels()).mapToInt(Metrics::predicted).toArray();
+        List<List<Example>> on = new ArrayList<>(List.of(split.test(), b));
+        on.addAll(extra);
+        on.add(split.val());
+        Kept k = fitKeepingBest(classifier, fit, fitLabels, loss, train, earlyStop, val.docs(), valLabels, on, curve,
+                split.test(), testLabels);
+        List<double[][]> p = k.predictions();
+        return new Fitted(p.get(0), p.get(1), p.subList(2, 2 + extra.size()), validation != null ? p.get(p.size() - 1)
+                : null, k.stoppedAt(), k.totalSteps());
+    }
+
+    /** Predictions of the model early stopping kept, on each set asked for; the step kept (null: the final model). */
+    private record Kept(List<double[][]> predictions, Integer stoppedAt, int totalSteps) {}
+
+    /** Thrown by the monitor to end training once patience runs out; the best step's predictions are already kept. */
+    private static final class StopTraining extends RuntimeException {
+        StopTraining() {
+            super("early stopping: patience ran out", null, false, false);
+        }
+    }
+
+    /**
+     * Trains with early stopping: every {@code every} steps (and at the last) the model is scored on the validation
+     * documents against their hard labels; the predictions of the best step on {@code predictOn} are kept. With
+     * patience, training ends after that many scorings without improvement. A model whose trainer never calls the
+     * monitor (CCS) keeps its final state. {@code curve} (may be null) records test accuracy every evalEvery steps.
+     */
+    private static Kept fitKeepingBest(Classifier classifier, List<Example> train, double[][] labels, Loss loss,
+                                       TrainConfig config, ExperimentConfig.EarlyStop stop, List<Example> val,
+                                       int[] valLabels, List<List<Example>> predictOn, List<RunResult.CurvePoint> curve,
+                                       List<Example> test, int[] testLabels) {
+        int curveEvery = curve != null ? config.evalEvery() : 0;
         // The trainer calls the monitor at multiples of one period: the gcd serves both the curve and the scoring.
-        int period = curveEvery > 0 ? gcd(curveEvery, earlyStop.every()) : earlyStop.every();
-        TrainConfig train = model.train().withSeed(seed).withEvalEvery(period);
-        Fitted[] best = new Fitted[1];
+        int period = curveEvery > 0 ? gcd(curveEvery, stop.every()) : stop.every();
+        TrainConfig monitored = config.withEvalEvery(period);
+        Object[] best = new Object[2]; // predictions, step
         double[] bestScore = {Double.NEGATIVE_INFINITY};
-        classifier.fit(fit, fitLabels, loss, train, (step, total, m) -> {
-            if (curveEvery > 0 && (step % curveEvery == 0 || step == total)) {
-                curve.add(new RunResult.CurvePoint(step, total, Metrics.accuracy(m.predict(split.test()), testLabels)));
-            }
-            if (step % earlyStop.every() != 0 && step != total) return;
-            double[][] p = m.predict(val);
-            double score = earlyStop.metric().equals("auroc") ? Metrics.auroc(p, valLabels) : Metrics.accuracy(p, valLabels);
-            if (score > bestScore[0]) {
-                bestScore[0] = score;
-                Fitted f = predictAll.apply(m, step);
-                best[0] = new Fitted(f.test(), f.b(), f.extra(), step, total);
-            }
-        });
-        return best[0];
+        int[] sinceBest = {0};
+        Classifier.Trained trained = null;
+        try {
+            trained = classifier.fit(train, labels, loss, monitored, (step, total, m) -> {
+                if (curveEvery > 0 && (step % curveEvery == 0 || step == total)) {
+                    curve.add(new RunResult.CurvePoint(step, total, Metrics.accuracy(m.predict(test), testLabels)));
+                }
+                if (step % stop.every() != 0 && step != total) return;
+                double score = stop.score(m.predict(val), valLabels);
+                if (best[0] == null || score > bestScore[0]) {
+                    bestScore[0] = score;
+                    best[0] = predictOn.stream().map(m::predict).toList();
+                    best[1] = step;
+                    sinceBest[0] = 0;
+                } else if (stop.patience() != null && ++sinceBest[0] >= stop.patience()) {
+                    throw new StopTraining();
+                }
+            });
+        } catch (StopTraining e) {
+            // the best step's predictions are kept below
+        }
+        int total = monitored.totalSteps(train.size());
+        if (best[0] == null) {
+            Classifier.Trained last = trained;
+            return new Kept(predictOn.stream().map(last::predict).toList(), null, total);
+        }
+        @SuppressWarnings("unchecked")
+        List<double[][]> kept = (List<double[][]>) best[0];
+        return new Kept(kept, (Integer) best[1], total);
     }
 
     private static int gcd(int a, int b) {

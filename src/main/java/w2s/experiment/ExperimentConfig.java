@@ -21,12 +21,18 @@ import w2s.model.ModelConfig;
  *                  soft labels (empty: the strong model learns from the weak one directly)
  * @param s2s       strong-to-strong rounds: the final student relabels B with its soft predictions and a fresh strong
  *                  model learns from them, this many times (0: none)
- * @param earlyStop early stopping of every student on a weakly labelled slice of B (null: train to the end)
+ * @param earlyStop early stopping (null: train to the end): with a validation split ({@code --n-val}) of every model
+ *                  on it — the weak model and the ceiling against ground truth, each student against its
+ *                  supervisor's labels; without one, of the students only, on a weakly labelled slice of B
  * @param calibrate fraction of B held out, with its weak labels, to fit the student's temperature on (0: no scaling)
+ * @param preset    the family of defaults the command line started from ({@code --preset eleuther|openai}), or null;
+ *                  a label only: every value it set is in the rest of the configuration
  */
 public record ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
-                               int s2s, EarlyStop earlyStop, double calibrate) {
+                               int s2s, EarlyStop earlyStop, double calibrate,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String preset) {
     public ExperimentConfig {
         if (!ceilingOn.equals("A") && !ceilingOn.equals("B")) {
             throw new IllegalArgumentException("ceiling must be trained on A or B, got " + ceilingOn);
@@ -36,6 +42,12 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
         if (!(calibrate >= 0 && calibrate < 1)) {
             throw new IllegalArgumentException("--calibrate must be a fraction in [0, 1), got " + calibrate);
         }
+    }
+
+    public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
+                            ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
+                            int s2s, EarlyStop earlyStop, double calibrate) {
+        this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, null);
     }
 
     /**
@@ -76,22 +88,44 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
     }
 
     /**
-     * Early stopping as EleutherAI's w2s does it, never looking at test labels: a seeded fraction of B is held out,
-     * labelled by the student's supervisor, scored every {@code every} steps, and the best step's model is kept.
+     * Early stopping as EleutherAI's w2s does it, never looking at test labels: every {@code every} steps the model is
+     * scored on validation documents and the best step's model is kept. With a validation split ({@code --n-val})
+     * every model stops on it: the weak model and the ceiling against ground truth, each student against the hard
+     * labels of its supervisor's predictions there (EleutherAI's weak validation labels). Without one, only the
+     * students stop, on a seeded fraction of B held out with its weak labels.
      *
-     * @param fraction share of B held out for validation
-     * @param every    score the student every this many optimiser steps (and at the last step)
-     * @param metric   "accuracy" against the supervisor's hard labels, or "auroc"
+     * @param fraction share of B held out for validation when there is no validation split
+     * @param every    score the model every this many optimiser steps (and at the last step)
+     * @param metric   "accuracy" against hard labels, or "auroc" (EleutherAI's default)
+     * @param patience stop training after this many scorings without improvement (null: train to the end and keep
+     *                 the best step, as EleutherAI's load_best_model_at_end does)
      */
-    public record EarlyStop(double fraction, int every, String metric) {
+    public record EarlyStop(double fraction, int every, String metric,
+                            @com.fasterxml.jackson.annotation.JsonInclude(
+                                    com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Integer patience) {
+        public static final List<String> METRICS = List.of("accuracy", "auroc");
+
+        public EarlyStop(double fraction, int every, String metric) {
+            this(fraction, every, metric, null);
+        }
+
         public EarlyStop {
+            if (patience != null && patience < 1) {
+                throw new IllegalArgumentException("--early-stop-patience must be at least 1 scoring, got " + patience);
+            }
             if (!(fraction > 0 && fraction < 1)) {
-                throw new IllegalArgumentException("early-stop fraction must be in (0, 1), got " + fraction);
+                throw new IllegalArgumentException("--early-stop-fraction must be in (0, 1), got " + fraction);
             }
-            if (every < 1) throw new IllegalArgumentException("early-stop period must be at least 1 step, got " + every);
-            if (!metric.equals("accuracy") && !metric.equals("auroc")) {
-                throw new IllegalArgumentException("early-stop metric must be accuracy or auroc, got " + metric);
+            if (every < 1) throw new IllegalArgumentException("--early-stop-every must be at least 1 step, got " + every);
+            if (!METRICS.contains(metric)) {
+                throw new IllegalArgumentException("--early-stop-metric must be accuracy or auroc, got " + metric);
             }
+        }
+
+        /** The validation score of predictions against hard labels. */
+        public double score(double[][] predictions, int[] labels) {
+            return metric.equals("auroc") ? w2s.metrics.Metrics.auroc(predictions, labels)
+                    : w2s.metrics.Metrics.accuracy(predictions, labels);
         }
     }
 }

@@ -20,6 +20,8 @@ import w2s.metrics.Metrics;
  * pgr_auroc is the PGR computed on AUROC, as EleutherAI reports it. The *_ci fields are 95% intervals [lo, hi] from a
  * paired bootstrap over test documents seeded with the run's seed (gap_ci: ceiling minus weak accuracy); a null bound
  * is unbounded. flags names what makes the run's PGR meaningless (see {@link w2s.metrics.Flags}); empty if nothing does.
+ * With --n-val, n_val is the size of the validation split and, with --early-stop, weak_stopped_at and
+ * ceiling_stopped_at are the steps whose models early stopping kept (null: the final model; the students' are in steps).
  */
 public record RunResult(
         double weakAccuracy, double w2sAccuracy, double ceilingAccuracy, double pgr,
@@ -40,7 +42,8 @@ public record RunResult(
         Map<String, Double> seconds,
         ExperimentConfig config,
         TaskInfo task,
-        Map<String, String> environment) {
+        Map<String, String> environment,
+        int nVal, Integer weakStoppedAt, Integer ceilingStoppedAt) {
 
     /** Test accuracy after a number of optimiser steps. */
     public record CurvePoint(int step, int totalSteps, double accuracy) {}

@@ -62,7 +62,7 @@ public final class FineTuneClassifier implements Classifier {
                     + settings.maxTokens() + " is more");
         }
         Tokens.Encoded[] rows = Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(train));
-        FineTuner tuner = new FineTuner(cp, settings);
+        FineTuner tuner = new FineTuner(cp, settings, config);
         try {
             int n = rows.length, batchSize = Math.min(config.batchSize(), n);
             int total = config.totalSteps(n);
@@ -79,7 +79,7 @@ public final class FineTuneClassifier implements Classifier {
                     for (int i = 0; i < batchSize; i++) batch[i] = order.get((int) (position++ % n));
                     tuner.step(rows, labels, batch, loss, (double) step / total, config.lrAt(step, total),
                             config.weightDecay(), step);
-                    if (config.evalEvery() > 0 && (step + 1) % config.evalEvery() == 0) {
+                    if (config.evalEvery() > 0 && ((step + 1) % config.evalEvery() == 0 || step + 1 == total)) {
                         monitor.atStep(step + 1, total, live);
                     }
                     progress.advance(1);

@@ -2,8 +2,11 @@ package w2s.finetune;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -21,16 +24,26 @@ import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;
 import w2s.model.arch.Torch;
 import w2s.train.Loss;
+import w2s.train.TrainConfig;
 
 /**
  * One fine-tuning run: a fresh copy of a pretrained encoder with a zero-initialised 2-way head
- * ({@code Linear(hidden, 2, bias=False)}), trained one batch at a time with torch's Adam. Owns native memory: close
- * it, or let {@link FineTuneClassifier} do so.
+ * ({@code Linear(hidden, 2, bias=False)}), trained one batch at a time with torch's Adam (or AdamW). Owns native
+ * memory: close it, or let {@link FineTuneClassifier} do so.
+ *
+ * <p>Dropout is off by default, as in the openai code (which trains in eval mode). The backbones have no dropout
+ * layers, so {@link TrainConfig#dropout()} drops units of the pooled state that feeds the head (the place of Hugging
+ * Face's classifier dropout), not the backbone's attention and residual dropout.
  */
 public final class FineTuner implements AutoCloseable {
-    private static final float BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f; // torch.optim.Adam defaults
+    private static final float BETA1 = 0.9f, EPS = 1e-8f; // torch.optim.Adam defaults
 
     private final FineTuneConfig settings;
+    /** Optimiser and dropout settings (AdamW, β2, dropout rate, seed); the learning rate comes with each step. */
+    private final TrainConfig train;
+    private final float beta2;
+    /** Training only: each minibatch's dropout mask on the head's input, the same in both passes of a step. */
+    private final Map<Batch, NDArray> dropoutMasks = new IdentityHashMap<>();
     private final NDManager manager;
     private final Backbone encoder;
     private final NDArray head;
@@ -60,7 +73,14 @@ public final class FineTuner implements AutoCloseable {
     }
 
     public FineTuner(Checkpoint checkpoint, FineTuneConfig settings) {
+        this(checkpoint, settings, null);
+    }
+
+    /** @param train optimiser (adam or adamw), β2, dropout rate and seed of the dropout masks (null: Adam, no dropout) */
+    public FineTuner(Checkpoint checkpoint, FineTuneConfig settings, TrainConfig train) {
         this.settings = settings;
+        this.train = train != null ? train : new TrainConfig(1, 1, 1, 0, "constant", 0, 0);
+        this.beta2 = (float) (double) this.train.beta2();
         this.seen = new boolean[checkpoint.config().vocabSize()];
         this.manager = Torch.newManager();
         try {
@@ -97,7 +117,7 @@ public final class FineTuner implements AutoCloseable {
      * @param batch       indices of this batch's texts
      * @param progress    step / total steps, for losses that change over training
      * @param lr          this step's learning rate
-     * @param weightDecay L2 coefficient added to the gradient, as torch's Adam weight_decay
+     * @param weightDecay L2 coefficient added to the gradient, as torch's Adam weight_decay (with adamw, decoupled)
      * @param step        0-based step number, for errors
      * @return the batch's loss
      */
@@ -117,9 +137,26 @@ public final class FineTuner implements AutoCloseable {
                 int[] minibatch = Arrays.copyOfRange(sorted, i, Math.min(sorted.length, i + settings.minibatch()));
                 inputs.add(Tokens.pad(manager, rows, minibatch));
             }
+            dropoutMasks.clear();
+            if (train.dropout() > 0) {
+                // Seeded by the run's seed and the step, so a rerun drops the same units.
+                Random random = new Random(train.seed() * 1_000_003L + step);
+                float keep = (float) (1 - train.dropout());
+                long hidden = head.getShape().get(1);
+                for (Batch in : inputs) {
+                    float[] mask = new float[(int) (in.ids().getShape().get(0) * hidden)];
+                    for (int j = 0; j < mask.length; j++) mask[j] = random.nextFloat() < keep ? 1 / keep : 0;
+                    dropoutMasks.put(in, manager.create(mask, new Shape(in.ids().getShape().get(0), hidden)));
+                }
+            }
             BatchLoss batchLoss = logits -> evaluate(logits, batchLabels, loss, progress, step, lr);
-            double value = settings.keepGraphs() ? backwardKeepingGraphs(inputs, batchLoss, t0)
-                    : backwardRecomputing(inputs, batchLoss, t0);
+            double value;
+            try {
+                value = settings.keepGraphs() ? backwardKeepingGraphs(inputs, batchLoss, t0)
+                        : backwardRecomputing(inputs, batchLoss, t0);
+            } finally {
+                dropoutMasks.clear();
+            }
             long t1 = System.nanoTime();
             adam(lr, weightDecay);
             timings.optimizer += System.nanoTime() - t1;
@@ -234,7 +271,7 @@ public final class FineTuner implements AutoCloseable {
      */
     private void adam(double lr, double weightDecay) {
         updates++;
-        double c1 = 1 - Math.pow(BETA1, updates), c2 = 1 - Math.pow(BETA2, updates);
+        double c1 = 1 - Math.pow(BETA1, updates), c2 = 1 - Math.pow(beta2, updates);
         // DJL divides by sqrt(v) + eps where torch divides by sqrt(v / c2) + eps: scaling eps by sqrt(c2) makes the
         // two identical.
         float lrCorrected = (float) (lr * Math.sqrt(c2) / c1);
@@ -243,18 +280,23 @@ public final class FineTuner implements AutoCloseable {
         for (int i = 0; i < trainable.size(); i++) {
             NDArray p = trainable.get(i);
             NDArray[] m = moments.get(i);
+            if (train.decoupled() && weightDecay != 0) {
+                // AdamW: the decay acts on the weights, not through the moments (torch.optim.AdamW).
+                p.muli(1 - lr * weightDecay);
+            }
+            float coupledDecay = train.decoupled() ? 0f : (float) weightDecay;
             if (p == words && sparseEmbeddingRows && weightDecay == 0 && seenCount < seen.length / 2) {
                 NDIndex rows = new NDIndex("{}", manager.create(Arrays.copyOf(seenIds, seenCount)));
                 NDArray w = p.get(rows), mean = m[0].get(rows), variance = m[1].get(rows);
                 // The update zeroes the whole gradient of p, as for any parameter.
                 p.getNDArrayInternal().adamUpdate(new NDList(w, p.getGradient().get(rows), mean, variance),
-                        new NDList(p), (float) lr, lrCorrected, 0f, 1f, -1f, BETA1, BETA2, eps, false, false);
+                        new NDList(p), (float) lr, lrCorrected, 0f, 1f, -1f, BETA1, beta2, eps, false, false);
                 p.set(rows, w);
                 m[0].set(rows, mean);
                 m[1].set(rows, variance);
             } else {
                 p.getNDArrayInternal().adamUpdate(new NDList(p, p.getGradient(), m[0], m[1]), new NDList(p),
-                        (float) lr, lrCorrected, (float) weightDecay, 1f, -1f, BETA1, BETA2, eps, false, false);
+                        (float) lr, lrCorrected, coupledDecay, 1f, -1f, BETA1, beta2, eps, false, false);
             }
         }
         lastLr = lr;
@@ -266,7 +308,9 @@ public final class FineTuner implements AutoCloseable {
 
     private NDArray logits(Batch in, NDArray wordVectors) {
         NDArray hidden = encoder.forward(wordVectors, in, false).singletonOrThrow();
-        return Linear.linear(settings.pooling().pool(hidden, in.mask()), head).singletonOrThrow();
+        NDArray pooled = settings.pooling().pool(hidden, in.mask());
+        NDArray drop = dropoutMasks.get(in);
+        return Linear.linear(drop == null ? pooled : pooled.mul(drop), head).singletonOrThrow();
     }
 
     /** N×2 class probabilities under the current weights. */

@@ -30,7 +30,7 @@ public final class HeadTrainer {
         int[] order = epochStream(n, config.epochs(), new Random(config.seed()));
         double[] params = head.parameters();
         double[] grad = new double[params.length];
-        Adam adam = new Adam(params.length);
+        Adam adam = new Adam(params.length, config.beta2(), config.decoupled());
         for (int step = 0; step < total; step++) {
             int from = (int) ((long) step * batch % order.length);
             double[][] logits = new double[batch][];

@@ -43,6 +43,27 @@ class SplitTest {
     }
 
     @Test
+    void validationIsCarvedFromTheTrainingDocumentsBeforeAAndB() {
+        Split s = Split.of(task(100, 50), new SplitConfig(3, 40, 20, false, 10));
+        assertEquals(10, s.val().size());
+        assertEquals(40, s.a().size() + s.b().size());
+        Set<String> all = ids(s.a());
+        all.addAll(ids(s.b()));
+        all.addAll(ids(s.test()));
+        all.addAll(ids(s.val()));
+        assertEquals(70, all.size(), "A, B, test and validation are disjoint");
+        Split plain = Split.of(task(100, 50), new SplitConfig(3, 40, 20, false));
+        assertEquals(plain.test(), s.test(), "the test set does not move");
+        assertTrue(plain.val().isEmpty());
+        // The validation set does not depend on how many training documents are used.
+        assertEquals(s.val(), Split.of(task(100, 50), new SplitConfig(3, 20, 20, false, 10)).val());
+        String message = assertThrows(DataException.class,
+                () -> Split.of(task(100, 50), new SplitConfig(3, 40, 20, false, 80))).getMessage();
+        assertTrue(message.contains("--n-val 80") && message.contains("at most 76"), message);
+        assertThrows(IllegalArgumentException.class, () -> new SplitConfig(3, 40, 20, false, -1));
+    }
+
+    @Test
     void balancingUndersamplesTheMajority() {
         Split s = Split.of(task(400, 100), new SplitConfig(0, 100, 50, true));
         List<Example> train = new ArrayList<>(s.a());

@@ -66,6 +66,31 @@ class VariantsTest {
     }
 
     @Test
+    void withAValidationSplitEveryModelStopsEarly() {
+        try (Experiment experiment = new Experiment(dir)) {
+            ExperimentConfig.EarlyStop stop = new ExperimentConfig.EarlyStop(0.25, 4, "auroc", 3);
+            ExperimentConfig c = config(List.of(BOW), 1, stop, 0);
+            RunResult r = experiment.run(new ExperimentConfig(c.task(), null, null, new SplitConfig(3, 400, 150, false,
+                    100), c.weak(), c.strong(), c.loss(), c.ceilingOn(), null, c.via(), c.s2s(), stop, 0)).result();
+            assertEquals(100, r.nVal());
+            assertEquals(400, r.nA() + r.nB());
+            // B is not cut: the students train on all 200 documents (10 epochs of batch 32 → 62 steps).
+            for (RunResult.Step step : r.steps()) {
+                assertEquals(62, step.totalSteps(), step.toString());
+                assertNotNull(step.stoppedAt(), step.toString());
+                assertTrue(step.stoppedAt() % 4 == 0 || step.stoppedAt() == 62, step.toString());
+            }
+            assertNotNull(r.weakStoppedAt());
+            assertNotNull(r.ceilingStoppedAt());
+            assertTrue(r.weakStoppedAt() % 4 == 0 || r.weakStoppedAt() == 62, "weak " + r.weakStoppedAt());
+            // Without a validation split the weak model and the ceiling train to the end.
+            RunResult plain = experiment.run(config(List.of(), 0, stop, 0)).result();
+            assertTrue(plain.weakStoppedAt() == null && plain.ceilingStoppedAt() == null && plain.nVal() == 0);
+            assertNotNull(plain.steps().get(0).stoppedAt());
+        }
+    }
+
+    @Test
     void temperatureScalingChangesCalibrationNotPredictions() {
         try (Experiment experiment = new Experiment(dir)) {
             ExperimentConfig plainConfig = config(List.of(), 0, null, 0);

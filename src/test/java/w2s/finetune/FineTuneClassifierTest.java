@@ -125,6 +125,52 @@ class FineTuneClassifierTest {
         }
     }
 
+    /**
+     * AdamW decays the weights themselves: on the first step the zero head leaves the encoder's gradient at zero, so
+     * each encoder weight becomes exactly p·(1 − lr·wd); Adam's coupled decay would move it by about lr instead.
+     */
+    @Test
+    void adamwDecaysTheWeightsOnTheirOwn() {
+        Checkpoint checkpoint = MINILM.checkpoint();
+        Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 64, SENTENCES.stream().map(Example::text).toList());
+        double lr = 1e-3, wd = 0.1;
+        TrainConfig adamw = new TrainConfig(1, 4, lr, wd, "constant", 0, 0, 0, "adamw", 0.95, 0);
+        try (NDManager manager = Torch.newManager();
+             FineTuner tuner = new FineTuner(checkpoint, FineTuneConfig.defaults(), adamw)) {
+            tuner.step(rows, oneHot(SENTENCES), new int[] {0, 1, 2, 3}, Losses.get("xent"), 0, lr, wd, 0);
+            List<NDArray> pretrained = List.copyOf(checkpoint.backbone(manager).parameters().values());
+            List<NDArray> tuned = List.copyOf(tuner.encoder().parameters().values());
+            for (int i = 0; i < tuned.size(); i++) {
+                NDArray expected = pretrained.get(i).mul(1 - lr * wd);
+                assertEquals(0, tuned.get(i).sub(expected).abs().max().getFloat(), 1e-6, "parameter " + i);
+            }
+        }
+    }
+
+    /** Dropout on the head's input: seeded (the same seed drops the same units), and off when predicting. */
+    @Test
+    void dropoutIsSeededAndOnlyInTraining() {
+        Checkpoint checkpoint = MINILM.checkpoint();
+        Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 64, SENTENCES.stream().map(Example::text).toList());
+        TrainConfig dropout = new TrainConfig(1, 4, 1e-3, 0, "constant", 0, 5, 0, "adam", null, 0.5);
+        try (FineTuner a = new FineTuner(checkpoint, FineTuneConfig.defaults(), dropout);
+             FineTuner b = new FineTuner(checkpoint, FineTuneConfig.defaults(), dropout);
+             FineTuner recomputing = new FineTuner(checkpoint, FineTuneConfig.defaults().withKeepGraphs(false)
+                     .withMinibatch(2), dropout);
+             FineTuner plain = new FineTuner(checkpoint, FineTuneConfig.defaults())) {
+            for (int step = 0; step < 2; step++) {
+                for (FineTuner t : List.of(a, b, recomputing, plain)) {
+                    t.step(rows, oneHot(SENTENCES), new int[] {0, 1, 2, 3}, Losses.get("xent"), 0, 1e-3, 0, step);
+                }
+            }
+            assertTrue(a.head().contentEquals(b.head()), "same seed, same masks");
+            assertFalse(a.head().contentEquals(plain.head()), "dropout changed nothing");
+            // Recomputing each minibatch's graph sees the same mask as the first pass: the gradient stays exact.
+            assertEquals(0, a.head().sub(recomputing.head()).abs().max().getFloat(), 1e-6);
+            assertArrayEquals(a.predict(rows)[0], a.predict(rows)[0], 0.0);
+        }
+    }
+
     @Test
     void frozenLayersStayAtTheirPretrainedValues() {
         Checkpoint checkpoint = MINILM.checkpoint();

@@ -1,0 +1,105 @@
+package w2s.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import picocli.CommandLine;
+
+import w2s.experiment.ExperimentConfig;
+import w2s.train.TrainConfig;
+
+/** The training knobs of the run command: presets, optimiser options, early stopping, and their errors. */
+class RunOptionsTest {
+    private static ExperimentConfig parse(String... args) {
+        RunCommand run = new RunCommand();
+        new CommandLine(run).parseArgs(args);
+        return run.config();
+    }
+
+    private static String error(String... args) {
+        return assertThrows(IllegalArgumentException.class, () -> parse(args)).getMessage();
+    }
+
+    @Test
+    void eleutherPresetSetsTheFamilyOfDefaults() {
+        ExperimentConfig c = parse("--task", "grammar", "--strong", "minilm-l6", "--mode", "finetune",
+                "--preset", "eleuther");
+        assertEquals("eleuther", c.preset());
+        assertEquals("logconf-buffer:aux=0.5,warmup=100,buffer=32,balance=false", c.loss());
+        assertEquals(10000, c.split().nTrain());
+        assertEquals(1000, c.split().nVal());
+        assertEquals(5000, c.split().nTest());
+        assertTrue(c.split().balance());
+        assertEquals("B", c.ceilingOn());
+        assertEquals("auroc", c.earlyStop().metric());
+        assertEquals(25, c.earlyStop().every());
+        assertNull(c.earlyStop().patience());
+        TrainConfig t = c.strong().train();
+        assertEquals(new TrainConfig(3, 32, 8e-5, 0.1, "cosine", 0, 0, 40, "adamw", 0.95, 0), t);
+        // The bag-of-words supervisor keeps its own training defaults but shares the optimiser.
+        assertEquals(10, c.weak().train().epochs());
+        assertEquals("adamw", c.weak().train().optimizer());
+    }
+
+    @Test
+    void optionsGivenOverrideThePreset() {
+        ExperimentConfig c = parse("--task", "grammar", "--mode", "finetune", "--preset", "eleuther", "--lr", "1e-4",
+                "--loss", "xent", "--n-val", "50", "--optimizer", "adam");
+        assertEquals(1e-4, c.strong().train().lr());
+        assertEquals("xent", c.loss());
+        assertEquals(50, c.split().nVal());
+        assertEquals("adam", c.strong().train().optimizer());
+        assertEquals(40, c.strong().train().warmupSteps());
+    }
+
+    @Test
+    void presetsLeaveProbeTrainingAlone() {
+        ExperimentConfig c = parse("--task", "grammar", "--preset", "openai");
+        assertEquals(20000, c.split().nTrain());
+        assertEquals(10000, c.split().nTest());
+        assertEquals(1e-3, c.strong().train().lr());
+        assertEquals(1.0, c.strong().train().weightDecay());
+        assertNull(c.earlyStop());
+    }
+
+    @Test
+    void optimiserOptionsReachEveryModel() {
+        ExperimentConfig c = parse("--task", "grammar", "--mode", "finetune", "--schedule", "linear",
+                "--warmup-steps", "10", "--optimizer", "adamw", "--adam-beta2", "0.95", "--dropout");
+        for (TrainConfig t : new TrainConfig[] {c.weak().train(), c.strong().train()}) {
+            assertEquals("linear", t.schedule());
+            assertEquals(10, t.warmupSteps());
+            assertEquals("adamw", t.optimizer());
+            assertEquals(0.95, t.beta2());
+        }
+        assertEquals(0.1, c.strong().train().dropout());
+        assertEquals(0.0, c.weak().train().dropout(), "dropout is for fine-tuned models only");
+        assertEquals(0.2, parse("--task", "grammar", "--mode", "finetune", "--dropout", "0.2").strong().train().dropout());
+        assertEquals("window:radius=0.1", parse("--task", "grammar", "--loss", "window:radius=0.10").loss());
+    }
+
+    @Test
+    void badInputNamesTheOptionAndTheValidValues() {
+        String preset = error("--task", "grammar", "--preset", "burns");
+        assertTrue(preset.contains("--preset") && preset.contains("eleuther, openai"), preset);
+        String patience = error("--task", "grammar", "--early-stop", "--early-stop-patience", "0");
+        assertTrue(patience.contains("--early-stop-patience"), patience);
+        String radius = error("--task", "grammar", "--loss", "window:radius=0.6");
+        assertTrue(radius.contains("radius") && radius.contains("(0, 0.5)"), radius);
+        String parameter = error("--task", "grammar", "--loss", "logconf-buffer:warmup_steps=10");
+        assertTrue(parameter.contains("warmup_steps") && parameter.contains("aux, warmup, buffer, balance"), parameter);
+        String schedule = error("--task", "grammar", "--schedule", "step");
+        assertTrue(schedule.contains("cosine, linear, constant"), schedule);
+        String optimizer = error("--task", "grammar", "--optimizer", "sgd");
+        assertTrue(optimizer.contains("adam, adamw"), optimizer);
+        String dropout = error("--task", "grammar", "--dropout");
+        assertTrue(dropout.contains("--dropout") && dropout.contains("finetune"), dropout);
+        String metric = error("--task", "grammar", "--early-stop", "--early-stop-metric", "f1");
+        assertTrue(metric.contains("accuracy or auroc"), metric);
+        assertTrue(error("--task", "grammar", "--n-val", "-1").contains("--n-val"));
+    }
+}
