@@ -43,12 +43,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--cache", description = "cache folder for features, weak labels and ceilings (default: $W2S_CACHE or ~/.cache/w2s)")
     Path cache;
 
-    @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B")
+    @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B "
+            + "(a task with fewer: all of them, said on stderr; the result records the sizes used)")
     int nTrain;
-    @Option(names = "--n-test", defaultValue = "1000")
+    @Option(names = "--n-test", defaultValue = "1000", description = "test documents, the same for every seed (a "
+            + "task with fewer: all of them; at most half of a task without a test split)")
     int nTest;
     @Option(names = "--balance", description = "undersample the majority class to 50/50")
     boolean balance;
+    @Option(names = "--vary-test", description = "draw the test set with the seed too (default: the same test "
+            + "documents for every seed)")
+    boolean varyTest;
     @Option(names = "--ceiling-on", defaultValue = "A", description = "half that trains the ceiling: A or B")
     String ceilingOn;
 
@@ -130,7 +135,7 @@ final class RunCommand implements Callable<Integer> {
                 : new ExperimentConfig.Repair(repair != null ? repair : "knn", filter != null ? filter : 0);
         ExperimentConfig.EarlyStop stop = earlyStop
                 ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery, earlyStopMetric) : null;
-        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance), w, s, loss,
+        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance, varyTest), w, s, loss,
                 ceilingOn, labelRepair, via, s2s, stop, calibrate);
     }
 
