@@ -38,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
     String loss;
     @Option(names = "--seed", defaultValue = "0")
     long seed;
-    @Option(names = "--out", description = "output folder (default: runs/<task>_<weak>_<strong>_<loss>_seed<seed>)")
+    @Option(names = "--out", description = "output folder (default: runs/<task>_<weak>_<strong>-<mode>_<loss>_seed<seed>-<hash>)")
     Path out;
     @Option(names = "--cache", description = "cache folder for features, weak labels and ceilings (default: $W2S_CACHE or ~/.cache/w2s)")
     Path cache;
@@ -115,7 +115,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--calibrate", defaultValue = "0", description = "hold out this fraction of B, labelled by the "
             + "supervisor, and temperature-scale the student on it (default: off)")
     double calibrate;
-    @Option(names = "--store", description = "also append the result to this results store (DuckDB file)")
+    @Option(names = "--store", description = "also add the result to this DuckDB store (the format of earlier versions)")
     Path store;
 
     ExperimentConfig config() {
@@ -169,16 +169,18 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         ExperimentConfig config = config();
         Experiment.Outcome outcome;
+        String key;
         try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot())) {
             outcome = experiment.run(config);
+            key = experiment.cellKey(config);
             if (store != null) {
                 try (ResultStore results = ResultStore.open(store)) {
-                    results.add(experiment.cellKey(config), outcome.result());
+                    results.add(key, outcome.result());
                 }
             }
         }
-        Path dir = out != null ? out : RunWriter.defaultDir(config);
-        RunWriter.write(dir, outcome);
+        Path dir = out != null ? out : RunWriter.defaultDir(config, key);
+        RunWriter.write(dir, key, outcome);
         System.out.print(RunTables.single(outcome.result()));
         RunTables.warnings(outcome.result()).forEach(System.err::println);
         System.out.println("wrote " + dir.resolve("metrics.json") + (store != null ? " and a row of " + store : ""));

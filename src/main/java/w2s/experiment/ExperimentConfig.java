@@ -23,10 +23,14 @@ import w2s.model.ModelConfig;
  *                  model learns from them, this many times (0: none)
  * @param earlyStop early stopping of every student on a weakly labelled slice of B (null: train to the end)
  * @param calibrate fraction of B held out, with its weak labels, to fit the student's temperature on (0: no scaling)
+ * @param weakLabels a JSONL file of soft labels produced elsewhere ({@code {id, label}} lines, or another run's
+ *                  weak_labels.jsonl) that the student learns from instead of the weak model's labels on B, as the
+ *                  openai code's {@code weak_labels_path}; the weak model is still trained on A and is what the
+ *                  weak accuracy, PGR and agreement refer to (null: the weak model's own labels)
  */
 public record ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
-                               int s2s, EarlyStop earlyStop, double calibrate) {
+                               int s2s, EarlyStop earlyStop, double calibrate, String weakLabels) {
     public ExperimentConfig {
         if (!ceilingOn.equals("A") && !ceilingOn.equals("B")) {
             throw new IllegalArgumentException("ceiling must be trained on A or B, got " + ceilingOn);
@@ -36,6 +40,13 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
         if (!(calibrate >= 0 && calibrate < 1)) {
             throw new IllegalArgumentException("--calibrate must be a fraction in [0, 1), got " + calibrate);
         }
+    }
+
+    /** An experiment whose student learns from its weak model's own labels. */
+    public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
+                            ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
+                            int s2s, EarlyStop earlyStop, double calibrate) {
+        this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, null);
     }
 
     /**
