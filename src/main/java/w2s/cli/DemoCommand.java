@@ -44,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
                             new SplitConfig(seed, nTrain, nTest, false), Models.defaults("bow", "scratch"),
                             Models.defaults("minilm-l6", "probe"), loss, "A");
                     Experiment.Outcome outcome = experiment.run(config);
-                    RunWriter.write(out.resolve(loss + "_seed" + seed), outcome);
+                    RunWriter.write(out.resolve(loss + "_seed" + seed), experiment.cellKey(config), outcome);
                     if (seed == 0) System.out.println(RunTables.single(outcome.result()));
                     results.add(outcome.result());
                 }

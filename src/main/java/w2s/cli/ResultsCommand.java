@@ -9,12 +9,14 @@ import java.util.stream.Collectors;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import w2s.metrics.Bootstrap;
 import w2s.metrics.Flags;
 import w2s.report.RunTables;
 import w2s.report.Table;
 import w2s.results.ResultStore;
+import w2s.results.Results;
 import w2s.results.Summary;
 
 /** {@code w2s results}: the standard summary of a results store, or any SQL query on it. */
@@ -23,34 +25,78 @@ import w2s.results.Summary;
                 + "weak-strong pair, each run's PGR against them, the median over runs; same-model pairs and pairs "
                 + "whose ceiling is not above the weak model left out), on accuracy and on AUROC, with a 95% "
                 + "bootstrap interval over seeds, per task, loss and every other setting that differs between runs. "
-                + "Flagged runs are left out unless --include-flagged. Or run --sql on table 'runs'.")
+                + "Flagged runs are left out unless --include-flagged. Or run --sql on table 'runs' (one row per run, "
+                + "columns named as in metrics.json), or export the runs with --format and --out.")
 final class ResultsCommand implements Callable<Integer> {
-    @Option(names = "--store", defaultValue = "runs/sweep/results.duckdb", description = "results store (default: ${DEFAULT-VALUE})")
+    @Parameters(arity = "0..1", paramLabel = "DIR", description = "a folder of runs: a sweep's --out, or any folder "
+            + "holding run folders (default: runs/sweep); read while sweeps are still writing into it")
+    Path dir;
+    @Option(names = "--store", description = "a DuckDB store written by an earlier version, read instead of DIR "
+            + "(convert it once with --format parquet --out FILE)")
     Path store;
-    @Option(names = "--sql", description = "a query, e.g. \"SELECT loss, avg(w2s_acc) FROM runs GROUP BY loss\"")
+    @Option(names = "--sql", description = "any statement on table runs, e.g. \"SELECT loss, avg(w2s_accuracy) FROM "
+            + "runs GROUP BY loss\" or \"COPY (SELECT * FROM runs) TO 'runs.csv'\"")
     String sql;
+    @Option(names = "--format", description = "export the runs (or the --sql query's rows) as csv, parquet or json "
+            + "(one object per line) to --out")
+    String format;
+    @Option(names = "--out", description = "the file --format writes")
+    Path out;
     @Option(names = "--include-flagged", description = "count runs flagged as degenerate (constant weak labels, a "
             + "one-class model, a gap within noise) in the summary")
     boolean includeFlagged;
 
     @Override
     public Integer call() {
-        if (!Files.exists(store)) throw new IllegalArgumentException("no results store at " + store);
-        try (ResultStore results = ResultStore.open(store)) {
+        if ((format == null) != (out == null)) throw new IllegalArgumentException("--format and --out go together");
+        Path source = source(dir, store);
+        try (Results results = Results.open(source)) {
+            results.notes().forEach(n -> System.err.println("w2s: " + n));
+            if (format != null) {
+                results.export(format, out, sql);
+                long n = sql != null ? -1 : results.count();
+                System.out.println("wrote " + (n >= 0 ? n + " runs" : "the query's rows") + " to " + out);
+                return 0;
+            }
             if (sql != null) {
-                ResultStore.Rows rows = results.query(sql);
+                Results.Executed done = results.execute(sql);
+                ResultStore.Rows rows = done.rows();
+                if (rows.columns().isEmpty()) {
+                    System.out.println("ok" + (done.changed() != null ? " (" + done.changed() + " rows changed)" : ""));
+                    return 0;
+                }
                 Table t = new Table(rows.columns().toArray(String[]::new));
-                for (List<Object> r : rows.rows()) t.row(r.toArray());
+                for (List<Object> r : rows.rows()) t.row(r.stream().map(ResultsCommand::cell).toArray());
                 System.out.print(t);
                 System.out.println(rows.rows().size() + " rows");
                 return 0;
             }
-            print(Summary.summarize(results, includeFlagged));
+            print(Summary.summarize(results, includeFlagged), results.source());
         }
         return 0;
     }
 
-    private void print(Summary.Report report) {
+    /** DIR, else --store, else runs/sweep; an error naming what is missing. */
+    static Path source(Path dir, Path store) {
+        if (dir != null && store != null) throw new IllegalArgumentException("give DIR or --store, not both");
+        Path p = dir != null ? dir : store != null ? store : Path.of("runs/sweep");
+        if (!Files.exists(p)) {
+            throw new IllegalArgumentException("no results at " + p + (dir == null && store == null
+                    ? " (give the folder a sweep wrote into: w2s results DIR)" : ""));
+        }
+        return p;
+    }
+
+    /** A list value (an interval, flags) as [a, b]; numbers as Table formats them. */
+    private static Object cell(Object v) {
+        if (v instanceof List<?> l) {
+            return l.stream().map(x -> x instanceof Double d ? Table.format(d) : String.valueOf(x))
+                    .collect(Collectors.joining(", ", "[", "]"));
+        }
+        return v;
+    }
+
+    private void print(Summary.Report report, String store) {
         System.out.println("grouped by: " + String.join(", ", report.groupedBy())
                 + " (each line spans weak-strong pairs and seeds)");
         if (!report.modelSettings().isEmpty()) {

@@ -41,17 +41,22 @@ final class RunCommand implements Callable<Integer> {
     String loss;
     @Option(names = "--seed", defaultValue = "0")
     long seed;
-    @Option(names = "--out", description = "output folder (default: runs/<task>_<weak>_<strong>_<loss>_seed<seed>)")
+    @Option(names = "--out", description = "output folder (default: runs/<task>_<weak>_<strong>-<mode>_<loss>_seed<seed>-<hash>)")
     Path out;
     @Option(names = "--cache", description = "cache folder for features, weak labels and ceilings (default: $W2S_CACHE or ~/.cache/w2s)")
     Path cache;
 
-    @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B")
+    @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B "
+            + "(a task with fewer: all of them, said on stderr; the result records the sizes used)")
     int nTrain;
-    @Option(names = "--n-test", defaultValue = "1000")
+    @Option(names = "--n-test", defaultValue = "1000", description = "test documents, the same for every seed (a "
+            + "task with fewer: all of them; at most half of a task without a test split)")
     int nTest;
     @Option(names = "--balance", description = "undersample the majority class to 50/50")
     boolean balance;
+    @Option(names = "--vary-test", description = "draw the test set with the seed too (default: the same test "
+            + "documents for every seed)")
+    boolean varyTest;
     @Option(names = "--ceiling-on", defaultValue = "A", description = "half that trains the ceiling: A or B")
     String ceilingOn;
 
@@ -133,7 +138,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--calibrate", defaultValue = "0", description = "hold out this fraction of B, labelled by the "
             + "supervisor, and temperature-scale the student on it (default: off)")
     double calibrate;
-    @Option(names = "--store", description = "also append the result to this results store (DuckDB file)")
+    @Option(names = "--store", description = "also add the result to this DuckDB store (the format of earlier versions)")
     Path store;
     @Option(names = "--preset", description = "a reference's family of defaults, for every option not given: "
             + "eleuther or openai (see the README for each value and its source)")
@@ -216,8 +221,8 @@ final class RunCommand implements Callable<Integer> {
         }
         ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
                 earlyStopMetric, earlyStopPatience) : null;
-        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance,
-                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, preset);
+        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance, varyTest,
+                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, null, preset);
     }
 
     /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */
@@ -272,16 +277,18 @@ final class RunCommand implements Callable<Integer> {
         ExperimentConfig config = config();
         if (config.preset() != null) System.out.println("preset " + config.preset() + ": " + presetSummary(config));
         Experiment.Outcome outcome;
+        String key;
         try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot())) {
             outcome = experiment.run(config);
+            key = experiment.cellKey(config);
             if (store != null) {
                 try (ResultStore results = ResultStore.open(store)) {
-                    results.add(experiment.cellKey(config), outcome.result());
+                    results.add(key, outcome.result());
                 }
             }
         }
-        Path dir = out != null ? out : RunWriter.defaultDir(config);
-        RunWriter.write(dir, outcome);
+        Path dir = out != null ? out : RunWriter.defaultDir(config, key);
+        RunWriter.write(dir, key, outcome);
         System.out.print(RunTables.single(outcome.result()));
         RunTables.warnings(outcome.result()).forEach(System.err::println);
         System.out.println("wrote " + dir.resolve("metrics.json") + (store != null ? " and a row of " + store : ""));

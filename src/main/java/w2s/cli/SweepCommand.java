@@ -13,16 +13,19 @@ import w2s.experiment.ExperimentConfig;
 import w2s.experiment.Sweep;
 import w2s.results.ResultStore;
 
-/** {@code w2s sweep FILE}: a grid of runs into a results store, resumable after any crash. */
+/** {@code w2s sweep FILE}: a grid of runs into a results folder, resumable after any crash. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Run every cell of a sweep file (YAML or JSON) into a results store; cells already stored are "
-                + "skipped, so rerunning the command after a crash finishes the sweep.")
+        description = "Run every cell of a sweep file (YAML or JSON), each into a run folder under --out (metrics.json "
+                + "and row.parquet); cells already finished are skipped, so rerunning the command after a crash "
+                + "finishes the sweep, and several sweeps may share one --out.")
 final class SweepCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "sweep file: run options as keys, lists as grid axes")
     Path file;
-    @Option(names = "--out", defaultValue = "runs/sweep", description = "output folder (default: ${DEFAULT-VALUE})")
+    @Option(names = "--out", defaultValue = "runs/sweep", description = "results folder, one run folder per cell "
+            + "(default: ${DEFAULT-VALUE})")
     Path out;
-    @Option(names = "--store", description = "results store (default: <out>/results.duckdb)")
+    @Option(names = "--store", description = "also add every result to this DuckDB store (the format of earlier "
+            + "versions; it is locked while the sweep runs)")
     Path store;
     @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE or ~/.cache/w2s)")
     Path cache;
@@ -41,16 +44,15 @@ final class SweepCommand implements Callable<Integer> {
             System.out.println(cells.size() + " cells");
             return 0;
         }
-        Path storeFile = store != null ? store : out.resolve("results.duckdb");
         long t0 = System.nanoTime();
         Sweep.Outcome outcome;
         try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot());
-             ResultStore results = ResultStore.open(storeFile)) {
-            outcome = Sweep.run(cells, experiment, results, parallel);
+             ResultStore results = store == null ? null : ResultStore.open(store)) {
+            outcome = Sweep.run(cells, experiment, out, results, parallel);
         }
-        System.out.printf("%d cells: %d already stored, %d run now, %d failed, %.1f s; store %s%n", outcome.cells(),
+        System.out.printf("%d cells: %d already stored, %d run now, %d failed, %.1f s; runs in %s%s%n", outcome.cells(),
                 outcome.alreadyStored(), outcome.ran(), outcome.failures().size(), (System.nanoTime() - t0) / 1e9,
-                storeFile);
+                out, store == null ? "" : " and " + store);
         outcome.failures().forEach(f -> System.err.println("w2s: failed: " + f));
         return outcome.failures().isEmpty() ? 0 : 3;
     }

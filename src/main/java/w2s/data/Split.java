@@ -11,6 +11,13 @@ import java.util.Random;
  * (empty unless {@code --n-val}) is carved from the training documents before A and B, for early stopping.
  */
 public record Split(List<Example> a, List<Example> b, List<Example> test, List<Example> val) {
+    /**
+     * Seed of the one shuffle that picks the test set, whatever the run's seed: the test documents are the first
+     * n_test of the task's test split (or, for a task without one, of all its documents) in this fixed order, so
+     * every seed of an experiment is scored on the same documents, as in the openai code (which takes the first
+     * n_test rows). Only {@link SplitConfig#varyTest()} draws them with the run's seed instead.
+     */
+    public static final long TEST_SEED = 0x7e57L;
 
     public Split {
         a = List.copyOf(a);
@@ -28,19 +35,27 @@ public record Split(List<Example> a, List<Example> b, List<Example> test, List<E
         return new Split(a, newB, test, val);
     }
 
-    /** A seeded split of a task; every part must hold both classes. */
+    /**
+     * A seeded split of a task; every part must hold both classes. The test set comes first, from its own shuffle
+     * (fixed unless the configuration varies it), then the run's seed shuffles the remaining documents, which are
+     * cut to nTrain and halved into A and B. Sizes larger than the data use what exists (at most half the documents
+     * of a task without a test split go to test); the split's own sizes say what was used.
+     */
     public static Split of(Task task, SplitConfig config) {
-        Random random = new Random(config.seed());
-        List<Example> pool = shuffled(task.train(), random);
+        Random testRandom = new Random(config.varyTest() ? config.seed() : TEST_SEED);
         List<Example> test;
+        List<Example> pool;
         if (task.hasTestSet()) {
-            test = take(shuffled(task.test(), random), config.nTest(), config.balance()).taken();
+            test = take(shuffled(task.test(), testRandom), config.nTest(), config.balance()).taken();
+            pool = task.train();
         } else {
             // The test set is held out first, so that nTrain does not change which documents are test documents.
-            Taken heldOut = take(pool, Math.min(config.nTest(), pool.size() / 2), config.balance());
+            Taken heldOut = take(shuffled(task.train(), testRandom), Math.min(config.nTest(), task.train().size() / 2),
+                    config.balance());
             test = heldOut.taken();
             pool = heldOut.rest();
         }
+        pool = shuffled(pool, new Random(config.seed()));
         List<Example> val = List.of();
         if (config.nVal() > 0) {
             // Carved first, so that nTrain does not change which documents validate.
@@ -59,6 +74,25 @@ public record Split(List<Example> a, List<Example> b, List<Example> test, List<E
         split.check(task.name());
         if (!val.isEmpty()) checkPart(task.name(), "validation (--n-val)", val);
         return split;
+    }
+
+    /**
+     * What this split used where the configuration asked for more than the task has, one sentence each (empty when
+     * every size was met): the result records the sizes actually used (n_a, n_b, n_test), and the CLI prints these.
+     */
+    public List<String> shortfalls(String task, SplitConfig config) {
+        List<String> notes = new ArrayList<>();
+        int train = a.size() + b.size();
+        if (train < config.nTrain() - 1) {
+            notes.add(String.format("task %s: --n-train %d is more than the %d training documents it has%s; using %d "
+                    + "(A %d, B %d)", task, config.nTrain(), train, config.balance() ? " (balanced)" : "", train,
+                    a.size(), b.size()));
+        }
+        if (test.size() < config.nTest()) {
+            notes.add(String.format("task %s: --n-test %d is more than the %d test documents it has%s; using %d", task,
+                    config.nTest(), test.size(), config.balance() ? " (balanced)" : "", test.size()));
+        }
+        return notes;
     }
 
     private record Taken(List<Example> taken, List<Example> rest) {}

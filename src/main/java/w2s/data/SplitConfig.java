@@ -5,14 +5,16 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 /**
  * How a task's documents are split.
  *
- * @param seed    seed of the shuffle
- * @param nTrain  training documents to use (halved into A and B); fewer are used if the task has fewer
- * @param nTest   test documents to use; held out from the training documents when the task has no test set
- * @param balance undersample the majority class to 50/50 in the training pool and in the test set
- * @param nVal    validation documents carved from the training documents before A and B (0: none), for early
- *                stopping; left out of the JSON when 0, so earlier configurations keep their keys
+ * @param seed      seed of the shuffle that picks the training documents and halves them into A and B
+ * @param nTrain    training documents to use (halved into A and B); fewer are used if the task has fewer
+ * @param nTest     test documents to use; held out from the training documents when the task has no test set
+ * @param balance   undersample the majority class to 50/50 in the training pool and in the test set
+ * @param varyTest  draw the test set with {@code seed} too; by default it is fixed, the same for every seed (see
+ *                  {@link Split#TEST_SEED})
+ * @param nVal      validation documents carved from the training documents before A and B (0: none), for early
+ *                  stopping; left out of the JSON when 0, so earlier configurations keep their keys
  */
-public record SplitConfig(long seed, int nTrain, int nTest, boolean balance,
+public record SplitConfig(long seed, int nTrain, int nTest, boolean balance, boolean varyTest,
                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) int nVal) {
     public SplitConfig {
         if (nTrain < 4) throw new IllegalArgumentException("--n-train must be at least 4, got " + nTrain);
@@ -20,7 +22,18 @@ public record SplitConfig(long seed, int nTrain, int nTest, boolean balance,
         if (nVal < 0) throw new IllegalArgumentException("--n-val must be 0 or more, got " + nVal);
     }
 
+    /** A split whose test set is the same for every seed, without a validation set. */
     public SplitConfig(long seed, int nTrain, int nTest, boolean balance) {
-        this(seed, nTrain, nTest, balance, 0);
+        this(seed, nTrain, nTest, balance, false, 0);
+    }
+
+    /** A split with a validation set of {@code nVal} documents. */
+    public SplitConfig(long seed, int nTrain, int nTest, boolean balance, int nVal) {
+        this(seed, nTrain, nTest, balance, false, nVal);
+    }
+
+    /** A split whose test set is drawn with the seed when {@code varyTest}. */
+    public SplitConfig(long seed, int nTrain, int nTest, boolean balance, boolean varyTest) {
+        this(seed, nTrain, nTest, balance, varyTest, 0);
     }
 }

@@ -44,6 +44,7 @@ public final class Experiment implements AutoCloseable {
     private final StageCache stages;
     // Tasks are read once per runner: a sweep's cells share them, and parsing the grammar task takes a while.
     private final Map<List<String>, Task> tasks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<String> said = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** An experiment runner whose caches live under cacheRoot: features/ and stages/. */
     public Experiment(Path cacheRoot) {
@@ -107,6 +108,11 @@ public final class Experiment implements AutoCloseable {
         long t0 = System.nanoTime();
         Task task = task(config);
         Split split = Split.of(task, config.split());
+        // Sizes larger than the data: what exists is used, the result records it (n_a, n_b, n_test), and it is said
+        // once per runner, not once per cell of a sweep.
+        for (String note : split.shortfalls(task.name(), config.split())) {
+            if (said.add(note)) System.err.println("w2s: " + note);
+        }
         List<PreferencePair> testPairs = task.pairsOf(split.test());
         List<Example> pairsChosen = chosen(testPairs);
         List<Example> pairsRejected = rejected(testPairs);

@@ -25,12 +25,18 @@ import w2s.model.ModelConfig;
  *                  on it — the weak model and the ceiling against ground truth, each student against its
  *                  supervisor's labels; without one, of the students only, on a weakly labelled slice of B
  * @param calibrate fraction of B held out, with its weak labels, to fit the student's temperature on (0: no scaling)
+ * @param weakLabels a JSONL file of soft labels produced elsewhere ({@code {id, label}} lines, or another run's
+ *                  weak_labels.jsonl) that the student learns from instead of the weak model's labels on B, as the
+ *                  openai code's {@code weak_labels_path}; the weak model is still trained on A and is what the
+ *                  weak accuracy, PGR and agreement refer to (null: the weak model's own labels)
  * @param preset    the family of defaults the command line started from ({@code --preset eleuther|openai}), or null;
  *                  a label only: every value it set is in the rest of the configuration
  */
 public record ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
                                int s2s, EarlyStop earlyStop, double calibrate,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String weakLabels,
                                @com.fasterxml.jackson.annotation.JsonInclude(
                                        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String preset) {
     public ExperimentConfig {
@@ -44,10 +50,12 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
         }
     }
 
+    /** An experiment whose student learns from its weak model's own labels, without a preset. */
     public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                             ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
                             int s2s, EarlyStop earlyStop, double calibrate) {
-        this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, null);
+        this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, null,
+                null);
     }
 
     /**

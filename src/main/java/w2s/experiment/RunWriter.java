@@ -7,25 +7,22 @@ import java.util.Map;
 
 import w2s.data.Example;
 import w2s.report.Json;
+import w2s.results.RunFiles;
 
-/** Writes a run's files: metrics.json (the result with its configuration) and weak_labels.jsonl, each atomically. */
+/**
+ * Writes a run's files, each atomically: weak_labels.jsonl, metrics.json (the result with its configuration) and
+ * row.parquet (the result as one flat row, see {@link RunFiles}), in that order, so a folder whose row.parquet exists
+ * holds a finished run.
+ */
 public final class RunWriter {
     private RunWriter() {}
 
-    public static Path defaultDir(ExperimentConfig c) {
-        String task = Path.of(c.task()).getFileName().toString().replaceFirst("\\.[^.]+$", "");
-        // Model names may be paths (a Hugging Face folder) or carry a colon (ccs:minilm-l6): keep the last part of a
-        // path and no colon, which not every file system accepts.
-        String name = String.join("_", task, modelName(c.weak().name()), modelName(c.strong().name()) + "-"
-                + c.strong().mode().id(), c.loss(), "seed" + c.seed());
-        return Path.of("runs", name.replace(':', '-'));
+    /** runs/&lt;task&gt;_&lt;weak&gt;_&lt;strong&gt;-&lt;mode&gt;_&lt;loss&gt;_seed&lt;seed&gt;-&lt;hash&gt;, the hash that of the cell key. */
+    public static Path defaultDir(ExperimentConfig c, String cellKey) {
+        return Path.of("runs", RunFiles.folderName(c, cellKey));
     }
 
-    private static String modelName(String name) {
-        return Path.of(name).getFileName().toString();
-    }
-
-    public static void write(Path dir, Experiment.Outcome outcome) {
+    public static void write(Path dir, String cellKey, Experiment.Outcome outcome) {
         // Weak labels first: metrics.json is written last, so its presence means the run's files are complete.
         StringBuilder labels = new StringBuilder();
         List<Example> b = outcome.split().b();
@@ -37,7 +34,7 @@ public final class RunWriter {
             row.put("weak_soft_label", outcome.weakLabels()[i][1]);
             labels.append(Json.compact(row)).append('\n');
         }
-        Json.writeAtomically(dir.resolve("weak_labels.jsonl"), labels.toString());
-        Json.writeAtomically(dir.resolve("metrics.json"), outcome.result());
+        Json.writeAtomically(dir.resolve(RunFiles.WEAK_LABELS), labels.toString());
+        RunFiles.write(dir, cellKey, outcome.result());
     }
 }

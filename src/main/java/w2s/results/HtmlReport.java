@@ -27,7 +27,7 @@ public final class HtmlReport {
 
     private HtmlReport() {}
 
-    public static String render(ResultStore store, String name) {
+    public static String render(Results store, String name) {
         StringBuilder body = new StringBuilder();
         long runs = ((Number) store.query("SELECT count(*) FROM runs").rows().get(0).get(0)).longValue();
         body.append("<h1>Weak-to-strong results</h1><p>").append(runs).append(" runs in ").append(Svg.esc(name))
@@ -60,13 +60,13 @@ public final class HtmlReport {
         return "<h2>" + title + "</h2><p class=\"caption\">" + caption + "</p><div>" + String.join("", figures) + "</div>";
     }
 
-    private static List<String> accuracyBySize(ResultStore store) {
+    private static List<String> accuracyBySize(Results store) {
         ResultStore.Rows rows = store.query("SELECT task, loss, weak, weak_params, strong_params, "
-                + "avg(w2s_acc), count(*) FROM runs WHERE " + PLAIN + " GROUP BY ALL "
+                + "avg(w2s_accuracy), count(*) FROM runs WHERE " + PLAIN + " GROUP BY ALL "
                 + "ORDER BY task, loss, weak_params, weak, strong_params");
         ResultStore.Rows ceilings = store.query("SELECT task, strong_params, avg(c), count(*) FROM (SELECT DISTINCT "
-                + "task, strong, strong_params, seed, ceiling_acc AS c FROM runs WHERE " + PLAIN + ") "
-                + "GROUP BY ALL ORDER BY strong_params");
+                + "task, strong, strong_params, seed, ceiling_accuracy AS c FROM runs WHERE " + PLAIN + ") "
+                + "GROUP BY ALL ORDER BY strong_params NULLS FIRST");
         Map<String, Map<String, List<Svg.Point>>> panels = new LinkedHashMap<>();
         for (List<Object> r : rows.rows()) {
             String panel = r.get(0) + ", loss " + r.get(1);
@@ -111,7 +111,7 @@ public final class HtmlReport {
         return out;
     }
 
-    private static List<String> pgrByLoss(ResultStore store) {
+    private static List<String> pgrByLoss(Results store) {
         Map<String, List<Summary.Line>> byTask = new LinkedHashMap<>();
         for (Summary.Line l : Summary.medianPgr(store)) byTask.computeIfAbsent(l.task(), t -> new ArrayList<>()).add(l);
         List<String> figures = new ArrayList<>();
@@ -126,7 +126,7 @@ public final class HtmlReport {
         return figures;
     }
 
-    private static String summaryTable(ResultStore store) {
+    private static String summaryTable(Results store) {
         Table t = new Table("task", "loss", "variant", "pairs", "seeds", "median PGR", "95% CI", "PGR (AUROC)",
                 "95% CI");
         for (Summary.Line l : Summary.medianPgr(store)) {
@@ -137,7 +137,7 @@ public final class HtmlReport {
         return "<pre>" + Svg.esc(t.toString()) + "</pre>";
     }
 
-    private static List<String> agreement(ResultStore store) {
+    private static List<String> agreement(Results store) {
         ResultStore.Rows rows = store.query("SELECT task, '', loss, avg(agreement_weak_correct), "
                 + "avg(agreement_weak_wrong), count(*) FROM runs WHERE weak <> strong AND " + PLAIN
                 + " GROUP BY ALL ORDER BY task, loss");
@@ -154,9 +154,10 @@ public final class HtmlReport {
         return figures;
     }
 
-    private static List<String> curves(ResultStore store) {
-        ResultStore.Rows rows = store.query("SELECT task, weak, strong, loss, result_json FROM runs WHERE " + PLAIN
-                + " AND result_json LIKE '%\"w2s_curve\":[{%' ORDER BY task, weak_params, strong_params, loss, seed");
+    private static List<String> curves(Results store) {
+        ResultStore.Rows rows = store.query("SELECT task, weak, strong, loss, '{\"w2s_curve\":' || w2s_curve || ',\"ceiling_curve\":' || "
+                + "ceiling_curve || ',\"config\":' || config || '}' FROM runs WHERE " + PLAIN
+                + " AND w2s_curve LIKE '[{%' ORDER BY task, weak_params, strong_params, loss, seed");
         // task → series → step → [sum, n]
         Map<String, Map<String, TreeMap<Integer, double[]>>> tasks = new LinkedHashMap<>();
         Map<String, Boolean> dashed = new LinkedHashMap<>();
@@ -189,9 +190,9 @@ public final class HtmlReport {
         return figures;
     }
 
-    private static List<String> reliability(ResultStore store) {
-        ResultStore.Rows rows = store.query("SELECT task, loss, result_json FROM runs WHERE " + PLAIN
-                + " AND result_json LIKE '%\"reliability\"%' ORDER BY task, loss, seed");
+    private static List<String> reliability(Results store) {
+        ResultStore.Rows rows = store.query("SELECT task, loss, '{\"reliability\":' || reliability || '}' FROM runs WHERE " + PLAIN
+                + " AND reliability IS NOT NULL ORDER BY task, loss, seed");
         // task → series → bin → [count, confidence·count, accuracy·count, runs]
         Map<String, Map<String, TreeMap<Integer, double[]>>> tasks = new LinkedHashMap<>();
         for (List<Object> r : rows.rows()) {

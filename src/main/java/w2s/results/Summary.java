@@ -79,11 +79,11 @@ public final class Summary {
     public static final String CEILING_NOT_ABOVE_WEAK = "ceiling not above weak (averaged over seeds)";
 
     /** The summary with flagged runs left out, as `w2s results` and the HTML report show it by default. */
-    public static List<Line> medianPgr(ResultStore store) {
+    public static List<Line> medianPgr(Results store) {
         return summarize(store, false).lines();
     }
 
-    public static Report summarize(ResultStore store, boolean includeFlagged) {
+    public static Report summarize(Results store, boolean includeFlagged) {
         return summarize(read(store), includeFlagged);
     }
 
@@ -223,17 +223,16 @@ public final class Summary {
         return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 
-    private static List<Run> read(ResultStore store) {
-        ResultStore.Rows rows = store.query("SELECT task, loss, weak, strong, seed, weak_acc, w2s_acc, ceiling_acc, "
-                + "weak_auroc, w2s_auroc, ceiling_auroc, flags, config_json FROM runs ORDER BY cell_key");
+    static List<Run> read(Results store) {
+        ResultStore.Rows rows = store.query("SELECT task, loss, weak, strong, seed, weak_accuracy, w2s_accuracy, "
+                + "ceiling_accuracy, weak_auroc, w2s_auroc, ceiling_auroc, flags, config FROM runs ORDER BY cell_key");
         List<Run> runs = new ArrayList<>();
         for (List<Object> r : rows.rows()) {
-            String flags = (String) r.get(11);
+            List<String> flags = r.get(11) == null ? null
+                    : ((List<?>) r.get(11)).stream().map(String::valueOf).toList();
             runs.add(new Run((String) r.get(0), (String) r.get(1), (String) r.get(2), (String) r.get(3),
                     ((Number) r.get(4)).longValue(), num(r.get(5)), num(r.get(6)), num(r.get(7)), num(r.get(8)),
-                    num(r.get(9)), num(r.get(10)),
-                    flags == null ? null : flags.isEmpty() ? List.of() : List.of(flags.split(",")),
-                    settings((String) r.get(12))));
+                    num(r.get(9)), num(r.get(10)), flags, settings((String) r.get(12))));
         }
         return runs;
     }

@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import w2s.results.ResultStore;
+import w2s.results.Results;
 
-/** A sweep killed with SIGKILL mid-way and run again stores every cell exactly once. */
+/** A sweep killed with SIGKILL mid-way and run again writes every cell exactly once, each into its own run folder. */
 class SweepCommandTest {
     private static final int CELLS = 24;
 
@@ -47,6 +47,10 @@ class SweepCommandTest {
         child.destroyForcibly();
         assertTrue(child.waitFor(30, TimeUnit.SECONDS));
         assertTrue(seen >= 5 && seen < CELLS, "killed mid-sweep, after " + seen + " cells");
+        // The folder is a results store as it is, kill or not: every finished cell reads back as one row.
+        try (Results partial = Results.open(out)) {
+            assertTrue(partial.count() >= 5 && partial.count() < CELLS, "rows after the kill: " + partial.count());
+        }
 
         String[] rerun = {"sweep", file.toString(), "--out", out.toString(), "--cache", cache.toString()};
         String report = MainTest.capture(() -> assertEquals(0, Main.execute(rerun)));
@@ -57,7 +61,7 @@ class SweepCommandTest {
         assertTrue(stored >= 5 && stored < CELLS, "cells finished before the kill are kept: " + report);
         assertEquals(CELLS, stored + Integer.parseInt(summary.group(3)));
 
-        try (ResultStore store = ResultStore.open(out.resolve("results.duckdb"))) {
+        try (Results store = Results.open(out)) {
             List<Object> counts = store.query("SELECT count(*), count(DISTINCT cell_key), "
                     + "count(DISTINCT (loss, seed)) FROM runs").rows().get(0);
             assertEquals(List.of(24L, 24L, 24L), counts.stream().map(o -> ((Number) o).longValue()).toList());
@@ -67,8 +71,7 @@ class SweepCommandTest {
         assertTrue(again.contains(CELLS + " cells: " + CELLS + " already stored, 0 run now"), again);
 
         Path reportDir = dir.resolve("report");
-        MainTest.capture(() -> assertEquals(0, Main.execute("report", "--store",
-                out.resolve("results.duckdb").toString(), "--out", reportDir.toString())));
+        MainTest.capture(() -> assertEquals(0, Main.execute("report", out.toString(), "--out", reportDir.toString())));
         String html = Files.readString(reportDir.resolve("report.html"));
         assertTrue(html.contains("<svg") && html.contains("n=8") && html.contains("test accuracy"), html);
         assertTrue(!html.contains("<script") && !html.contains("https://"), "self-contained");

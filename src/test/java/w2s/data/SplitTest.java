@@ -64,6 +64,36 @@ class SplitTest {
     }
 
     @Test
+    void theTestSetIsTheSameForEverySeedUnlessAskedToVary() {
+        Task t = task(200, 100);
+        Split s0 = Split.of(t, new SplitConfig(0, 60, 40, false));
+        Split s1 = Split.of(t, new SplitConfig(1, 60, 40, false));
+        assertEquals(s0.test(), s1.test(), "fixed test set across seeds");
+        assertNotEquals(s0.a(), s1.a(), "the seed still varies the training subset and the halves");
+        assertNotEquals(Split.of(t, new SplitConfig(1, 60, 40, false, true)).test(),
+                Split.of(t, new SplitConfig(2, 60, 40, false, true)).test(), "--vary-test draws it with the seed");
+        // A task with its own test split: the same documents for every seed too.
+        Task withTest = new Task("u", task(100, 50).train(), task(80, 40).train().stream()
+                .map(e -> new Example("t" + e.id(), e.text(), e.label())).toList(), t.provenance());
+        assertEquals(Split.of(withTest, new SplitConfig(0, 40, 30, false)).test(),
+                Split.of(withTest, new SplitConfig(5, 40, 30, false)).test());
+    }
+
+    @Test
+    void sizesLargerThanTheDataUseWhatExistsAndSaySo() {
+        SplitConfig config = new SplitConfig(0, 1000, 500, false);
+        Split s = Split.of(task(100, 50), config);
+        assertEquals(50, s.test().size(), "at most half of a task without a test split goes to test");
+        assertEquals(50, s.a().size() + s.b().size());
+        List<String> notes = s.shortfalls("t", config);
+        assertEquals(2, notes.size(), notes.toString());
+        assertTrue(notes.get(0).contains("--n-train 1000") && notes.get(0).contains("using 50"), notes.get(0));
+        assertTrue(notes.get(1).contains("--n-test 500") && notes.get(1).contains("using 50"), notes.get(1));
+        assertTrue(Split.of(task(100, 50), new SplitConfig(0, 40, 20, false)).shortfalls("t",
+                new SplitConfig(0, 40, 20, false)).isEmpty());
+    }
+
+    @Test
     void balancingUndersamplesTheMajority() {
         Split s = Split.of(task(400, 100), new SplitConfig(0, 100, 50, true));
         List<Example> train = new ArrayList<>(s.a());

@@ -43,7 +43,7 @@ class ExperimentTest {
         assertTrue(r.ceilingAccuracy() > 0.5 && r.weakAccuracy() > 0.45, "models learn something: " + r);
 
         Path out = dir.resolve("run");
-        RunWriter.write(out, first);
+        RunWriter.write(out, "k", first);
         JsonNode metrics = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
         for (String key : List.of("weak_accuracy", "ceiling_accuracy", "w2s_accuracy", "pgr", "w2s_auroc",
                 "agreement_all", "agreement_weak_correct", "agreement_weak_wrong", "w2s_ece", "weak_ece",

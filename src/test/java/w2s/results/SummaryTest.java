@@ -132,7 +132,7 @@ class SummaryTest {
                     + "('2','t','xent','bow','minilm-l6',1,0.6,0.8,0.8,NULL,NULL),"
                     + "('3','t','xent','bow','minilm-l6',2,0.6,0.6,0.61,'gap_within_noise,w2s_one_class',NULL)");
         }
-        try (ResultStore store = ResultStore.open(file)) {
+        try (Results store = Results.open(file)) {
             Summary.Report report = Summary.summarize(store, false);
             assertEquals(1, report.lines().size());
             assertEquals(2, report.lines().get(0).runs());

@@ -1,0 +1,314 @@
+package w2s.results;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import w2s.experiment.RunResult;
+import w2s.report.Json;
+
+/**
+ * Runs to query: a table {@code runs} with the columns of {@link RunRow} (the names of metrics.json), in an in-memory
+ * DuckDB over the files, so nothing is locked and a sweep may keep writing while it is read.
+ *
+ * <p>From a folder: every run folder below it (a sweep's {@code --out}, a {@code run}'s {@code --out}, or any folder
+ * holding such folders, however nested and however many sweeps wrote into it). A folder's {@code row.parquet} is read
+ * with {@code read_parquet}; a folder with only {@code metrics.json} (written by a w2s before rows existed) is read from
+ * that; a folder with neither (a run killed while it was writing) is skipped, with a note. From a file: a DuckDB store
+ * written by earlier versions ({@code --store FILE}), attached read-only and shown with the same columns.
+ */
+public final class Results implements AutoCloseable {
+    private final Connection connection;
+    private final List<String> notes;
+    private final String source;
+
+    private Results(Connection connection, List<String> notes, String source) {
+        this.connection = connection;
+        this.notes = notes;
+        this.source = source;
+    }
+
+    /** A folder of run folders, or a DuckDB store file. */
+    public static Results open(Path path) {
+        if (Files.isDirectory(path)) return folder(path);
+        if (Files.isRegularFile(path)) return store(path);
+        throw new IllegalArgumentException("no results at " + path + ": give a folder of runs (a sweep's --out) or a "
+                + "DuckDB store (--store FILE)");
+    }
+
+    /** What was skipped or read in a fallback way, one sentence each, for stderr. */
+    public List<String> notes() {
+        return notes;
+    }
+
+    public String source() {
+        return source;
+    }
+
+    private static Connection memory() throws SQLException {
+        return DriverManager.getConnection("jdbc:duckdb:");
+    }
+
+    private static String schema() {
+        return RunRow.COLUMNS.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                .collect(Collectors.joining(", "));
+    }
+
+    private static Results folder(Path root) {
+        List<String> notes = new ArrayList<>();
+        List<Path> rows = new ArrayList<>();
+        List<Path> fromMetrics = new ArrayList<>();
+        for (Path dir : runFolders(root)) {
+            Path row = dir.resolve(RunFiles.ROW);
+            Path metrics = dir.resolve(RunFiles.METRICS);
+            if (RunFiles.isParquet(row)) {
+                rows.add(row);
+            } else if (Files.isRegularFile(metrics)) {
+                if (Files.exists(row)) notes.add(root.relativize(dir) + ": " + RunFiles.ROW + " is not a whole Parquet "
+                        + "file; read from " + RunFiles.METRICS + " instead");
+                fromMetrics.add(dir);
+            } else {
+                notes.add("skipped " + root.relativize(dir) + ": a half-written run (no " + RunFiles.METRICS + " or "
+                        + RunFiles.ROW + "; killed while writing, or still running)");
+            }
+        }
+        try {
+            Connection c = memory();
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TEMP TABLE runs_from_metrics (" + schema() + ")");
+                int read = 0;
+                for (Path dir : fromMetrics) {
+                    RunResult r;
+                    try {
+                        r = Json.MAPPER.readValue(dir.resolve(RunFiles.METRICS).toFile(), RunResult.class);
+                    } catch (IOException | RuntimeException e) {
+                        notes.add("skipped " + root.relativize(dir) + ": its " + RunFiles.METRICS + " is not a result ("
+                                + e.getMessage().lines().findFirst().orElse("") + ")");
+                        continue;
+                    }
+                    insert(c, "runs_from_metrics", "metrics.json:" + root.relativize(dir), r);
+                    read++;
+                }
+                if (read > 0) notes.add(read + " run(s) read from " + RunFiles.METRICS + " (no " + RunFiles.ROW
+                        + ": written by an earlier w2s)");
+                String view = "SELECT * FROM runs_from_metrics";
+                if (!rows.isEmpty()) {
+                    view = "SELECT * FROM read_parquet([" + rows.stream().map(RunFiles::literal)
+                            .collect(Collectors.joining(", ")) + "], union_by_name = true) UNION ALL BY NAME " + view;
+                }
+                // The column order of RunRow, whatever the files hold.
+                s.execute("CREATE TEMP VIEW runs AS SELECT " + String.join(", ", RunRow.COLUMNS.keySet())
+                        + " FROM (" + view + ")");
+            }
+            return new Results(c, notes, root.toString());
+        } catch (SQLException e) {
+            throw new IllegalArgumentException("cannot read the runs in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Folders below root that hold a run's files, finished or not, sorted. */
+    static List<Path> runFolders(Path root) {
+        Set<Path> dirs = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(root)) {
+            files.filter(Files::isRegularFile).forEach(f -> {
+                String name = f.getFileName().toString();
+                if (name.equals(RunFiles.ROW) || name.equals(RunFiles.METRICS) || name.equals(RunFiles.WEAK_LABELS)
+                        || (name.startsWith(".") && name.endsWith(".tmp")
+                        && (name.startsWith("." + RunFiles.ROW) || name.startsWith("." + RunFiles.METRICS)
+                        || name.startsWith("." + RunFiles.WEAK_LABELS)))) {
+                    dirs.add(f.getParent());
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root + ": " + e.getMessage(), e);
+        }
+        return new ArrayList<>(dirs);
+    }
+
+    private static void insert(Connection c, String table, String key, RunResult r) throws SQLException {
+        String params = RunRow.COLUMNS.values().stream().map(t -> "CAST(? AS " + t + ")").collect(Collectors.joining(", "));
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO " + table + " VALUES (" + params + ")")) {
+            List<Object> values = RunRow.values(key, r);
+            for (int i = 0; i < values.size(); i++) p.setObject(i + 1, values.get(i));
+            p.executeUpdate();
+        }
+    }
+
+    /**
+     * A DuckDB store of earlier versions, attached read-only; its columns renamed to metrics.json's and whatever it
+     * kept only in result_json taken from there.
+     */
+    private static Results store(Path file) {
+        try {
+            Connection c = memory();
+            try (Statement s = c.createStatement()) {
+                s.execute("ATTACH " + RunFiles.literal(file) + " AS store (READ_ONLY)");
+                Set<String> have = new HashSet<>();
+                try (ResultSet rs = s.executeQuery("SELECT column_name FROM duckdb_columns() WHERE database_name = "
+                        + "'store' AND table_name = 'runs'")) {
+                    while (rs.next()) have.add(rs.getString(1));
+                }
+                if (have.isEmpty()) throw new IllegalArgumentException(file + " holds no table runs");
+                Map<String, String> renamed = Map.of("weak_accuracy", "weak_acc", "w2s_accuracy", "w2s_acc",
+                        "ceiling_accuracy", "ceiling_acc", "config", "config_json");
+                Map<String, String> json = Map.of("weak_mode", "$.config.weak.mode", "ceiling_on", "$.config.ceiling_on",
+                        "w2s_version", "$.environment.w2s_version", "w2s_commit", "$.environment.w2s_commit",
+                        "task_info", "$.task", "seconds", "$.seconds.total");
+                List<String> select = new ArrayList<>();
+                for (var e : RunRow.COLUMNS.entrySet()) {
+                    String name = e.getKey();
+                    String type = e.getValue();
+                    String expr;
+                    if (name.equals("flags") && have.contains("flags")) {
+                        expr = "CASE WHEN flags IS NULL THEN NULL WHEN flags = '' THEN []::VARCHAR[] "
+                                + "ELSE string_split(flags, ',') END";
+                    } else if (name.endsWith("_params") && have.contains(name)) {
+                        // Earlier stores gave bow a made-up size; it has none.
+                        String model = name.substring(0, name.indexOf('_'));
+                        expr = "CASE WHEN " + model + " = 'bow' THEN NULL ELSE " + name + " END";
+                    } else if (have.contains(renamed.getOrDefault(name, name)) && !json.containsKey(name)) {
+                        expr = renamed.getOrDefault(name, name);
+                    } else if (have.contains("result_json")) {
+                        String at = "result_json, '" + json.getOrDefault(name, "$." + name) + "'";
+                        if (NESTED.contains(name)) expr = "CAST(json_extract(" + at + ") AS VARCHAR)";
+                        else if (type.endsWith("[]")) expr = "TRY_CAST(json_extract(" + at + ") AS " + type + ")";
+                        else expr = "TRY_CAST(json_extract_string(" + at + ") AS " + type + ")";
+                    } else {
+                        expr = "NULL";
+                    }
+                    select.add("CAST(" + expr + " AS " + type + ") AS " + name);
+                }
+                s.execute("CREATE TEMP VIEW runs AS SELECT " + String.join(", ", select) + " FROM store.runs");
+            }
+            return new Results(c, new ArrayList<>(), file.toString());
+        } catch (SQLException e) {
+            throw new IllegalArgumentException("cannot read results store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Columns holding a part of metrics.json as JSON text. */
+    private static final Set<String> NESTED = Set.of("reliability", "w2s_curve", "ceiling_curve", "steps",
+            "label_repair", "label_filter", "task_info");
+
+    /** A query's rows; list values (intervals, flags) come as Java lists. */
+    public synchronized ResultStore.Rows query(String sql) {
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            return rows(rs);
+        } catch (SQLException e) {
+            throw new IllegalArgumentException("query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Any statement: a query's rows, or, for one that returns none (COPY, CREATE, SET), empty rows and how many rows
+     * it changed (null if it does not say).
+     */
+    public synchronized Executed execute(String sql) {
+        try (Statement s = connection.createStatement()) {
+            if (s.execute(sql)) {
+                try (ResultSet rs = s.getResultSet()) {
+                    return new Executed(rows(rs), null);
+                }
+            }
+            int n = s.getUpdateCount();
+            return new Executed(new ResultStore.Rows(List.of(), List.of()), n >= 0 ? (long) n : null);
+        } catch (SQLException e) {
+            throw new IllegalArgumentException("query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** What a statement gave back. */
+    public record Executed(ResultStore.Rows rows, Long changed) {}
+
+    private static ResultStore.Rows rows(ResultSet rs) throws SQLException {
+        List<String> columns = new ArrayList<>();
+        for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) columns.add(rs.getMetaData().getColumnLabel(i));
+        List<List<Object>> out = new ArrayList<>();
+        while (rs.next()) {
+            List<Object> row = new ArrayList<>();
+            for (int i = 1; i <= columns.size(); i++) row.add(value(rs.getObject(i)));
+            out.add(row);
+        }
+        return new ResultStore.Rows(columns, out);
+    }
+
+    private static Object value(Object o) throws SQLException {
+        if (o instanceof Array a) {
+            Object[] items = (Object[]) a.getArray();
+            List<Object> list = new ArrayList<>();
+            for (Object item : items) list.add(value(item));
+            return list;
+        }
+        return o;
+    }
+
+    /** Export formats and the DuckDB COPY options that write them. */
+    public static final List<String> FORMATS = List.of("csv", "parquet", "json");
+
+    /**
+     * Writes the runs (or a query's rows) to a file, atomically: csv (with a header), parquet, or json (one object
+     * per line). Intervals and flags are lists (in CSV, as text "[lo, hi]").
+     */
+    public void export(String format, Path out, String sql) {
+        String f = format.toLowerCase(Locale.ROOT);
+        if (!FORMATS.contains(f)) {
+            throw new IllegalArgumentException("--format must be one of " + String.join(", ", FORMATS) + ", got " + format);
+        }
+        String options = switch (f) {
+            case "csv" -> "FORMAT csv, HEADER";
+            case "parquet" -> "FORMAT parquet";
+            default -> "FORMAT json";
+        };
+        String query = sql != null ? sql : "SELECT * FROM runs ORDER BY task, weak, strong, loss, seed, cell_key";
+        try {
+            Path dir = out.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+            try {
+                execute("COPY (" + query + ") TO " + RunFiles.literal(tmp) + " (" + options + ")");
+                try {
+                    Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    public long count() {
+        return ((Number) query("SELECT count(*) FROM runs").rows().get(0).get(0)).longValue();
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+}
