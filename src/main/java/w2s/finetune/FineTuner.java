@@ -18,6 +18,7 @@ import w2s.model.Pooling;
 import w2s.model.arch.Backbone;
 import w2s.model.arch.Batch;
 import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Lora;
 import w2s.model.arch.Tokens;
 import w2s.model.arch.Torch;
 import w2s.train.Loss;
@@ -31,8 +32,10 @@ public final class FineTuner implements AutoCloseable {
     private static final float BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f; // torch.optim.Adam defaults
 
     private final FineTuneConfig settings;
+    private final ai.djl.Device device;
     private final NDManager manager;
     private final Backbone encoder;
+    private final Lora lora;
     private final NDArray head;
     private final List<NDArray> trainable = new ArrayList<>();
     private final List<NDArray[]> moments = new ArrayList<>();
@@ -60,12 +63,24 @@ public final class FineTuner implements AutoCloseable {
     }
 
     public FineTuner(Checkpoint checkpoint, FineTuneConfig settings) {
+        this(checkpoint, settings, 0);
+    }
+
+    /**
+     * A fresh copy of the checkpoint on the settings' device, with LoRA adapters if the settings ask for them.
+     *
+     * @param seed draws the adapters' A matrices (LoRA only; the head starts at zero)
+     */
+    public FineTuner(Checkpoint checkpoint, FineTuneConfig settings, long seed) {
         this.settings = settings;
         this.seen = new boolean[checkpoint.config().vocabSize()];
-        this.manager = Torch.newManager();
+        this.device = Torch.device(settings.device());
+        this.manager = Torch.newManager(device);
         try {
             encoder = checkpoint.backbone(manager);
-            trainable.addAll(encoder.setTrainable(settings.freezeLayers()));
+            lora = settings.lora() != null ? encoder.addLora(settings.lora(), seed, manager) : Lora.NONE;
+            trainable.addAll(settings.lora() != null ? lora.parameters().values()
+                    : encoder.setTrainable(settings.freezeLayers()));
             head = manager.zeros(new Shape(2, checkpoint.config().hidden()));
             head.setRequiresGradient(true);
             trainable.add(head);
@@ -78,6 +93,28 @@ public final class FineTuner implements AutoCloseable {
 
     Backbone encoder() {
         return encoder;
+    }
+
+    Lora lora() {
+        return lora;
+    }
+
+    /** Parameters the optimiser updates: the head, and the backbone's (full) or the adapters' (LoRA). */
+    public long trainableParameters() {
+        return trainable.stream().mapToLong(NDArray::size).sum();
+    }
+
+    /** Every parameter of the model: the backbone, the adapters if any, and the head. */
+    public long totalParameters() {
+        long n = head.size();
+        for (NDArray p : encoder.parameters().values()) n += p.size();
+        for (NDArray p : lora.parameters().values()) n += p.size();
+        return n;
+    }
+
+    /** The device the model lives on, as results record it ("cpu", "cuda:0"). */
+    public String deviceName() {
+        return Torch.name(device);
     }
 
     NDArray head() {
