@@ -63,10 +63,12 @@ public final class Experiment implements AutoCloseable {
     }
 
     /** What the experiment learns about a trained weak model: its soft labels on B and its test predictions. */
-    record WeakOutputs(double[] labelsB, double[] test, double[] pairsChosen, double[] pairsRejected) {}
+    record WeakOutputs(double[] labelsB, double[] test, double[] pairsChosen, double[] pairsRejected,
+                       Classifier.Footprint footprint) {}
 
     /** A ground-truth ceiling's test predictions and accuracy curve. */
-    record CeilingOutputs(double[] test, double[] pairsChosen, double[] pairsRejected, List<RunResult.CurvePoint> curve) {}
+    record CeilingOutputs(double[] test, double[] pairsChosen, double[] pairsRejected, List<RunResult.CurvePoint> curve,
+                          Classifier.Footprint footprint) {}
 
     /** The ingredients of a run, public so that callers (the CLI, sweeps) can write the weak labels beside the result. */
     public record Outcome(RunResult result, Split split, double[][] weakLabels) {}
@@ -84,7 +86,7 @@ public final class Experiment implements AutoCloseable {
      * Bump when a result gains fields or a metric changes: cached results from before are then computed again (from
      * the cached weak model and ceiling), while the cell key, which a results store holds, stays the same.
      */
-    private static final int RESULT_VERSION = 2;
+    private static final int RESULT_VERSION = 3;
 
     /** The identity of a run: its configuration and the hash of its data. */
     public String cellKey(ExperimentConfig config) {
@@ -119,7 +121,8 @@ public final class Experiment implements AutoCloseable {
                     oneHot(split.a()), Losses.get("xent"), config.weak().train().withSeed(config.seed()),
                     Classifier.Monitor.NONE);
             return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),
-                    positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)));
+                    positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)),
+                    footprint(model, config.weak()));
         });
         double[][] weakLabels = twoWay(weak.labelsB());
         double[][] weakTest = twoWay(weak.test());
@@ -200,19 +203,21 @@ public final class Experiment implements AutoCloseable {
             temperature = Calibration.fitTemperature(positive(student.extra().get(2)), positive(calibration.labels()));
             w2sCalibrated = twoWay(Calibration.applyTemperature(positive(w2sTest), temperature));
         }
-        Classifier strong = classifiers.get(config.strong());
+        // The ceiling may train the strong model with compute settings of its own (--ceiling-lora-rank and the like).
+        ModelConfig ceilingModel = config.ceilingModel();
+        Classifier strong = classifiers.computeIfAbsent(ceilingModel, m -> Models.classifier(m, features));
         seconds.put("student", elapsed(t2));
 
         // 3. The ceiling: the strong model trained with ground truth.
         long t3 = System.nanoTime();
         List<Example> ceilingTrain = config.ceilingOn().equals("A") ? split.a() : split.b();
-        Map<String, Object> ceilingKey = stageKey(task, config, "ceiling-" + config.ceilingOn(), config.strong());
+        Map<String, Object> ceilingKey = stageKey(task, config, "ceiling-" + config.ceilingOn(), ceilingModel);
         CeilingOutputs ceiling = stages.computeIfAbsent(StageCache.key(ceilingKey), CeilingOutputs.class, () -> {
             List<RunResult.CurvePoint> points = new ArrayList<>();
             Classifier.Trained model = strong.fit(ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"),
-                    config.strong().train().withSeed(config.seed() + 2), curve(points, split.test(), testLabels));
+                    ceilingModel.train().withSeed(config.seed() + 2), curve(points, split.test(), testLabels));
             return new CeilingOutputs(positive(model.predict(split.test())), positive(model.predict(pairsChosen)),
-                    positive(model.predict(pairsRejected)), points);
+                    positive(model.predict(pairsRejected)), points, footprint(model, ceilingModel));
         });
         double[][] ceilingTest = twoWay(ceiling.test());
         seconds.put("ceiling", elapsed(t3));
@@ -249,7 +254,9 @@ public final class Experiment implements AutoCloseable {
                 new java.util.TreeMap<>(Map.of("weak", Metrics.reliability(weakTest, testLabels, 10),
                         "w2s", Metrics.reliability(w2sCalibrated, testLabels, 10),
                         "ceiling", Metrics.reliability(ceilingTest, testLabels, 10))),
-                w2sCurve, ceiling.curve(), repairReport, filterReport, steps, seconds, config,
+                w2sCurve, ceiling.curve(), repairReport, filterReport, steps, seconds,
+                footprints(weak.footprint(), config.weak(), student.footprint(), config.strong(), ceiling.footprint(),
+                        ceilingModel), config,
                 new RunResult.TaskInfo(task.name(), task.train().size(), task.test().size(), task.provenance()),
                 environment());
         return new Outcome(result, split, weakLabels);
@@ -259,7 +266,36 @@ public final class Experiment implements AutoCloseable {
      * A student's predictions, taken from the model early stopping kept (else the final one): on the test set, on its
      * training documents (the next student's labels) and on the extra sets it was asked for, in order.
      */
-    private record Fitted(double[][] test, double[][] b, List<double[][]> extra, Integer stoppedAt, int totalSteps) {}
+    private record Fitted(double[][] test, double[][] b, List<double[][]> extra, Integer stoppedAt, int totalSteps,
+                          Classifier.Footprint footprint) {
+        Fitted(double[][] test, double[][] b, List<double[][]> extra, Integer stoppedAt, int totalSteps) {
+            this(test, b, extra, stoppedAt, totalSteps, null);
+        }
+
+        Fitted with(int totalSteps, Classifier.Footprint footprint) {
+            return new Fitted(test, b, extra, stoppedAt, totalSteps, footprint);
+        }
+    }
+
+    /** What a trained model reports of itself, else what its configuration implies (see {@link Classifier.Footprint}). */
+    static Classifier.Footprint footprint(Classifier.Trained model, ModelConfig config) {
+        Classifier.Footprint f = model != null ? model.footprint() : null;
+        return f != null ? f : Models.footprint(config);
+    }
+
+    /**
+     * The footprint of each model of the run, "weak", "w2s" and "ceiling"; a stage cached before footprints were
+     * recorded reports what its configuration implies.
+     */
+    private static Map<String, Classifier.Footprint> footprints(Classifier.Footprint weak, ModelConfig weakModel,
+                                                                Classifier.Footprint student, ModelConfig strongModel,
+                                                                Classifier.Footprint ceiling, ModelConfig ceilingModel) {
+        Map<String, Classifier.Footprint> f = new java.util.TreeMap<>();
+        f.put("weak", weak != null ? weak : Models.footprint(weakModel));
+        f.put("w2s", student != null ? student : Models.footprint(strongModel));
+        f.put("ceiling", ceiling != null ? ceiling : Models.footprint(ceilingModel));
+        return f;
+    }
 
     /**
      * Trains one student on B with soft labels. With early stopping a seeded slice of B is held out with its labels
@@ -277,7 +313,7 @@ public final class Experiment implements AutoCloseable {
             TrainConfig train = model.train().withSeed(seed);
             Classifier.Trained trained = classifier.fit(b, labels, loss, train, curve(curve, split.test(), testLabels));
             Fitted f = predictAll.apply(trained, null);
-            return new Fitted(f.test(), f.b(), f.extra(), null, train.totalSteps(b.size()));
+            return f.with(train.totalSteps(b.size()), footprint(trained, model));
         }
         Labelled[] parts = new Labelled(b, labels).holdOut(earlyStop.fraction(), seed);
         List<Example> fit = parts[0].docs();
@@ -299,7 +335,7 @@ public final class Experiment implements AutoCloseable {
             if (score > bestScore[0]) {
                 bestScore[0] = score;
                 Fitted f = predictAll.apply(m, step);
-                best[0] = new Fitted(f.test(), f.b(), f.extra(), step, total);
+                best[0] = new Fitted(f.test(), f.b(), f.extra(), step, total, footprint(m, model));
             }
         });
         return best[0];

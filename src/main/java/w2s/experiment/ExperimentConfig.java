@@ -23,11 +23,20 @@ import w2s.model.ModelConfig;
  *                  model learns from them, this many times (0: none)
  * @param earlyStop early stopping of every student on a weakly labelled slice of B (null: train to the end)
  * @param calibrate fraction of B held out, with its weak labels, to fit the student's temperature on (0: no scaling)
+ * @param ceiling   the strong model as the ceiling trains it, where its compute settings (LoRA, device, gradient
+ *                  checkpointing) differ from the student's; null (and absent from the JSON): the same as {@code strong}
  */
 public record ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
-                               int s2s, EarlyStop earlyStop, double calibrate) {
+                               int s2s, EarlyStop earlyStop, double calibrate,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) ModelConfig ceiling) {
     public ExperimentConfig {
+        if (ceiling != null && ceiling.equals(strong)) ceiling = null;
+        if (ceiling != null && !(ceiling.name().equals(strong.name()) && ceiling.mode() == strong.mode())) {
+            throw new IllegalArgumentException("the ceiling trains the strong model (" + strong.describe() + "), not "
+                    + ceiling.describe());
+        }
         if (!ceilingOn.equals("A") && !ceilingOn.equals("B")) {
             throw new IllegalArgumentException("ceiling must be trained on A or B, got " + ceilingOn);
         }
@@ -38,13 +47,25 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
         }
     }
 
+    /** An experiment whose ceiling trains the strong model as the student does. */
+    public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
+                            ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
+                            int s2s, EarlyStop earlyStop, double calibrate) {
+        this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, null);
+    }
+
+    /** The strong model as the ground-truth ceiling trains it. */
+    public ModelConfig ceilingModel() {
+        return ceiling != null ? ceiling : strong;
+    }
+
     /**
      * A plain experiment on a task by name or file: the strong model learns from the weak one directly, trained to
      * the end, with no converter data, test file or label repair.
      */
     public ExperimentConfig(String task, SplitConfig split, ModelConfig weak, ModelConfig strong, String loss,
                             String ceilingOn) {
-        this(task, null, null, split, weak, strong, loss, ceilingOn, null, List.of(), 0, null, 0);
+        this(task, null, null, split, weak, strong, loss, ceilingOn, null, List.of(), 0, null, 0, null);
     }
 
     /** Loads the task this configuration names. */

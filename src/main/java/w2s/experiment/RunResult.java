@@ -20,6 +20,8 @@ import w2s.metrics.Metrics;
  * pgr_auroc is the PGR computed on AUROC, as EleutherAI reports it. The *_ci fields are 95% intervals [lo, hi] from a
  * paired bootstrap over test documents seeded with the run's seed (gap_ci: ceiling minus weak accuracy); a null bound
  * is unbounded. flags names what makes the run's PGR meaningless (see {@link w2s.metrics.Flags}); empty if nothing does.
+ * footprints tells, for "weak", "w2s" (the student) and "ceiling", the trainable and total parameters (fine-tuned
+ * models; LoRA trains only its adapters and the head), the dtype the arithmetic ran in and the device it ran on.
  */
 public record RunResult(
         double weakAccuracy, double w2sAccuracy, double ceilingAccuracy, double pgr,
@@ -38,6 +40,7 @@ public record RunResult(
         RepairReport labelRepair, RepairReport.Filtered labelFilter,
         List<Step> steps,
         Map<String, Double> seconds,
+        Map<String, w2s.model.Classifier.Footprint> footprints,
         ExperimentConfig config,
         TaskInfo task,
         Map<String, String> environment) {
