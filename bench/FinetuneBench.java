@@ -19,6 +19,7 @@ import w2s.train.Losses;
  * Full fine-tuning speed of any model (a bundled encoder, a folder, a Hugging Face id): steps of `batch` texts of
  * exactly `tokens` tokens, timed per phase after one warm-up step.
  * Usage: java -cp "target/w2s.jar:target/lib/*" bench/FinetuneBench.java [model] [batch] [tokens] [steps] [minibatch]
+ * [lora rank (0: full fine-tuning)]
  * (bench/finetune.sh sets the DJL options). The machine is shared: run it twice and expect noise.
  */
 public class FinetuneBench {
@@ -27,8 +28,28 @@ public class FinetuneBench {
      * are the backbone's less its token embeddings, which are looked up, not multiplied.
      */
     static double sentenceGflop(ArchConfig c, int tokens) {
+        return sentenceGflop(c, tokens, false);
+    }
+
+    /**
+     * With LoRA the frozen weights need no gradient of their own: 4 FLOPs per weight per token (forward, and the
+     * gradient of the activations), and the attention's T² terms as before. The adapters' own work is left out.
+     */
+    static double sentenceGflop(ArchConfig c, int tokens, boolean lora) {
         double weights = Pretrained.parameters(c) - (double) c.vocabSize() * c.hidden();
-        return (6 * weights * tokens + 12.0 * c.layers() * tokens * tokens * c.hidden()) / 1e9;
+        return ((lora ? 4 : 6) * weights * tokens + 12.0 * c.layers() * tokens * tokens * c.hidden()) / 1e9;
+    }
+
+    /** Peak resident memory of this process so far (VmHWM), in MB. */
+    static long peakRssMb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        } catch (java.io.IOException e) {
+            // not Linux: no figure
+        }
+        return -1;
     }
 
     static long rssMb() {
@@ -58,6 +79,7 @@ public class FinetuneBench {
         int tokens = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int steps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         int minibatch = args.length > 4 ? Integer.parseInt(args[4]) : batch;
+        int loraRank = args.length > 5 ? Integer.parseInt(args[5]) : 0;
 
         Pretrained pretrained = Pretrained.get(model);
         var checkpoint = pretrained.checkpoint();
@@ -76,12 +98,16 @@ public class FinetuneBench {
         for (int i = 0; i < rows.length; i++) labels[i] = random.nextBoolean() ? new double[] {1, 0} : new double[] {0, 1};
 
         FineTuneConfig settings = FineTuneConfig.defaults().withMaxTokens(tokens).withMinibatch(minibatch)
-                .withPooling(checkpoint.config().causal() ? Pooling.LAST : Pooling.MEAN);
-        System.out.printf(Locale.ROOT, "%s: batch %d x %d tokens, minibatch %d, %d threads (ai.djl.pytorch.num_threads=%s)%n",
-                model, batch, tokens, minibatch, Runtime.getRuntime().availableProcessors(),
+                .withPooling(checkpoint.config().causal() ? Pooling.LAST : Pooling.MEAN)
+                .withLora(w2s.model.arch.Lora.Config.of(loraRank, null, null));
+        System.out.printf(Locale.ROOT, "%s%s: batch %d x %d tokens, minibatch %d, %d threads (ai.djl.pytorch.num_threads=%s)%n",
+                model, loraRank > 0 ? " LoRA r=" + loraRank : " full fine-tuning", batch, tokens, minibatch,
+                Runtime.getRuntime().availableProcessors(),
                 System.getProperty("ai.djl.pytorch.num_threads", "default"));
         double gemmBefore = gemmRate();
-        try (FineTuner tuner = new FineTuner(checkpoint, settings)) {
+        try (FineTuner tuner = new FineTuner(checkpoint, settings, 0)) {
+            System.out.printf(Locale.ROOT, "parameters: %d trainable of %d%n", tuner.trainableParameters(),
+                    tuner.totalParameters());
             var loss = Losses.get("xent");
             int[] warm = new int[batch];
             for (int i = 0; i < batch; i++) warm[i] = i;
@@ -103,9 +129,9 @@ public class FinetuneBench {
                     + "  total %.3fs%n", f, b, o, l, total);
             System.out.printf(Locale.ROOT, "%.1f sentences/s%n", batch / total);
             System.out.printf(Locale.ROOT, "resident memory: %d MB after the warm-up step, %d MB after %d more"
-                    + " (a leak would grow it every step)%n", rssWarm, rssEnd, steps);
+                    + " (a leak would grow it every step); peak %d MB%n", rssWarm, rssEnd, steps, peakRssMb());
             // What the machine allowed during the run: the matrix products alone at the measured 1024^3 rate.
-            double gflop = sentenceGflop(checkpoint.config(), tokens);
+            double gflop = sentenceGflop(checkpoint.config(), tokens, loraRank > 0);
             double rate = Math.max(gemmBefore, gemmAfter);
             System.out.printf(Locale.ROOT, "fp32 1024^3 matmul: %.0f GFLOP/s before, %.0f after (137 on an idle machine);"
                     + " %.1f GFLOP per sentence, so at most %.1f sentences/s now: %.0f%% of that reached%n",

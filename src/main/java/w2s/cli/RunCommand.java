@@ -78,6 +78,49 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--freeze-layers", description = "fine-tuning: keep the embeddings and the lowest N layers frozen")
     Integer freezeLayers;
 
+    @Option(names = "--lora-rank", description = "fine-tuning: train rank-R LoRA adapters on the frozen backbone, and the"
+            + " head (0: full fine-tuning; default)")
+    Integer loraRank;
+    @Option(names = "--lora-alpha", description = "LoRA scale numerator: adapters add (alpha/R)·x·Aᵀ·Bᵀ (default: R, "
+            + "i.e. scale 1, as PEFT and EleutherAI's w2s)")
+    Double loraAlpha;
+    @Option(names = "--lora-targets", split = ",", description = "linear layers that get adapters, by Hugging Face "
+            + "module name or suffix, e.g. query,value or q_proj,v_proj (default: all-linear)")
+    List<String> loraTargets;
+    @Option(names = "--dtype", description = "fine-tuning precision: fp32 (bf16 is refused: this PyTorch build aborts "
+            + "on bfloat16 arrays)")
+    String dtype;
+    @Option(names = "--device", description = "fine-tuning device: auto (a GPU if the CUDA build sees one, else the "
+            + "CPU; default), cpu, cuda, cuda:N")
+    String device;
+    @Option(names = "--grad-checkpoint", description = "fine-tuning: hold one minibatch's activations at a time, "
+            + "recomputing its forward pass for the backward pass (less memory, about a third more time)")
+    Boolean gradCheckpoint;
+    @Option(names = "--weak-lora-rank")
+    Integer weakLoraRank;
+    @Option(names = "--weak-lora-alpha")
+    Double weakLoraAlpha;
+    @Option(names = "--weak-lora-targets", split = ",")
+    List<String> weakLoraTargets;
+    @Option(names = "--weak-dtype")
+    String weakDtype;
+    @Option(names = "--weak-device")
+    String weakDevice;
+    @Option(names = "--weak-grad-checkpoint")
+    Boolean weakGradCheckpoint;
+    @Option(names = "--ceiling-lora-rank", description = "the ceiling's LoRA rank, where it differs from the student's"
+            + " (0: full fine-tuning); likewise --ceiling-lora-alpha, --ceiling-lora-targets, --ceiling-device,"
+            + " --ceiling-grad-checkpoint")
+    Integer ceilingLoraRank;
+    @Option(names = "--ceiling-lora-alpha")
+    Double ceilingLoraAlpha;
+    @Option(names = "--ceiling-lora-targets", split = ",")
+    List<String> ceilingLoraTargets;
+    @Option(names = "--ceiling-device")
+    String ceilingDevice;
+    @Option(names = "--ceiling-grad-checkpoint")
+    Boolean ceilingGradCheckpoint;
+
     @Option(names = "--epochs", description = "strong model epochs")
     Integer epochs;
     @Option(names = "--lr", description = "strong model learning rate")
@@ -159,8 +202,10 @@ final class RunCommand implements Callable<Integer> {
                             "--balance", true, "--ceiling-on", "B", "--early-stop", true, "--early-stop-metric", "auroc",
                             "--early-stop-every", 25),
                     "finetune", ordered("--epochs", 3, "--lr", 8e-5, "--weight-decay", 0.1, "--batch-size", 32,
-                            "--schedule", "cosine", "--warmup-steps", 40, "--optimizer", "adamw", "--adam-beta2", 0.95),
-                    "weak-finetune", ordered("--weak-epochs", 3, "--weak-lr", 5e-4, "--weak-weight-decay", 0.1)),
+                            "--schedule", "cosine", "--warmup-steps", 40, "--optimizer", "adamw", "--adam-beta2", 0.95,
+                            "--lora-rank", 8),
+                    "weak-finetune", ordered("--weak-epochs", 3, "--weak-lr", 5e-4, "--weak-weight-decay", 0.1,
+                            "--weak-lora-rank", 8)),
             // openai/weak-to-strong: train_weak_strong.py and train_simple.py (lr per model size is already each
             // fine-tuned model's default).
             "openai", Map.of(
@@ -205,15 +250,23 @@ final class RunCommand implements Callable<Integer> {
         }
         List<ModelConfig> via = chain == null ? List.of() : chain.subList(1, chain.size() - 1).stream()
                 .map(m -> Models.defaults(m, mode)).toList();
-        ModelConfig w = optimiser(override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null,
-                weakEpochs, weakLr, weakWeightDecay, null, 0));
-        ModelConfig s = optimiser(override(Models.defaults(strong, mode), layer, pooling, head, maxTokens, freezeLayers,
-                epochs, lr, weightDecay, batchSize, evalEvery));
+        ModelConfig w = optimiser(compute(override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null,
+                weakEpochs, weakLr, weakWeightDecay, null, 0), "--weak-", weakLoraRank, weakLoraAlpha, weakLoraTargets,
+                weakDtype, weakDevice, weakGradCheckpoint));
+        ModelConfig s = optimiser(compute(override(Models.defaults(strong, mode), layer, pooling, head, maxTokens,
+                freezeLayers, epochs, lr, weightDecay, batchSize, evalEvery), "--", loraRank, loraAlpha, loraTargets,
+                dtype, device, gradCheckpoint));
         via = via.stream().map(this::optimiser).toList();
         if (dropout != null && dropout > 0 && Stream.concat(Stream.of(w, s), via.stream())
                 .noneMatch(m -> m.mode() == Training.FINETUNE)) {
             throw new IllegalArgumentException("--dropout applies to fine-tuned models (--mode finetune)");
         }
+        // The ceiling's own settings start from the student's: only what is given differs.
+        boolean ceilingLoraGiven = ceilingLoraRank != null || ceilingLoraAlpha != null || ceilingLoraTargets != null;
+        ModelConfig ceiling = ceilingLoraGiven || ceilingDevice != null || ceilingGradCheckpoint != null
+                ? compute(ceilingLoraGiven ? withoutLora(s) : s, "--ceiling-", ceilingLoraRank, ceilingLoraAlpha,
+                        ceilingLoraTargets, null, ceilingDevice, ceilingGradCheckpoint)
+                : null;
         ExperimentConfig.Repair labelRepair = repair == null && filter == null ? null
                 : new ExperimentConfig.Repair(repair != null ? repair : "knn", filter != null ? filter : 0);
         if (earlyStopPatience != null && !earlyStop) {
@@ -222,7 +275,8 @@ final class RunCommand implements Callable<Integer> {
         ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
                 earlyStopMetric, earlyStopPatience) : null;
         return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance, varyTest,
-                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, null, preset);
+                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling, null,
+                preset);
     }
 
     /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */
@@ -233,6 +287,42 @@ final class RunCommand implements Callable<Integer> {
                 warmupSteps != null ? warmupSteps : t.warmupSteps(), optimizer != null ? optimizer : t.optimizer(),
                 adamBeta2 != null ? adamBeta2 : t.beta2(),
                 dropout != null && m.mode() == Training.FINETUNE ? dropout : t.dropout()));
+    }
+
+    /**
+     * Applies the fine-tuning compute options (prefixed "--", "--weak-" or "--ceiling-" in errors): LoRA, dtype,
+     * device, gradient checkpointing. They apply to --mode finetune only, except --dtype fp32, which every model
+     * already runs in. A CUDA device that does not exist is refused here, before anything trains.
+     */
+    static ModelConfig compute(ModelConfig m, String prefix, Integer loraRank, Double loraAlpha, List<String> loraTargets,
+                               String dtype, String device, Boolean gradCheckpoint) {
+        w2s.model.arch.Lora.Config lora = w2s.model.arch.Lora.Config.of(loraRank, loraAlpha, loraTargets);
+        Models.checkDtype(dtype);
+        if (m.mode() != Training.FINETUNE) {
+            // rank 0 and fp32 are what every other model does already, so a sweep may cross them with modes.
+            String given = lora != null ? prefix + "lora-rank" : device != null ? prefix + "device"
+                    : gradCheckpoint != null ? prefix + "grad-checkpoint" : null;
+            if (given != null) throw new IllegalArgumentException(given + " applies to fine-tuning, not " + m.describe());
+            return m;
+        }
+        if (lora != null && m.freezeLayers() != null && m.freezeLayers() > 0) {
+            throw new IllegalArgumentException(prefix + "lora-rank " + lora.rank() + " freezes the whole backbone already;"
+                    + " it cannot be combined with --freeze-layers " + m.freezeLayers());
+        }
+        if (device != null) {
+            // Syntax always; a CUDA device only exists if the engine sees it.
+            String d = device.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!d.equals("auto") && !d.equals("cpu")) w2s.model.arch.Torch.device(d);
+        }
+        return new ModelConfig(m.name(), m.mode(), m.layer(), m.pooling(), m.maxTokens(), m.head(), m.train(),
+                m.freezeLayers(), lora != null ? lora : loraRank != null ? null : m.lora(),
+                dtype != null ? dtype : m.dtype(), device != null ? device.trim().toLowerCase(java.util.Locale.ROOT)
+                : m.device(), gradCheckpoint != null ? gradCheckpoint : m.gradCheckpoint());
+    }
+
+    private static ModelConfig withoutLora(ModelConfig m) {
+        return new ModelConfig(m.name(), m.mode(), m.layer(), m.pooling(), m.maxTokens(), m.head(), m.train(),
+                m.freezeLayers(), null, m.dtype(), m.device(), m.gradCheckpoint());
     }
 
     static ModelConfig override(ModelConfig m, String layer, String pooling, String head, Integer maxTokens,
@@ -258,7 +348,7 @@ final class RunCommand implements Callable<Integer> {
         }
         return new ModelConfig(m.name(), m.mode(), encoder && layer != null ? layer : m.layer(),
                 pooling != null ? pooling : m.pooling(), encoder && maxTokens != null ? maxTokens : m.maxTokens(), head != null ? head : m.head(), train,
-                freezeLayers != null ? freezeLayers : m.freezeLayers());
+                freezeLayers != null ? freezeLayers : m.freezeLayers(), m.lora(), m.dtype(), m.device(), m.gradCheckpoint());
     }
 
     /** The values a preset run ended up with, in one line. */

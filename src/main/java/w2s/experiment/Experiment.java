@@ -65,11 +65,11 @@ public final class Experiment implements AutoCloseable {
 
     /** What the experiment learns about a trained weak model: its soft labels on B and its test predictions. */
     record WeakOutputs(double[] labelsB, double[] test, double[] pairsChosen, double[] pairsRejected, double[] val,
-                       Integer stoppedAt) {}
+                       Integer stoppedAt, Classifier.Footprint footprint) {}
 
     /** A ground-truth ceiling's test predictions and accuracy curve. */
     record CeilingOutputs(double[] test, double[] pairsChosen, double[] pairsRejected, List<RunResult.CurvePoint> curve,
-                          Integer stoppedAt) {}
+                          Integer stoppedAt, Classifier.Footprint footprint) {}
 
     /** The ingredients of a run, public so that callers (the CLI, sweeps) can write the weak labels beside the result. */
     public record Outcome(RunResult result, Split split, double[][] weakLabels) {}
@@ -137,12 +137,13 @@ public final class Experiment implements AutoCloseable {
                         null, null, null);
                 return new WeakOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
                         positive(k.predictions().get(2)), positive(k.predictions().get(3)),
-                        positive(k.predictions().get(4)), k.stoppedAt());
+                        positive(k.predictions().get(4)), k.stoppedAt(), Models.footprint(config.weak()));
             }
             Classifier.Trained model = classifier.fit(split.a(), oneHot(split.a()), Losses.get("xent"), train,
                     Classifier.Monitor.NONE);
             return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),
-                    positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)), null, null);
+                    positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)), null, null,
+                    footprint(model, config.weak()));
         });
         double[][] weakLabels = twoWay(weak.labelsB());
         double[][] weakTest = twoWay(weak.test());
@@ -226,28 +227,30 @@ public final class Experiment implements AutoCloseable {
             temperature = Calibration.fitTemperature(positive(student.extra().get(2)), positive(calibration.labels()));
             w2sCalibrated = twoWay(Calibration.applyTemperature(positive(w2sTest), temperature));
         }
-        Classifier strong = classifiers.get(config.strong());
+        // The ceiling may train the strong model with compute settings of its own (--ceiling-lora-rank and the like).
+        ModelConfig ceilingModel = config.ceilingModel();
+        Classifier strong = classifiers.computeIfAbsent(ceilingModel, m -> Models.classifier(m, features));
         seconds.put("student", elapsed(t2));
 
         // 3. The ceiling: the strong model trained with ground truth.
         long t3 = System.nanoTime();
         List<Example> ceilingTrain = config.ceilingOn().equals("A") ? split.a() : split.b();
-        Map<String, Object> ceilingKey = stageKey(task, config, "ceiling-" + config.ceilingOn(), config.strong());
+        Map<String, Object> ceilingKey = stageKey(task, config, "ceiling-" + config.ceilingOn(), ceilingModel);
         if (stopAll != null) ceilingKey.put("early_stop", stopAll);
         CeilingOutputs ceiling = stages.computeIfAbsent(StageCache.key(ceilingKey), CeilingOutputs.class, () -> {
             List<RunResult.CurvePoint> points = new ArrayList<>();
-            TrainConfig train = config.strong().train().withSeed(config.seed() + 2);
+            TrainConfig train = ceilingModel.train().withSeed(config.seed() + 2);
             if (stopAll != null) {
                 Kept k = fitKeepingBest(strong, ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"), train, stopAll,
                         split.val(), valTruth, List.of(split.test(), pairsChosen, pairsRejected), points,
                         split.test(), testLabels);
                 return new CeilingOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
-                        positive(k.predictions().get(2)), points, k.stoppedAt());
+                        positive(k.predictions().get(2)), points, k.stoppedAt(), Models.footprint(ceilingModel));
             }
             Classifier.Trained model = strong.fit(ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"), train,
                     curve(points, split.test(), testLabels));
             return new CeilingOutputs(positive(model.predict(split.test())), positive(model.predict(pairsChosen)),
-                    positive(model.predict(pairsRejected)), points, null);
+                    positive(model.predict(pairsRejected)), points, null, footprint(model, ceilingModel));
         });
         double[][] ceilingTest = twoWay(ceiling.test());
         seconds.put("ceiling", elapsed(t3));
@@ -284,7 +287,9 @@ public final class Experiment implements AutoCloseable {
                 new java.util.TreeMap<>(Map.of("weak", Metrics.reliability(weakTest, testLabels, 10),
                         "w2s", Metrics.reliability(w2sCalibrated, testLabels, 10),
                         "ceiling", Metrics.reliability(ceilingTest, testLabels, 10))),
-                w2sCurve, ceiling.curve(), repairReport, filterReport, steps, seconds, config,
+                w2sCurve, ceiling.curve(), repairReport, filterReport, steps, seconds,
+                footprints(weak.footprint(), config.weak(), student.footprint(), config.strong(), ceiling.footprint(),
+                        ceilingModel), config,
                 new RunResult.TaskInfo(task.name(), task.train().size(), task.test().size(), task.provenance()),
                 environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt());
         return new Outcome(result, split, weakLabels);
@@ -296,7 +301,27 @@ public final class Experiment implements AutoCloseable {
      * validation split (the next student's validation labels; null without one).
      */
     private record Fitted(double[][] test, double[][] b, List<double[][]> extra, double[][] val, Integer stoppedAt,
-                          int totalSteps) {}
+                          int totalSteps, Classifier.Footprint footprint) {}
+
+    /** What a trained model reports of itself, else what its configuration implies (see {@link Classifier.Footprint}). */
+    static Classifier.Footprint footprint(Classifier.Trained model, ModelConfig config) {
+        Classifier.Footprint f = model != null ? model.footprint() : null;
+        return f != null ? f : Models.footprint(config);
+    }
+
+    /**
+     * The footprint of each model of the run, "weak", "w2s" and "ceiling"; a stage cached before footprints were
+     * recorded reports what its configuration implies.
+     */
+    private static Map<String, Classifier.Footprint> footprints(Classifier.Footprint weak, ModelConfig weakModel,
+                                                                Classifier.Footprint student, ModelConfig strongModel,
+                                                                Classifier.Footprint ceiling, ModelConfig ceilingModel) {
+        Map<String, Classifier.Footprint> f = new java.util.TreeMap<>();
+        f.put("weak", weak != null ? weak : Models.footprint(weakModel));
+        f.put("w2s", student != null ? student : Models.footprint(strongModel));
+        f.put("ceiling", ceiling != null ? ceiling : Models.footprint(ceilingModel));
+        return f;
+    }
 
     /**
      * Trains one student on B with soft labels. With early stopping the student is scored on validation documents
@@ -312,7 +337,7 @@ public final class Experiment implements AutoCloseable {
         if (earlyStop == null) {
             Classifier.Trained trained = classifier.fit(b, labels, loss, train, curve(curve, split.test(), testLabels));
             return new Fitted(trained.predict(split.test()), trained.predict(b), extra.stream().map(trained::predict)
-                    .toList(), null, null, train.totalSteps(b.size()));
+                    .toList(), null, null, train.totalSteps(b.size()), footprint(trained, model));
         }
         List<Example> fit = b;
         double[][] fitLabels = labels;
@@ -331,7 +356,7 @@ public final class Experiment implements AutoCloseable {
                 split.test(), testLabels);
         List<double[][]> p = k.predictions();
         return new Fitted(p.get(0), p.get(1), p.subList(2, 2 + extra.size()), validation != null ? p.get(p.size() - 1)
-                : null, k.stoppedAt(), k.totalSteps());
+                : null, k.stoppedAt(), k.totalSteps(), Models.footprint(model));
     }
 
     /** Predictions of the model early stopping kept, on each set asked for; the step kept (null: the final model). */

@@ -25,6 +25,8 @@ import w2s.model.ModelConfig;
  *                  on it — the weak model and the ceiling against ground truth, each student against its
  *                  supervisor's labels; without one, of the students only, on a weakly labelled slice of B
  * @param calibrate fraction of B held out, with its weak labels, to fit the student's temperature on (0: no scaling)
+ * @param ceiling   the strong model as the ceiling trains it, where its compute settings (LoRA, device, gradient
+ *                  checkpointing) differ from the student's; null (and absent from the JSON): the same as {@code strong}
  * @param weakLabels a JSONL file of soft labels produced elsewhere ({@code {id, label}} lines, or another run's
  *                  weak_labels.jsonl) that the student learns from instead of the weak model's labels on B, as the
  *                  openai code's {@code weak_labels_path}; the weak model is still trained on A and is what the
@@ -36,10 +38,17 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
                                int s2s, EarlyStop earlyStop, double calibrate,
                                @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) ModelConfig ceiling,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
                                        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String weakLabels,
                                @com.fasterxml.jackson.annotation.JsonInclude(
                                        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String preset) {
     public ExperimentConfig {
+        if (ceiling != null && ceiling.equals(strong)) ceiling = null;
+        if (ceiling != null && !(ceiling.name().equals(strong.name()) && ceiling.mode() == strong.mode())) {
+            throw new IllegalArgumentException("the ceiling trains the strong model (" + strong.describe() + "), not "
+                    + ceiling.describe());
+        }
         if (!ceilingOn.equals("A") && !ceilingOn.equals("B")) {
             throw new IllegalArgumentException("ceiling must be trained on A or B, got " + ceilingOn);
         }
@@ -50,12 +59,17 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
         }
     }
 
-    /** An experiment whose student learns from its weak model's own labels, without a preset. */
+    /** An experiment whose ceiling trains the strong model as the student does, on its weak model's own labels, without a preset. */
     public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                             ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
                             int s2s, EarlyStop earlyStop, double calibrate) {
         this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, null,
-                null);
+                null, null);
+    }
+
+    /** The strong model as the ground-truth ceiling trains it. */
+    public ModelConfig ceilingModel() {
+        return ceiling != null ? ceiling : strong;
     }
 
     /**
@@ -64,7 +78,7 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
      */
     public ExperimentConfig(String task, SplitConfig split, ModelConfig weak, ModelConfig strong, String loss,
                             String ceilingOn) {
-        this(task, null, null, split, weak, strong, loss, ceilingOn, null, List.of(), 0, null, 0);
+        this(task, null, null, split, weak, strong, loss, ceilingOn, null, List.of(), 0, null, 0, null);
     }
 
     /** Loads the task this configuration names. */

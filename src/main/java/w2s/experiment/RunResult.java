@@ -22,6 +22,8 @@ import w2s.metrics.Metrics;
  * is unbounded. flags names what makes the run's PGR meaningless (see {@link w2s.metrics.Flags}); empty if nothing does.
  * With --n-val, n_val is the size of the validation split and, with --early-stop, weak_stopped_at and
  * ceiling_stopped_at are the steps whose models early stopping kept (null: the final model; the students' are in steps).
+ * footprints tells, for "weak", "w2s" (the student) and "ceiling", the trainable and total parameters (fine-tuned
+ * models; LoRA trains only its adapters and the head), the dtype the arithmetic ran in and the device it ran on.
  */
 public record RunResult(
         double weakAccuracy, double w2sAccuracy, double ceilingAccuracy, double pgr,
@@ -40,6 +42,7 @@ public record RunResult(
         RepairReport labelRepair, RepairReport.Filtered labelFilter,
         List<Step> steps,
         Map<String, Double> seconds,
+        Map<String, w2s.model.Classifier.Footprint> footprints,
         ExperimentConfig config,
         TaskInfo task,
         Map<String, String> environment,

@@ -25,6 +25,8 @@ import w2s.train.TrainConfig;
  */
 public final class FineTuneClassifier implements Classifier {
     private static final Cleaner CLEANER = Cleaner.create();
+    /** The one precision fine-tuning runs in (see the README: bf16 arrays crash this PyTorch build on the CPU). */
+    public static final String FP32 = "fp32";
 
     private final String name;
     private final Supplier<Checkpoint> checkpoint;
@@ -43,7 +45,8 @@ public final class FineTuneClassifier implements Classifier {
     @Override
     public String describe() {
         String frozen = settings.freezeLayers() > 0 ? ", lowest " + settings.freezeLayers() + " layers frozen" : "";
-        return name + " fine-tuned (" + settings.pooling().id() + " pooling" + frozen + ")";
+        String lora = settings.lora() != null ? ", LoRA r=" + settings.lora().rank() : "";
+        return name + " fine-tuned (" + settings.pooling().id() + " pooling" + frozen + lora + ")";
     }
 
     public FineTuneConfig settings() {
@@ -70,8 +73,20 @@ public final class FineTuneClassifier implements Classifier {
             for (int i = 0; i < n; i++) order.add(i);
             Collections.shuffle(order, new Random(config.seed()));
             // The monitor sees the weights as they are at its call; it must not keep this model for later.
-            Trained live = examples -> examples.isEmpty() ? new double[0][]
-                    : tuner.predict(Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(examples)));
+            Footprint footprint = new Footprint(tuner.trainableParameters(), tuner.totalParameters(), FP32,
+                    tuner.deviceName());
+            Trained live = new Trained() {
+                @Override
+                public double[][] predict(List<Example> examples) {
+                    return examples.isEmpty() ? new double[0][]
+                            : tuner.predict(Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(examples)));
+                }
+
+                @Override
+                public Footprint footprint() {
+                    return footprint;
+                }
+            };
             long position = 0;
             try (Progress progress = new Progress("fine-tune " + name, total, "steps")) {
                 for (int step = 0; step < total; step++) {
@@ -86,7 +101,7 @@ public final class FineTuneClassifier implements Classifier {
                 }
             }
             tuner.dropOptimizerState();
-            return new Model(tuner, cp.tokenizer(), settings.maxTokens());
+            return new Model(tuner, cp.tokenizer(), settings.maxTokens(), footprint);
         } catch (RuntimeException | Error e) {
             tuner.close();
             throw e;
@@ -98,13 +113,20 @@ public final class FineTuneClassifier implements Classifier {
         private final FineTuner tuner;
         private final String tokenizer;
         private final int maxTokens;
+        private final Footprint footprint;
         private final Cleaner.Cleanable cleanable;
 
-        private Model(FineTuner tuner, String tokenizer, int maxTokens) {
+        private Model(FineTuner tuner, String tokenizer, int maxTokens, Footprint footprint) {
             this.tuner = tuner;
             this.tokenizer = tokenizer;
             this.maxTokens = maxTokens;
+            this.footprint = footprint;
             this.cleanable = CLEANER.register(this, tuner::close);
+        }
+
+        @Override
+        public Footprint footprint() {
+            return footprint;
         }
 
         @Override

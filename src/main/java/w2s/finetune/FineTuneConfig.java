@@ -1,6 +1,7 @@
 package w2s.finetune;
 
 import w2s.model.Pooling;
+import w2s.model.arch.Lora;
 
 /**
  * How an encoder is fine-tuned, beside the optimisation settings of {@link w2s.train.TrainConfig} (Adam, learning
@@ -16,37 +17,57 @@ import w2s.model.Pooling;
  *                     runs each minibatch forward twice, without and then with a graph, so only one minibatch's
  *                     activations are held at a time (for long texts or large models)
  * @param predictBatch examples per forward pass when predicting
+ * @param lora         LoRA adapters on the frozen backbone (null: full fine-tuning)
+ * @param device       "auto", "cpu", "cuda" or "cuda:N" (see {@link w2s.model.arch.Torch#device})
  */
 public record FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, int maxTokens, boolean keepGraphs,
-                             int predictBatch) {
+                             int predictBatch, Lora.Config lora, String device) {
     public FineTuneConfig {
         java.util.Objects.requireNonNull(pooling, "pooling");
+        java.util.Objects.requireNonNull(device, "device");
         if (minibatch < 1 || predictBatch < 1) throw new IllegalArgumentException("minibatch sizes must be positive");
         if (freezeLayers < 0) throw new IllegalArgumentException("freezeLayers must be >= 0, got " + freezeLayers);
         if (maxTokens < 2) throw new IllegalArgumentException("maxTokens must be at least 2, got " + maxTokens);
+        if (lora != null && freezeLayers > 0) {
+            throw new IllegalArgumentException("LoRA freezes the whole backbone already; --freeze-layers "
+                    + freezeLayers + " cannot be combined with --lora-rank " + lora.rank());
+        }
+    }
+
+    public FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, int maxTokens, boolean keepGraphs,
+                          int predictBatch) {
+        this(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, null, "auto");
     }
 
     public static FineTuneConfig defaults() {
-        return new FineTuneConfig(Pooling.MEAN, 8, 0, 256, true, 32);
+        return new FineTuneConfig(Pooling.MEAN, 8, 0, 256, true, 32, null, "auto");
     }
 
     public FineTuneConfig withPooling(Pooling p) {
-        return new FineTuneConfig(p, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch);
+        return new FineTuneConfig(p, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device);
     }
 
     public FineTuneConfig withMinibatch(int m) {
-        return new FineTuneConfig(pooling, m, freezeLayers, maxTokens, keepGraphs, predictBatch);
+        return new FineTuneConfig(pooling, m, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device);
     }
 
     public FineTuneConfig withFreezeLayers(int n) {
-        return new FineTuneConfig(pooling, minibatch, n, maxTokens, keepGraphs, predictBatch);
+        return new FineTuneConfig(pooling, minibatch, n, maxTokens, keepGraphs, predictBatch, lora, device);
     }
 
     public FineTuneConfig withMaxTokens(int n) {
-        return new FineTuneConfig(pooling, minibatch, freezeLayers, n, keepGraphs, predictBatch);
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, n, keepGraphs, predictBatch, lora, device);
     }
 
     public FineTuneConfig withKeepGraphs(boolean keep) {
-        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keep, predictBatch);
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keep, predictBatch, lora, device);
+    }
+
+    public FineTuneConfig withLora(Lora.Config l) {
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, l, device);
+    }
+
+    public FineTuneConfig withDevice(String d) {
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, d);
     }
 }

@@ -21,6 +21,7 @@ import w2s.model.Pooling;
 import w2s.model.arch.Backbone;
 import w2s.model.arch.Batch;
 import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Lora;
 import w2s.model.arch.Tokens;
 import w2s.model.arch.Torch;
 import w2s.train.Loss;
@@ -44,8 +45,10 @@ public final class FineTuner implements AutoCloseable {
     private final float beta2;
     /** Training only: each minibatch's dropout mask on the head's input, the same in both passes of a step. */
     private final Map<Batch, NDArray> dropoutMasks = new IdentityHashMap<>();
+    private final ai.djl.Device device;
     private final NDManager manager;
     private final Backbone encoder;
+    private final Lora lora;
     private final NDArray head;
     private final List<NDArray> trainable = new ArrayList<>();
     private final List<NDArray[]> moments = new ArrayList<>();
@@ -76,16 +79,29 @@ public final class FineTuner implements AutoCloseable {
         this(checkpoint, settings, null);
     }
 
-    /** @param train optimiser (adam or adamw), β2, dropout rate and seed of the dropout masks (null: Adam, no dropout) */
+    /** A fine-tuner with Adam and no dropout whose LoRA adapters (if any) are drawn with {@code seed}. */
+    public FineTuner(Checkpoint checkpoint, FineTuneConfig settings, long seed) {
+        this(checkpoint, settings, new TrainConfig(1, 1, 1, 0, "constant", 0, seed));
+    }
+
+    /**
+     * A fresh copy of the checkpoint on the settings' device, with LoRA adapters if the settings ask for them.
+     *
+     * @param train optimiser (adam or adamw), β2, dropout rate and the seed of the dropout masks and of the adapters'
+     *              A matrices (null: Adam, no dropout, seed 0)
+     */
     public FineTuner(Checkpoint checkpoint, FineTuneConfig settings, TrainConfig train) {
         this.settings = settings;
         this.train = train != null ? train : new TrainConfig(1, 1, 1, 0, "constant", 0, 0);
         this.beta2 = (float) (double) this.train.beta2();
         this.seen = new boolean[checkpoint.config().vocabSize()];
-        this.manager = Torch.newManager();
+        this.device = Torch.device(settings.device());
+        this.manager = Torch.newManager(device);
         try {
             encoder = checkpoint.backbone(manager);
-            trainable.addAll(encoder.setTrainable(settings.freezeLayers()));
+            lora = settings.lora() != null ? encoder.addLora(settings.lora(), this.train.seed(), manager) : Lora.NONE;
+            trainable.addAll(settings.lora() != null ? lora.parameters().values()
+                    : encoder.setTrainable(settings.freezeLayers()));
             head = manager.zeros(new Shape(2, checkpoint.config().hidden()));
             head.setRequiresGradient(true);
             trainable.add(head);
@@ -98,6 +114,28 @@ public final class FineTuner implements AutoCloseable {
 
     Backbone encoder() {
         return encoder;
+    }
+
+    Lora lora() {
+        return lora;
+    }
+
+    /** Parameters the optimiser updates: the head, and the backbone's (full) or the adapters' (LoRA). */
+    public long trainableParameters() {
+        return trainable.stream().mapToLong(NDArray::size).sum();
+    }
+
+    /** Every parameter of the model: the backbone, the adapters if any, and the head. */
+    public long totalParameters() {
+        long n = head.size();
+        for (NDArray p : encoder.parameters().values()) n += p.size();
+        for (NDArray p : lora.parameters().values()) n += p.size();
+        return n;
+    }
+
+    /** The device the model lives on, as results record it ("cpu", "cuda:0"). */
+    public String deviceName() {
+        return Torch.name(device);
     }
 
     NDArray head() {

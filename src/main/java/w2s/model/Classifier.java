@@ -31,7 +31,23 @@ public interface Classifier {
     interface Trained {
         /** N×2 class probabilities. */
         double[][] predict(List<Example> examples);
+
+        /** What was trained and how it ran, where the model knows it; null otherwise. */
+        default Footprint footprint() {
+            return null;
+        }
     }
+
+    /**
+     * How a model was trained, as results record it.
+     *
+     * @param trainableParameters parameters the optimiser updated (null where not counted)
+     * @param totalParameters     every parameter of the model, frozen ones included (null where not counted)
+     * @param dtype               the floating-point type the model's arithmetic ran in: "fp32" (torch, ONNX),
+     *                            "fp64" (the bag-of-words model's Java arithmetic)
+     * @param device              where it ran: "cpu" or "cuda:N"
+     */
+    record Footprint(Long trainableParameters, Long totalParameters, String dtype, String device) {}
 
     /** Observes training, for curves of test accuracy over steps. */
     interface Monitor {

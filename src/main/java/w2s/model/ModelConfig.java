@@ -1,6 +1,9 @@
 package w2s.model;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import w2s.encode.FeatureSpec;
+import w2s.model.arch.Lora;
 import w2s.train.TrainConfig;
 
 /**
@@ -14,19 +17,39 @@ import w2s.train.TrainConfig;
  * @param head      "linear" or "mlp"
  * @param train     optimisation settings
  * @param freezeLayers fine-tuning: the embeddings and this many lowest layers stay frozen (null unless fine-tuned)
+ * @param lora      fine-tuning: LoRA adapters on the frozen backbone (null: full fine-tuning, or not fine-tuned)
+ * @param dtype     fine-tuning: the precision asked for, "fp32" (the only one that runs here; null unless fine-tuned)
+ * @param device    fine-tuning: "auto", "cpu", "cuda" or "cuda:N" (null unless fine-tuned)
+ * @param gradCheckpoint fine-tuning: recompute each minibatch's forward pass for its backward pass instead of holding
+ *                  every minibatch's activations (null unless fine-tuned)
+ *
+ * <p>The fields added for LoRA, precision and devices are left out of the JSON when null, so the configurations of
+ * probes and the bag-of-words model, and with them their cache keys, are as they were before these fields existed.
  */
 public record ModelConfig(String name, Training mode, String layer, String pooling, Integer maxTokens, String head,
-                          TrainConfig train, Integer freezeLayers) {
+                          TrainConfig train, Integer freezeLayers,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Lora.Config lora,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String dtype,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String device,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean gradCheckpoint) {
+
+    /** A model without the fine-tuning compute settings (probes, bow, CCS). */
+    public ModelConfig(String name, Training mode, String layer, String pooling, Integer maxTokens, String head,
+                       TrainConfig train, Integer freezeLayers) {
+        this(name, mode, layer, pooling, maxTokens, head, train, freezeLayers, null, null, null, null);
+    }
 
     public FeatureSpec features() {
         return new FeatureSpec(name, layer, pooling, maxTokens);
     }
 
     public ModelConfig withTrain(TrainConfig t) {
-        return new ModelConfig(name, mode, layer, pooling, maxTokens, head, t, freezeLayers);
+        return new ModelConfig(name, mode, layer, pooling, maxTokens, head, t, freezeLayers, lora, dtype, device,
+                gradCheckpoint);
     }
 
     public String describe() {
-        return mode == Training.SCRATCH ? name : name + " " + mode.id();
+        if (mode == Training.SCRATCH) return name;
+        return name + " " + mode.id() + (lora != null ? " (LoRA r=" + lora.rank() + ")" : "");
     }
 }

@@ -34,7 +34,28 @@ public final class Models {
     public static final TrainConfig PROBE_TRAIN = new TrainConfig(2, 32, 1e-3, 1.0, "cosine", 0, 0);
     public static final TrainConfig FINETUNE_TRAIN = new TrainConfig(2, 32, 5e-5, 0.0, "cosine", 0, 0);
 
+    /** The precision every model here computes in. */
+    public static final String FP32 = "fp32";
+    public static final List<String> DTYPES = List.of("fp32", "bf16");
+
     private Models() {}
+
+    /**
+     * Refuses a precision that cannot run. bf16 is refused rather than replaced by fp32: on the PyTorch 2.7.1 CPU
+     * build that DJL 0.35.1 ships, creating any bfloat16 array aborts the whole JVM ("terminate called without an
+     * active exception"; measured again for this change in a child JVM: zeros, toType and matMul in bf16), so there
+     * is no bf16 route through the engine to fall back from.
+     */
+    public static void checkDtype(String dtype) {
+        if (dtype == null || dtype.equals(FP32)) return;
+        if (dtype.equals("bf16")) {
+            throw new IllegalArgumentException("--dtype bf16 is not supported: the PyTorch engine this build uses (DJL"
+                    + " 0.35.1, PyTorch 2.7.1) aborts the JVM on any bfloat16 array, and fp16 runs at about 1 GFLOP/s"
+                    + " on the CPU; use --dtype fp32 (see the README, \"LoRA, precision and devices\")");
+        }
+        throw new IllegalArgumentException("unknown dtype '" + dtype + "'; valid: " + String.join(", ", DTYPES)
+                + " (bf16 is refused by this build)");
+    }
 
     /** The names known without a path or id: bow, the bundled encoders, their CCS supervisors, bert-base. */
     public static List<String> names() {
@@ -67,7 +88,7 @@ public final class Models {
                     defaultPooling(source), Math.min(256, source.maxPositions()), "linear", PROBE_TRAIN, null);
             case FINETUNE -> new ModelConfig(name, Training.FINETUNE, null, defaultPooling(source),
                     Math.min(128, source.maxPositions()), "linear",
-                    FINETUNE_TRAIN.withLr(Pretrained.get(name).learningRate()), 0);
+                    FINETUNE_TRAIN.withLr(Pretrained.get(name).learningRate()), 0, null, FP32, "auto", false);
             default -> throw new IllegalArgumentException("unknown mode '" + mode + "'; valid modes: probe, finetune");
         };
     }
@@ -90,9 +111,28 @@ public final class Models {
                 yield CcsClassifier.standard(encoder, memoised(new FeatureSpec(encoder, config.layer(),
                         config.pooling(), config.maxTokens()), features));
             }
-            case FINETUNE -> new FineTuneClassifier(Pretrained.get(config.name()), FineTuneConfig.defaults()
-                    .withPooling(Pooling.parse(config.pooling())).withMaxTokens(config.maxTokens())
-                    .withFreezeLayers(config.freezeLayers() != null ? config.freezeLayers() : 0));
+            case FINETUNE -> {
+                checkDtype(config.dtype());
+                yield new FineTuneClassifier(Pretrained.get(config.name()), FineTuneConfig.defaults()
+                        .withPooling(Pooling.parse(config.pooling())).withMaxTokens(config.maxTokens())
+                        .withFreezeLayers(config.freezeLayers() != null ? config.freezeLayers() : 0)
+                        .withLora(config.lora()).withDevice(config.device() != null ? config.device() : "auto")
+                        .withKeepGraphs(!Boolean.TRUE.equals(config.gradCheckpoint())));
+            }
+        };
+    }
+
+    /**
+     * What a model's configuration implies about how it runs, for models that do not report it themselves: bow
+     * computes in Java doubles; probes and CCS read fp32 features on the CPU (their heads train in Java doubles);
+     * a fine-tuned model in fp32 on its device. Parameter counts are left out (null) here.
+     */
+    public static Classifier.Footprint footprint(ModelConfig config) {
+        return switch (config.mode()) {
+            case SCRATCH -> new Classifier.Footprint(null, null, "fp64", "cpu");
+            case PROBE, CCS -> new Classifier.Footprint(null, null, FP32, "cpu");
+            case FINETUNE -> new Classifier.Footprint(null, null, config.dtype() != null ? config.dtype() : FP32,
+                    config.device() != null ? config.device() : "auto");
         };
     }
 

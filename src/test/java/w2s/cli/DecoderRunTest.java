@@ -61,6 +61,30 @@ class DecoderRunTest {
         assertTrue(tuned.path("w2s_accuracy").isNumber());
     }
 
+    /** LoRA fine-tuning end to end: the result records what trained, in which dtype, on which device. */
+    @Test
+    void aLoraStudentRecordsItsFootprint() throws Exception {
+        JsonNode result = run("lora", "--weak", "bow", "--strong", GPT2.toString(), "--mode", "finetune",
+                "--epochs", "1", "--batch-size", "8", "--lora-rank", "4", "--ceiling-lora-rank", "0",
+                "--grad-checkpoint");
+        JsonNode strong = result.path("config").path("strong");
+        assertEquals(4, strong.path("lora").path("rank").asInt());
+        assertEquals("all-linear", strong.path("lora").path("targets").path(0).asText());
+        assertEquals("fp32", strong.path("dtype").asText());
+        assertTrue(result.path("config").path("ceiling").path("lora").isMissingNode(), "the ceiling: full fine-tuning");
+        JsonNode student = result.path("footprints").path("w2s"), ceiling = result.path("footprints").path("ceiling");
+        // tiny GPT-2: 3 blocks of c_attn [144, 48], c_proj [48, 48], c_fc [192, 48], mlp.c_proj [48, 192]; head 2 × 48
+        long adapters = 3 * 4 * ((48 + 144) + (48 + 48) + (48 + 192) + (192 + 48));
+        assertEquals(adapters + 96, student.path("trainable_parameters").asLong());
+        assertEquals(student.path("total_parameters").asLong(), ceiling.path("total_parameters").asLong() + adapters);
+        assertEquals(ceiling.path("total_parameters").asLong(), ceiling.path("trainable_parameters").asLong());
+        for (JsonNode f : List.of(student, ceiling)) {
+            assertEquals("fp32", f.path("dtype").asText());
+            assertEquals("cpu", f.path("device").asText());
+        }
+        assertEquals("fp64", result.path("footprints").path("weak").path("dtype").asText(), "bow: Java doubles");
+    }
+
     @Test
     void aDecoderIsTheWeakModelOfAnEncoder() throws Exception {
         JsonNode result = run("weak", "--weak", GPT2.toString(), "--strong", "minilm-l6");

@@ -54,6 +54,26 @@ public interface Backbone {
     }
 
     /**
+     * Every linear layer of the blocks, under its Hugging Face module name (e.g. {@code encoder.layer.0.attention
+     * .self.query}), with where its weight sits among {@link #parameters()}: the layers {@link Lora} can adapt.
+     */
+    Map<String, Lora.Site> linearModules();
+
+    /** Routes the linear layers through these adapters from now on ({@link Lora#NONE}: none). */
+    void useAdapters(Lora lora);
+
+    /**
+     * LoRA: freezes every parameter of the backbone, adds adapters to the targeted linear layers (owned by
+     * {@code manager}, A drawn with {@code seed}) and returns them: their matrices are the only trainable parameters.
+     */
+    default Lora addLora(Lora.Config config, long seed, ai.djl.ndarray.NDManager manager) {
+        Lora lora = Lora.create(this, config, seed, manager);
+        parameters().values().forEach(p -> p.setRequiresGradient(false));
+        useAdapters(lora);
+        return lora;
+    }
+
+    /**
      * Freezes the embeddings and blocks 1 … {@code frozenLayers} (autograd then records nothing for them, so their
      * forward runs as plain inference) and returns the parameters left trainable. 0 trains everything.
      */

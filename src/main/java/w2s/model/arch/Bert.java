@@ -17,7 +17,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
@@ -162,6 +161,7 @@ public final class Bert implements Backbone {
      * as the parameters.
      */
     private final NDArray attentionScale, one, geluCubic, geluScale;
+    private Lora lora = Lora.NONE;
 
     private Bert(Config config, Map<String, Tensor> t, NDManager manager) {
         this.config = config;
@@ -222,6 +222,35 @@ public final class Bert implements Backbone {
         return parameters.get("encoder.layer." + layer + "." + name);
     }
 
+    /** The linear layer {@code module} of a block (query, key and value as the fused "attention.self.qkv"). */
+    private NDArray linear(NDArray x, int layer, String module) {
+        String weight = "encoder.layer." + layer + "." + module + ".weight";
+        return lora.linear(weight, x, parameters.get(weight), p(layer, module + ".bias"));
+    }
+
+    /** Hugging Face's modules; query, key and value are row slices of the fused qkv matrix. */
+    @Override
+    public Map<String, Lora.Site> linearModules() {
+        Map<String, Lora.Site> m = new LinkedHashMap<>();
+        long h = config.hidden(), i = config.intermediate();
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "encoder.layer." + l + ".";
+            String qkv = p + "attention.self.qkv.weight";
+            m.put(p + "attention.self.query", new Lora.Site(qkv, 0, h));
+            m.put(p + "attention.self.key", new Lora.Site(qkv, h, h));
+            m.put(p + "attention.self.value", new Lora.Site(qkv, 2 * h, h));
+            m.put(p + "attention.output.dense", new Lora.Site(p + "attention.output.dense.weight", 0, h));
+            m.put(p + "intermediate.dense", new Lora.Site(p + "intermediate.dense.weight", 0, i));
+            m.put(p + "output.dense", new Lora.Site(p + "output.dense.weight", 0, h));
+        }
+        return m;
+    }
+
+    @Override
+    public void useAdapters(Lora adapters) {
+        this.lora = java.util.Objects.requireNonNull(adapters);
+    }
+
     @Override
     public NDList forward(NDArray wordVectors, Batch batch, boolean allLayers) {
         long size = batch.ids().getShape().get(0), length = batch.ids().getShape().get(1);
@@ -242,20 +271,16 @@ public final class Bert implements Backbone {
         NDArray maskBias = mask.min().getFloat() < 1f ? mask.sub(1f).mul(1e9f).reshape(size, 1, 1, length) : null;
         int heads = config.heads(), d = config.headSize();
         for (int l = 0; l < config.layers(); l++) {
-            NDArray qkv = Linear.linear(x, p(l, "attention.self.qkv.weight"), p(l, "attention.self.qkv.bias"))
-                    .singletonOrThrow().reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
+            NDArray qkv = linear(x, l, "attention.self.qkv").reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
             NDArray q = qkv.get(0).mul(attentionScale), k = qkv.get(1), v = qkv.get(2);
             NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
             NDArray probs = (maskBias == null ? scores : scores.add(maskBias)).softmax(-1);
             NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
-            NDArray attended = Linear.linear(context, p(l, "attention.output.dense.weight"),
-                    p(l, "attention.output.dense.bias")).singletonOrThrow().add(x);
+            NDArray attended = linear(context, l, "attention.output.dense").add(x);
             x = LayerNorm.layerNorm(attended, normShape, p(l, "attention.output.LayerNorm.weight"),
                     p(l, "attention.output.LayerNorm.bias"), eps).singletonOrThrow();
-            NDArray up = gelu(Linear.linear(x, p(l, "intermediate.dense.weight"), p(l, "intermediate.dense.bias"))
-                    .singletonOrThrow());
-            NDArray down = Linear.linear(up, p(l, "output.dense.weight"), p(l, "output.dense.bias"))
-                    .singletonOrThrow().add(x);
+            NDArray up = gelu(linear(x, l, "intermediate.dense"));
+            NDArray down = linear(up, l, "output.dense").add(x);
             x = LayerNorm.layerNorm(down, normShape, p(l, "output.LayerNorm.weight"), p(l, "output.LayerNorm.bias"),
                     eps).singletonOrThrow();
             if (allLayers) states.add(x);

@@ -11,7 +11,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
@@ -135,6 +134,7 @@ public final class Gpt2 implements Backbone {
     private final NDArray causalBias;
     /** Scalars the graph multiplies by, owned by torch (see {@link Torch#constant}). */
     private final NDArray attentionScale, one, geluCubic, geluScale;
+    private Lora lora = Lora.NONE;
 
     private Gpt2(Config config, Map<String, Tensor> t, NDManager manager) {
         this.config = config;
@@ -192,6 +192,30 @@ public final class Gpt2 implements Backbone {
         return parameters.get("h." + layer + "." + name);
     }
 
+    /** The linear layer {@code module} of a block, e.g. "attn.c_attn". */
+    private NDArray linear(NDArray x, int layer, String module) {
+        String weight = "h." + layer + "." + module + ".weight";
+        return lora.linear(weight, x, parameters.get(weight), p(layer, module + ".bias"));
+    }
+
+    /** Hugging Face's Conv1D modules; c_attn (query, key and value together) is one module there too. */
+    @Override
+    public Map<String, Lora.Site> linearModules() {
+        Map<String, Lora.Site> m = new LinkedHashMap<>();
+        for (int l = 0; l < config.layers(); l++) {
+            for (String module : new String[] {"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"}) {
+                String weight = "h." + l + "." + module + ".weight";
+                m.put("h." + l + "." + module, new Lora.Site(weight, 0, parameters.get(weight).getShape().get(0)));
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public void useAdapters(Lora adapters) {
+        this.lora = java.util.Objects.requireNonNull(adapters);
+    }
+
     @Override
     public NDList forward(NDArray wordVectors, Batch batch, boolean allLayers) {
         long size = batch.ids().getShape().get(0), length = batch.ids().getShape().get(1);
@@ -233,18 +257,18 @@ public final class Gpt2 implements Backbone {
     /** Causal multi-head self-attention: c_attn gives q, k, v; softmax(q·kᵀ/√d + bias)·v; c_proj. */
     private NDArray attention(int l, NDArray x, NDArray bias, long size, long length) {
         int heads = config.heads(), d = config.headSize();
-        NDArray qkv = Linear.linear(x, p(l, "attn.c_attn.weight"), p(l, "attn.c_attn.bias")).singletonOrThrow()
+        NDArray qkv = linear(x, l, "attn.c_attn")
                 .reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
         NDArray q = qkv.get(0).mul(attentionScale), k = qkv.get(1), v = qkv.get(2);
         NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).add(bias).softmax(-1);
         NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
-        return Linear.linear(context, p(l, "attn.c_proj.weight"), p(l, "attn.c_proj.bias")).singletonOrThrow();
+        return linear(context, l, "attn.c_proj");
     }
 
     /** c_proj(gelu(c_fc(x))). */
     private NDArray mlp(int l, NDArray x) {
-        NDArray up = gelu(Linear.linear(x, p(l, "mlp.c_fc.weight"), p(l, "mlp.c_fc.bias")).singletonOrThrow());
-        return Linear.linear(up, p(l, "mlp.c_proj.weight"), p(l, "mlp.c_proj.bias")).singletonOrThrow();
+        NDArray up = gelu(linear(x, l, "mlp.c_fc"));
+        return linear(up, l, "mlp.c_proj");
     }
 
     private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {

@@ -12,7 +12,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
@@ -193,6 +192,7 @@ public final class GptNeoX implements Backbone {
     private final NDArray words, finalNormW, finalNormB, invFreq;
     /** Torch-owned scalars (see {@link Torch#constant}). */
     private final NDArray attentionScale, blocked;
+    private Lora lora = Lora.NONE;
 
     private GptNeoX(Config config, Map<String, Tensor> t, NDManager manager) {
         this.config = config;
@@ -234,6 +234,31 @@ public final class GptNeoX implements Backbone {
         return parameters.get("layers." + layer + "." + name);
     }
 
+    /** The linear layer {@code module} of a block, e.g. "attention.query_key_value". */
+    private NDArray linear(NDArray x, int layer, String module) {
+        String weight = "layers." + layer + "." + module + ".weight";
+        return lora.linear(weight, x, parameters.get(weight), p(layer, module + ".bias"));
+    }
+
+    /** Hugging Face's modules; query_key_value is one module there too. */
+    @Override
+    public Map<String, Lora.Site> linearModules() {
+        Map<String, Lora.Site> m = new LinkedHashMap<>();
+        for (int l = 0; l < config.layers(); l++) {
+            for (String module : new String[] {"attention.query_key_value", "attention.dense", "mlp.dense_h_to_4h",
+                    "mlp.dense_4h_to_h"}) {
+                String weight = "layers." + l + "." + module + ".weight";
+                m.put("layers." + l + "." + module, new Lora.Site(weight, 0, parameters.get(weight).getShape().get(0)));
+            }
+        }
+        return m;
+    }
+
+    @Override
+    public void useAdapters(Lora adapters) {
+        this.lora = java.util.Objects.requireNonNull(adapters);
+    }
+
     private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
         return LayerNorm.layerNorm(x, new Shape(config.hidden()), weight, bias, (float) config.layerNormEps())
                 .singletonOrThrow();
@@ -243,20 +268,18 @@ public final class GptNeoX implements Backbone {
         long size = h.getShape().get(0), length = h.getShape().get(1);
         int heads = config.heads(), d = config.headSize();
         // [B, T, heads, 3d] → [B, heads, T, 3d]; query, key and value are consecutive thirds of each head
-        NDArray qkv = Linear.linear(h, p(l, "attention.query_key_value.weight"), p(l, "attention.query_key_value.bias"))
-                .singletonOrThrow().reshape(size, length, heads, 3L * d).transpose(0, 2, 1, 3);
+        NDArray qkv = linear(h, l, "attention.query_key_value").reshape(size, length, heads, 3L * d).transpose(0, 2, 1, 3);
         NDArray q = partialRotate(qkv.get(new NDIndex("..., :{}", d)), cos, sin);
         NDArray k = partialRotate(qkv.get(new NDIndex("..., {}:{}", d, 2 * d)), cos, sin);
         NDArray v = qkv.get(new NDIndex("..., {}:", 2 * d));
         NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale).add(maskBias);
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
-        return Linear.linear(context, p(l, "attention.dense.weight"), p(l, "attention.dense.bias")).singletonOrThrow();
+        return linear(context, l, "attention.dense");
     }
 
     private NDArray mlp(int l, NDArray h) {
-        NDArray up = Activation.gelu(Linear.linear(h, p(l, "mlp.dense_h_to_4h.weight"), p(l, "mlp.dense_h_to_4h.bias"))
-                .singletonOrThrow());
-        return Linear.linear(up, p(l, "mlp.dense_4h_to_h.weight"), p(l, "mlp.dense_4h_to_h.bias")).singletonOrThrow();
+        NDArray up = Activation.gelu(linear(h, l, "mlp.dense_h_to_4h"));
+        return linear(up, l, "mlp.dense_4h_to_h");
     }
 
     @Override

@@ -11,7 +11,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 
 /**
  * Llama, and the decoders that share its shape (Mistral, Qwen2), as Hugging Face's {@code modeling_llama.py},
@@ -246,6 +245,7 @@ public final class Llama implements Backbone {
     private final NDArray words, finalNorm, invFreq;
     /** Torch-owned scalars (see {@link Torch#constant}). */
     private final NDArray attentionScale, rmsEps, blocked;
+    private Lora lora = Lora.NONE;
 
     private Llama(Config config, Map<String, Tensor> t, NDManager manager) {
         this.config = config;
@@ -308,6 +308,37 @@ public final class Llama implements Backbone {
         return parameters.get("layers." + layer + "." + name);
     }
 
+    /** The linear layer {@code module} of a block, e.g. the fused "self_attn.qkv_proj". */
+    private NDArray linear(NDArray x, int layer, String module) {
+        String weight = "layers." + layer + "." + module + ".weight";
+        return lora.linear(weight, x, parameters.get(weight), p(layer, module + ".bias"));
+    }
+
+    /** Hugging Face's modules; q, k and v, and gate and up, are row slices of the fused matrices. */
+    @Override
+    public Map<String, Lora.Site> linearModules() {
+        Map<String, Lora.Site> m = new LinkedHashMap<>();
+        long h = config.hidden(), q = (long) config.heads() * config.headDim(), kv = (long) config.kvHeads() * config.headDim();
+        long i = config.intermediate();
+        for (int l = 0; l < config.layers(); l++) {
+            String p = "layers." + l + ".";
+            String qkv = p + "self_attn.qkv_proj.weight", gateUp = p + "mlp.gate_up_proj.weight";
+            m.put(p + "self_attn.q_proj", new Lora.Site(qkv, 0, q));
+            m.put(p + "self_attn.k_proj", new Lora.Site(qkv, q, kv));
+            m.put(p + "self_attn.v_proj", new Lora.Site(qkv, q + kv, kv));
+            m.put(p + "self_attn.o_proj", new Lora.Site(p + "self_attn.o_proj.weight", 0, h));
+            m.put(p + "mlp.gate_proj", new Lora.Site(gateUp, 0, i));
+            m.put(p + "mlp.up_proj", new Lora.Site(gateUp, i, i));
+            m.put(p + "mlp.down_proj", new Lora.Site(p + "mlp.down_proj.weight", 0, h));
+        }
+        return m;
+    }
+
+    @Override
+    public void useAdapters(Lora adapters) {
+        this.lora = java.util.Objects.requireNonNull(adapters);
+    }
+
     /** RMSNorm in fp32: w · x / √(mean(x²) + ε). */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
@@ -342,8 +373,7 @@ public final class Llama implements Backbone {
         for (int l = 0; l < config.layers(); l++) {
             // attention
             NDArray h = rmsNorm(x, p(l, "input_layernorm.weight"));
-            NDArray qkv = Linear.linear(h, p(l, "self_attn.qkv_proj.weight"), p(l, "self_attn.qkv_proj.bias"))
-                    .singletonOrThrow();
+            NDArray qkv = linear(h, l, "self_attn.qkv_proj");
             long qEnd = (long) heads * d, kEnd = qEnd + (long) kv * d;
             NDArray q = qkv.get(new NDIndex("..., :{}", qEnd)).reshape(size, length, heads, d).transpose(0, 2, 1, 3);
             NDArray k = qkv.get(new NDIndex("..., {}:{}", qEnd, kEnd)).reshape(size, length, kv, d)
@@ -359,16 +389,15 @@ public final class Llama implements Backbone {
             NDArray scores = q.matMul(k.transpose(0, 1, 2, 4, 3)).mul(attentionScale).add(maskBias);
             NDArray context = scores.softmax(-1).matMul(v).reshape(size, heads, length, d).transpose(0, 2, 1, 3)
                     .reshape(size, length, (long) heads * d);
-            x = x.add(Linear.linear(context, p(l, "self_attn.o_proj.weight"), p(l, "self_attn.o_proj.bias"))
-                    .singletonOrThrow());
+            x = x.add(linear(context, l, "self_attn.o_proj"));
 
             // SwiGLU feed-forward
             h = rmsNorm(x, p(l, "post_attention_layernorm.weight"));
-            NDArray gateUp = Linear.linear(h, p(l, "mlp.gate_up_proj.weight"), null).singletonOrThrow();
+            NDArray gateUp = linear(h, l, "mlp.gate_up_proj");
             long i = config.intermediate();
             NDArray gate = gateUp.get(new NDIndex("..., :{}", i)), up = gateUp.get(new NDIndex("..., {}:", i));
             NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // silu(gate) · up
-            x = x.add(Linear.linear(act, p(l, "mlp.down_proj.weight"), null).singletonOrThrow());
+            x = x.add(linear(act, l, "mlp.down_proj"));
 
             if (allLayers && l < config.layers() - 1) states.add(x);
         }

@@ -33,6 +33,58 @@ public final class Torch {
         return engine().newBaseManager(Device.cpu());
     }
 
+    /** A manager whose arrays live on {@code device} (see {@link #device}). */
+    public static NDManager newManager(Device device) {
+        return engine().newBaseManager(device);
+    }
+
+    /**
+     * The device a spec names: "cpu"; "cuda" (GPU 0) or "cuda:N"; "auto", a GPU when the engine was built with CUDA
+     * (the {@code -Pcuda} build) and sees one, else the CPU. A CUDA device the engine cannot use is an error that
+     * says why, never a silent fall-back to the CPU.
+     */
+    public static Device device(String spec) {
+        String s = spec == null ? "auto" : spec.trim().toLowerCase(java.util.Locale.ROOT);
+        if (s.equals("cpu")) return Device.cpu();
+        if (s.equals("auto")) return gpus() > 0 ? Device.gpu(0) : Device.cpu();
+        if (s.equals("cuda") || s.startsWith("cuda:") || s.equals("gpu") || s.startsWith("gpu:")) {
+            int index = 0;
+            int colon = s.indexOf(':');
+            if (colon >= 0) {
+                try {
+                    index = Integer.parseInt(s.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("device '" + spec + "': the GPU index must be a number, as in"
+                            + " cuda:0");
+                }
+            }
+            int gpus = gpus();
+            if (gpus == 0) {
+                throw new IllegalArgumentException("device '" + spec + "' asked for, but the PyTorch engine sees no"
+                        + " GPU: this build carries the CPU-only natives (pytorch-native-cpu); build with"
+                        + " 'mvn -Pcuda package' on a machine with an NVIDIA GPU and driver, or use --device cpu"
+                        + " (or auto)");
+            }
+            if (index < 0 || index >= gpus) {
+                throw new IllegalArgumentException("device '" + spec + "' does not exist: the engine sees " + gpus
+                        + " GPU" + (gpus == 1 ? "" : "s") + " (cuda:0" + (gpus > 1 ? " … cuda:" + (gpus - 1) : "")
+                        + ")");
+            }
+            return Device.gpu(index);
+        }
+        throw new IllegalArgumentException("unknown device '" + spec + "'; valid: auto, cpu, cuda, cuda:N");
+    }
+
+    /** GPUs the engine can use: 0 with the CPU-only natives. */
+    public static int gpus() {
+        return engine().getGpuCount();
+    }
+
+    /** A device as results record it: "cpu" or "cuda:N". */
+    public static String name(Device device) {
+        return device.isGpu() ? "cuda:" + device.getDeviceId() : "cpu";
+    }
+
     /**
      * A scalar owned by torch. DJL's mul(Number) wraps the number in a tensor over a Java buffer and frees it right
      * after the op, but autograd keeps that tensor for the backward pass, which then reads freed memory once the
