@@ -78,7 +78,7 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
      */
     public ExperimentConfig(String task, SplitConfig split, ModelConfig weak, ModelConfig strong, String loss,
                             String ceilingOn) {
-        this(task, null, null, split, weak, strong, loss, ceilingOn, null, List.of(), 0, null, 0, null);
+        this(task, null, null, split, weak, strong, loss, ceilingOn, null, List.of(), 0, null, 0);
     }
 
     /** Loads the task this configuration names. */
