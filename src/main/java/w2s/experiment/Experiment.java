@@ -114,7 +114,10 @@ public final class Experiment implements AutoCloseable {
         // 1. The weak supervisor, trained on A with ground truth; its soft predictions on B are the weak labels.
         long t1 = System.nanoTime();
         Map<String, Object> weakKey = stageKey(task, config, "weak", config.weak());
-        WeakOutputs weak = stages.computeIfAbsent(StageCache.key(weakKey), WeakOutputs.class, () -> {
+        WeakOutputs weak = stages.computeIfAbsent(StageCache.key(weakKey), WeakOutputs.class,
+                w -> probabilities(List.of("labels_b", "test", "pairs_chosen", "pairs_rejected"),
+                        List.of(w.labelsB(), w.test(), w.pairsChosen(), w.pairsRejected()),
+                        List.of(split.b().size(), split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
             Classifier.Trained model = Models.classifier(config.weak(), features).fit(split.a(),
                     oneHot(split.a()), Losses.get("xent"), config.weak().train().withSeed(config.seed()),
                     Classifier.Monitor.NONE);
@@ -207,7 +210,10 @@ public final class Experiment implements AutoCloseable {
         long t3 = System.nanoTime();
         List<Example> ceilingTrain = config.ceilingOn().equals("A") ? split.a() : split.b();
         Map<String, Object> ceilingKey = stageKey(task, config, "ceiling-" + config.ceilingOn(), config.strong());
-        CeilingOutputs ceiling = stages.computeIfAbsent(StageCache.key(ceilingKey), CeilingOutputs.class, () -> {
+        CeilingOutputs ceiling = stages.computeIfAbsent(StageCache.key(ceilingKey), CeilingOutputs.class,
+                c -> probabilities(List.of("test", "pairs_chosen", "pairs_rejected"),
+                        List.of(c.test(), c.pairsChosen(), c.pairsRejected()),
+                        List.of(split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
             List<RunResult.CurvePoint> points = new ArrayList<>();
             Classifier.Trained model = strong.fit(ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"),
                     config.strong().train().withSeed(config.seed() + 2), curve(points, split.test(), testLabels));
@@ -307,6 +313,21 @@ public final class Experiment implements AutoCloseable {
 
     private static int gcd(int a, int b) {
         return b == 0 ? a : gcd(b, a % b);
+    }
+
+    /** What is wrong with cached predictions (a missing array, a wrong length, a value outside [0, 1]), or null. */
+    static String probabilities(List<String> names, List<double[]> arrays, List<Integer> lengths) {
+        for (int i = 0; i < names.size(); i++) {
+            double[] a = arrays.get(i);
+            if (a == null) return names.get(i) + " is missing";
+            if (a.length != lengths.get(i)) {
+                return names.get(i) + " has " + a.length + " values for " + lengths.get(i) + " documents";
+            }
+            for (int j = 0; j < a.length; j++) {
+                if (!(a[j] >= 0 && a[j] <= 1)) return names.get(i) + "[" + j + "] is " + a[j] + ", not a probability";
+            }
+        }
+        return null;
     }
 
     private static Map<String, Object> stageKey(Task task, ExperimentConfig config, String stage, ModelConfig model) {
