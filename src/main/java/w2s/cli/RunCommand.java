@@ -115,6 +115,22 @@ final class RunCommand implements Callable<Integer> {
 
     ExperimentConfig config() {
         Losses.get(loss); // fail early on an unknown loss, listing the valid ones
+        // Every option is checked before anything runs, and one that would not be applied is refused, not recorded.
+        for (String[] m : new String[][] {{"--mode", mode}, {"--weak-mode", weakMode}}) {
+            if (!List.of("probe", "finetune").contains(m[1])) {
+                throw new IllegalArgumentException("unknown " + m[0] + " '" + m[1] + "'; valid modes: probe, finetune");
+            }
+        }
+        if (evalEvery < 0) throw new IllegalArgumentException("--eval-every must be 0 (never) or more, got " + evalEvery);
+        if (!earlyStop && (earlyStopFraction != 0.2 || earlyStopEvery != 5 || !earlyStopMetric.equals("accuracy"))) {
+            throw new IllegalArgumentException("--early-stop-fraction, --early-stop-every and --early-stop-metric "
+                    + "apply only with --early-stop");
+        }
+        if (weak.startsWith(w2s.elicit.CcsClassifier.PREFIX)
+                && (weakEpochs != null || weakLr != null || weakWeightDecay != null)) {
+            throw new IllegalArgumentException("--weak-epochs, --weak-lr and --weak-weight-decay do not apply to a CCS "
+                    + "supervisor (" + weak + "), which trains with CCS's own settings");
+        }
         if (chain != null) {
             if (chain.size() < 2) throw new IllegalArgumentException("--chain needs at least two models, got " + chain);
             weak = chain.get(0);
@@ -142,6 +158,21 @@ final class RunCommand implements Callable<Integer> {
                 lr != null ? lr : t.lr(), weightDecay != null ? weightDecay : t.weightDecay(), t.schedule(), evalEvery,
                 t.seed());
         boolean encoder = m.mode() != Training.SCRATCH;
+        if (maxTokens != null && maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
+        if (freezeLayers != null && freezeLayers < 0) {
+            throw new IllegalArgumentException("--freeze-layers must be 0 or more, got " + freezeLayers);
+        }
+        if (weightDecay != null && !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("weight decay must be 0 or more, got " + weightDecay);
+        }
+        if (pooling != null) w2s.model.Pooling.parse(pooling);
+        if (head != null && !List.of("linear", "mlp").contains(head)) {
+            throw new IllegalArgumentException("unknown head '" + head + "'; valid heads: linear, mlp");
+        }
+        if (head != null && m.mode() != Training.PROBE && m.mode() != Training.FINETUNE) {
+            throw new IllegalArgumentException("--head applies to probes, not " + m.name());
+        }
+        if (!encoder && maxTokens != null) throw new IllegalArgumentException("--max-tokens applies to encoders, not " + m.name());
         if (!encoder && (layer != null || pooling != null)) {
             throw new IllegalArgumentException("--layer and --pooling apply to encoders, not " + m.name());
         }
@@ -155,6 +186,7 @@ final class RunCommand implements Callable<Integer> {
         if (freezeLayers != null && m.mode() != Training.FINETUNE) {
             throw new IllegalArgumentException("--freeze-layers applies to --mode finetune");
         }
+        if (m.mode() == Training.PROBE && layer != null) w2s.encode.FeatureSource.of(m.name()).layer(layer);
         return new ModelConfig(m.name(), m.mode(), encoder && layer != null ? layer : m.layer(),
                 pooling != null ? pooling : m.pooling(), encoder && maxTokens != null ? maxTokens : m.maxTokens(), head != null ? head : m.head(), train,
                 freezeLayers != null ? freezeLayers : m.freezeLayers());

@@ -1,0 +1,71 @@
+package w2s.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 13: each defect found when the toolkit was tried as a new user, reproduced as it was reported. */
+class HardeningTest {
+    @TempDir
+    Path dir;
+
+    record Ran(int status, String out, String err) {}
+
+    static Ran run(String... args) {
+        PrintStream savedOut = System.out;
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int status = Main.execute(args);
+            return new Ran(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+    }
+
+    private Ran runGrammar(String... extra) {
+        String[] base = {"run", "--task", "grammar", "--cache", dir.resolve("cache").toString(), "--out",
+                dir.resolve("out").toString(), "--n-train", "200", "--n-test", "100"};
+        String[] all = new String[base.length + extra.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(extra, 0, all, base.length, extra.length);
+        return run(all);
+    }
+
+    private void refused(String message, String... args) {
+        Ran r = runGrammar(args);
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains(message), r.err());
+        assertTrue(!r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+
+    /** Item 4: options that were accepted and ignored. */
+    @Test
+    void optionsThatWouldBeIgnoredAreRefused() {
+        refused("unknown --mode 'foo'", "--mode", "foo");
+        refused("unknown --weak-mode 'foo'", "--weak", "bow", "--weak-mode", "foo");
+        refused("--eval-every must be 0 (never) or more, got -1", "--eval-every", "-1");
+        refused("--layer applies to probes", "--mode", "finetune", "--layer", "2");
+        refused("--head mlp applies to probes", "--mode", "finetune", "--head", "mlp");
+        refused("--head applies to probes, not bow", "--strong", "bow", "--head", "mlp");
+        refused("--max-tokens applies to encoders, not bow", "--strong", "bow", "--max-tokens", "64");
+        refused("unknown head 'big'", "--head", "big");
+        refused("unknown pooling 'max'", "--pooling", "max");
+        refused("layer '99' is not valid for model minilm-l6", "--layer", "99");
+        refused("apply only with --early-stop", "--early-stop-every", "3");
+        refused("do not apply to a CCS supervisor", "--weak", "ccs:minilm-l6", "--weak-lr", "0.1");
+        refused("weight decay must be 0 or more", "--weight-decay", "-1");
+        refused("--max-tokens must be at least 1", "--max-tokens", "0");
+    }
+}
