@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
     int nTest;
     @Option(names = "--seeds", defaultValue = "3", description = "seeds 0..N-1; the summary is the median over them")
     int seeds;
-    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE or ~/.cache/w2s)")
+    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
     @Option(names = "--out", defaultValue = "runs/demo", description = "output folder (default: ${DEFAULT-VALUE})")
     Path out;

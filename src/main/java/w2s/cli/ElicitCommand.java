@@ -69,7 +69,7 @@ final class ElicitCommand implements Callable<Integer> {
     int maxTokens;
     @Option(names = "--out", description = "output folder (default: runs/elicit_<task>_<model>_<template>_seed<seed>)")
     Path out;
-    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE or ~/.cache/w2s)")
+    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
 
     /** Everything that determines the result, written beside it. */

@@ -101,7 +101,7 @@ final class ModelsCommand implements Callable<Integer> {
     static final class Install implements Callable<Integer> {
         @Parameters(description = "model to install: bert-base")
         String name;
-        @Option(names = "--dir", description = "models folder (default: $W2S_MODELS or ~/.cache/w2s/models)")
+        @Option(names = "--dir", description = "models folder (default: $W2S_MODELS, else models/ in the w2s cache)")
         Path dir;
 
         @Override

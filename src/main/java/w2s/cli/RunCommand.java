@@ -40,7 +40,7 @@ final class RunCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--out", description = "output folder (default: runs/<task>_<weak>_<strong>_<loss>_seed<seed>)")
     Path out;
-    @Option(names = "--cache", description = "cache folder for features, weak labels and ceilings (default: $W2S_CACHE or ~/.cache/w2s)")
+    @Option(names = "--cache", description = "cache folder for features, weak labels and ceilings (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
 
     @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B")

@@ -24,7 +24,7 @@ final class SweepCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--store", description = "results store (default: <out>/results.duckdb)")
     Path store;
-    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE or ~/.cache/w2s)")
+    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
     // One cell at a time by default: on 2 shared cores two parallel cells were twice as slow on a cold cache (feature
     // extraction already uses both cores) and 1.7x faster on warm features; see bench/README.md.

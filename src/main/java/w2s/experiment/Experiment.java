@@ -51,10 +51,20 @@ public final class Experiment implements AutoCloseable {
         this.stages = new StageCache(cacheRoot);
     }
 
-    /** $W2S_CACHE, or ~/.cache/w2s when it is unset. */
+    /** $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s (the environment's HOME, as shells use it). */
     public static Path defaultCacheRoot() {
-        String root = System.getenv("W2S_CACHE");
-        return root == null || root.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "w2s") : Path.of(root);
+        return cacheRoot(System.getenv());
+    }
+
+    /** {@link #defaultCacheRoot} for the given environment; Java's user.home only when HOME is unset. */
+    public static Path cacheRoot(Map<String, String> env) {
+        String root = env.get("W2S_CACHE");
+        if (root != null && !root.isBlank()) return Path.of(root);
+        String xdg = env.get("XDG_CACHE_HOME");
+        // The XDG specification: a relative path is invalid and is ignored.
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) return Path.of(xdg, "w2s");
+        String home = env.get("HOME");
+        return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache", "w2s");
     }
 
     @Override

@@ -68,4 +68,28 @@ class HardeningTest {
         refused("weight decay must be 0 or more", "--weight-decay", "-1");
         refused("--max-tokens must be at least 1", "--max-tokens", "0");
     }
+
+    /** Item 6: the cache follows $W2S_CACHE, then $XDG_CACHE_HOME, then $HOME, not Java's user.home. */
+    @Test
+    void theCacheFollowsTheEnvironment() throws Exception {
+        assertEquals(Path.of("/w"), w2s.experiment.Experiment.cacheRoot(java.util.Map.of("W2S_CACHE", "/w",
+                "XDG_CACHE_HOME", "/x", "HOME", "/h")));
+        assertEquals(Path.of("/x/w2s"), w2s.experiment.Experiment.cacheRoot(java.util.Map.of("XDG_CACHE_HOME", "/x",
+                "HOME", "/h")));
+        assertEquals(Path.of("/h/.cache/w2s"), w2s.experiment.Experiment.cacheRoot(java.util.Map.of(
+                "XDG_CACHE_HOME", "relative", "HOME", "/h")));
+        // The reproduction: HOME=/x bin/w2s run ... must write under /x/.cache/w2s.
+        Path home = dir.resolve("home");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "run", "--task", "grammar",
+                "--weak", "bow", "--strong", "bow", "--n-train", "100", "--n-test", "50",
+                "--out", dir.resolve("out").toString()).redirectErrorStream(true);
+        pb.environment().remove("W2S_CACHE");
+        pb.environment().remove("XDG_CACHE_HOME");
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), output);
+        assertTrue(java.nio.file.Files.isDirectory(home.resolve(".cache/w2s/stages")), output);
+    }
 }
