@@ -46,11 +46,11 @@ final class ElicitCommand implements Callable<Integer> {
     int signPoints;
     @Option(names = "--n-train", defaultValue = "400", description = "training statements (both halves of the split)")
     int nTrain;
-    @Option(names = "--n-test", defaultValue = "200")
+    @Option(names = "--n-test", defaultValue = "200", description = "test statements")
     int nTest;
     @Option(names = "--balance", description = "undersample the majority class to 50/50")
     boolean balance;
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the split and of CCS's restarts")
     long seed;
     @Option(names = "--epochs", defaultValue = "1000", description = "CCS full-batch epochs")
     int epochs;

@@ -82,7 +82,7 @@ class HardeningTest {
         Path home = dir.resolve("home");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "run", "--task", "grammar",
-                "--weak", "bow", "--strong", "bow", "--n-train", "100", "--n-test", "50",
+                "--weak", "bow", "--strong", "bow", "--n-train", "100", "--n-test", "50", "--quiet",
                 "--out", dir.resolve("out").toString()).redirectErrorStream(true);
         pb.environment().remove("W2S_CACHE");
         pb.environment().remove("XDG_CACHE_HOME");
@@ -91,5 +91,40 @@ class HardeningTest {
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), output);
         assertTrue(java.nio.file.Files.isDirectory(home.resolve(".cache/w2s/stages")), output);
+    }
+
+    /** Item 7: help without picocli warnings, with every default and a description for every option. */
+    @Test
+    void helpHasNoWarningsDescribesEveryOptionAndShowsRunsDefaults() {
+        for (String[] args : new String[][] {{"--help"}, {"results", "--help"}, {"run", "--help"}, {"sweep", "--help"}}) {
+            Ran r = run(args);
+            assertEquals(0, r.status());
+            assertTrue(!r.err().contains("WARN") && !r.out().contains("WARN"), String.join(" ", args) + ": " + r.err());
+        }
+        picocli.CommandLine cli = new picocli.CommandLine(new Main());
+        java.util.List<picocli.CommandLine> commands = new java.util.ArrayList<>(java.util.List.of(cli));
+        for (int i = 0; i < commands.size(); i++) commands.addAll(commands.get(i).getSubcommands().values());
+        for (picocli.CommandLine c : commands) {
+            for (picocli.CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
+                String what = c.getCommandSpec().qualifiedName() + " " + o.longestName();
+                assertTrue(o.description().length > 0 && !o.description()[0].isBlank(), what + " has a description");
+                boolean showsDefault = String.join(" ", o.description()).contains("default");
+                if (java.util.List.of("run", "demo", "sweep").contains(c.getCommandName()) && o.defaultValue() != null) {
+                    assertTrue(showsDefault, what + " shows its default");
+                }
+            }
+        }
+        String help = run("run", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("(default: 4000)") && help.contains("(default: xent)") && help.contains("parquet")
+                && help.contains("ccs:MODEL") && help.contains("Hugging Face id") && help.contains("--quiet"), help);
+    }
+
+    @Test
+    void aMistypedOptionSuggestsTheRightOneInAFewLines() {
+        Ran r = runGrammar("--n_train", "300");
+        assertEquals(2, r.status());
+        assertTrue(r.err().contains("--n_train") && r.err().contains("--n-train"), r.err());
+        assertTrue(r.err().lines().count() <= 5, r.err());
+        assertTrue(!r.out().contains("Usage:") && !r.err().contains("Usage:"), r.err());
     }
 }
