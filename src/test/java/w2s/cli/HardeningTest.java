@@ -127,4 +127,43 @@ class HardeningTest {
         assertTrue(r.err().lines().count() <= 5, r.err());
         assertTrue(!r.out().contains("Usage:") && !r.err().contains("Usage:"), r.err());
     }
+
+    /** Item 5: a sweep killed after its store opened leaves no native library copies in the temporary folder. */
+    @Test
+    void aKilledSweepLeavesNoNativeLibrariesBehind() throws Exception {
+        Path tmp = java.nio.file.Files.createDirectories(dir.resolve("tmp"));
+        Path cache = dir.resolve("cache");
+        Path file = java.nio.file.Files.writeString(dir.resolve("s.yaml"),
+                "tasks: [grammar]\nmodels: [bow, minilm-l6]\nlosses: [xent, logconf]\nseeds: 2\nn-train: 100\nn-test: 50\n");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), "w2s.cli.Main",
+                "sweep", file.toString(), "--out", dir.resolve("out").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("W2S_CACHE", cache.toString());
+        Process child = pb.start();
+        java.util.regex.Pattern done = java.util.regex.Pattern.compile("\\b([5-9]|1[0-2])/12 cells");
+        try (java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(child.getErrorStream()))) {
+            for (String line; (line = err.readLine()) != null; ) if (done.matcher(line).find()) break;
+        }
+        child.destroyForcibly();
+        assertTrue(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        // Cells 5 on train minilm-l6, so both libraries were loaded before the kill.
+        try (java.util.stream.Stream<Path> left = java.nio.file.Files.list(tmp)) {
+            java.util.List<String> names = left.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.stream().noneMatch(n -> n.startsWith("libduckdb_java") || n.startsWith("onnxruntime-java")),
+                    "left in the temporary folder: " + names);
+        }
+        assertTrue(java.nio.file.Files.isRegularFile(cache.resolve("native").resolve("onnxruntime-"
+                + ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion()).resolve("linux-x64")
+                .resolve("libonnxruntime.so")));
+    }
+
+    /** Item 5: results are created as any file is (0666 less the umask), not 0600. */
+    @Test
+    void resultFilesHonourTheUmask() throws Exception {
+        Path plain = java.nio.file.Files.createFile(dir.resolve("plain"));
+        Path written = dir.resolve("metrics.json");
+        w2s.report.Json.writeAtomically(written, "{}");
+        assertEquals(java.nio.file.Files.getPosixFilePermissions(plain), java.nio.file.Files.getPosixFilePermissions(written));
+    }
 }
