@@ -47,11 +47,18 @@ public final class Main implements Runnable {
                 commandLine.getErr().println("w2s: " + cause.getMessage());
                 return 2;
             }
-            if (cause instanceof TrainingFailedException) {
+            if (cause instanceof TrainingFailedException || cause instanceof ArithmeticException) {
                 commandLine.getErr().println("w2s: run failed, no result written: " + cause.getMessage());
                 return 3;
             }
-            throw e;
+            if (cause instanceof java.io.IOException) {
+                commandLine.getErr().println("w2s: " + cause.getMessage());
+                return 2;
+            }
+            // Anything else is a defect of w2s: one line, and the stack trace only when asked for.
+            if (System.getenv("W2S_DEBUG") != null) throw e;
+            commandLine.getErr().println("w2s: internal error: " + cause + " (W2S_DEBUG=1 shows the stack trace)");
+            return 4;
         });
         return cli.execute(args);
     }

@@ -183,4 +183,18 @@ class HardeningTest {
             assertTrue(r.err().contains("only `w2s sweep` and `w2s run --store FILE` make one"), r.err());
         }
     }
+
+    /** Item 2: models install bert-base without Maven on the PATH gives a message, not an IOException's trace. */
+    @Test
+    void installWithoutMavenIsAMessage() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "models", "install", "bert-base",
+                "--dir", dir.resolve("models").toString()).redirectErrorStream(true);
+        pb.environment().put("PATH", dir.resolve("empty").toString());
+        pb.environment().remove("W2S_DEBUG");
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), output);
+        assertTrue(output.contains("cannot start mvn") && !output.contains("\tat "), output);
+    }
 }
