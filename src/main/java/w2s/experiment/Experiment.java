@@ -27,6 +27,7 @@ import w2s.metrics.Metrics;
 import w2s.model.Classifier;
 import w2s.model.ModelConfig;
 import w2s.model.Models;
+import w2s.report.Progress;
 import w2s.train.Loss;
 import w2s.train.Losses;
 import w2s.train.TrainConfig;
@@ -128,9 +129,9 @@ public final class Experiment implements AutoCloseable {
                 w -> probabilities(List.of("labels_b", "test", "pairs_chosen", "pairs_rejected"),
                         List.of(w.labelsB(), w.test(), w.pairsChosen(), w.pairsRejected()),
                         List.of(split.b().size(), split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
-            Classifier.Trained model = Models.classifier(config.weak(), features).fit(split.a(),
-                    oneHot(split.a()), Losses.get("xent"), config.weak().train().withSeed(config.seed()),
-                    Classifier.Monitor.NONE);
+            Classifier.Trained model = Progress.role("weak", () -> Models.classifier(config.weak(), features)
+                    .fit(split.a(), oneHot(split.a()), Losses.get("xent"), config.weak().train().withSeed(config.seed()),
+                    Classifier.Monitor.NONE));
             return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),
                     positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)));
         });
@@ -194,9 +195,14 @@ public final class Experiment implements AutoCloseable {
             // The first strong student keeps seed+1 so plain runs are unchanged; the others get seeds of their own.
             int strongIndex = i - config.via().size();
             long seed = config.seed() + (strongIndex == 0 ? 1 : 3 + i);
-            student = fitStudent(model, classifiers.computeIfAbsent(model, m -> Models.classifier(m, features)),
-                    transfer, labels, loss, seed, config.earlyStop(), last ? w2sCurve : new ArrayList<>(), testLabels,
-                    List.of(pairsChosen, pairsRejected, calibration.docs()));
+            Classifier classifier = classifiers.computeIfAbsent(model, m -> Models.classifier(m, features));
+            Split on = transfer;
+            double[][] from = labels;
+            Labelled held = calibration;
+            student = Progress.role(strongIndex < 0 ? "intermediate" : strongIndex == 0 ? "student" : "s2s student",
+                    () -> fitStudent(model, classifier, on, from, loss, seed, config.earlyStop(),
+                            last ? w2sCurve : new ArrayList<>(), testLabels,
+                            List.of(pairsChosen, pairsRejected, held.docs())));
             steps.add(new RunResult.Step(strongIndex < 0 ? "via" : strongIndex == 0 ? "student" : "s2s",
                     model.describe(), Metrics.accuracy(student.test(), testLabels), student.stoppedAt(),
                     student.totalSteps()));
@@ -225,8 +231,9 @@ public final class Experiment implements AutoCloseable {
                         List.of(c.test(), c.pairsChosen(), c.pairsRejected()),
                         List.of(split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
             List<RunResult.CurvePoint> points = new ArrayList<>();
-            Classifier.Trained model = strong.fit(ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"),
-                    config.strong().train().withSeed(config.seed() + 2), curve(points, split.test(), testLabels));
+            Classifier.Trained model = Progress.role("ceiling", () -> strong.fit(ceilingTrain, oneHot(ceilingTrain),
+                    Losses.get("xent"), config.strong().train().withSeed(config.seed() + 2),
+                    curve(points, split.test(), testLabels)));
             return new CeilingOutputs(positive(model.predict(split.test())), positive(model.predict(pairsChosen)),
                     positive(model.predict(pairsRejected)), points);
         });

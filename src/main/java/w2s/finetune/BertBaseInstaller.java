@@ -133,7 +133,7 @@ public final class BertBaseInstaller {
 
     private static Path mavenCopy(String artifact, Path dir) throws IOException, InterruptedException {
         String mvn = System.getProperty("os.name").startsWith("Windows") ? "mvn.cmd" : "mvn";
-        run(List.of(mvn, "-B", "-q", "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy",
+        run(List.of(mvn, "-B", "-q", "-Dstyle.color=never", "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy",
                 "-Dartifact=" + artifact, "-DoutputDirectory=" + dir), "Maven fetching " + artifact);
         String[] gav = artifact.split(":");
         Path jar = dir.resolve(gav[1] + "-" + gav[2] + ".jar");
