@@ -197,4 +197,20 @@ class HardeningTest {
         assertEquals(2, p.waitFor(), output);
         assertTrue(output.contains("cannot start mvn") && !output.contains("\tat "), output);
     }
+
+    /** Item 8: with standard error in a file ({@code 2> log}) progress is plain lines, labelled by role. */
+    @Test
+    void progressIntoAFileHasNoCarriageReturnsAndNamesTheRole() throws Exception {
+        Path log = dir.resolve("log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "run", "--task", "grammar",
+                "--weak", "bow", "--strong", "minilm-l6", "--n-train", "100", "--n-test", "50",
+                "--out", dir.resolve("out").toString(), "--cache", dir.resolve("cache").toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile());
+        pb.environment().remove("W2S_PROGRESS");
+        assertEquals(0, pb.start().waitFor());
+        String err = java.nio.file.Files.readString(log);
+        assertTrue(!err.contains("\r") && !err.contains("\033["), err);
+        assertTrue(err.contains("features minilm-l6") || err.contains("student"), err);
+    }
 }
