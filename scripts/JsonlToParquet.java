@@ -8,7 +8,7 @@ import java.sql.PreparedStatement;
  * Writes rows of a JSON Lines file as Parquet with DuckDB, inferring the column types (lists stay lists, objects
  * become structs) as a Hugging Face Parquet export has them. Used to make the small Parquet test fixtures under
  * src/test/resources/hf/. Usage, from the repository root after `mvn package`:
- *   java -cp target/lib/duckdb_jdbc-1.1.3.jar scripts/JsonlToParquet.java IN.jsonl OUT.parquet [FIRST_ROW [ROWS]]
+ *   java -cp target/lib/duckdb_jdbc-*.jar scripts/JsonlToParquet.java IN.jsonl OUT.parquet [FIRST_ROW [ROWS]]
  */
 public class JsonlToParquet {
     public static void main(String[] args) throws Exception {

@@ -23,13 +23,13 @@ import w2s.report.RunTables;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "grammar task, bow -> minilm-l6 probe, losses xent and logconf, 3 seeds (about a minute on 2 cores)")
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--n-train", defaultValue = "2000")
+    @Option(names = "--n-train", defaultValue = "2000", description = "training documents per seed, halved into A and B (default: ${DEFAULT-VALUE})")
     int nTrain;
-    @Option(names = "--n-test", defaultValue = "1000")
+    @Option(names = "--n-test", defaultValue = "1000", description = "test documents per seed (default: ${DEFAULT-VALUE})")
     int nTest;
-    @Option(names = "--seeds", defaultValue = "3", description = "seeds 0..N-1; the summary is the median over them")
+    @Option(names = "--seeds", defaultValue = "3", description = "seeds 0..N-1; the summary is the median over them (default: ${DEFAULT-VALUE})")
     int seeds;
-    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE or ~/.cache/w2s)")
+    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
     @Option(names = "--out", defaultValue = "runs/demo", description = "output folder (default: ${DEFAULT-VALUE})")
     Path out;

@@ -46,11 +46,11 @@ final class ElicitCommand implements Callable<Integer> {
     int signPoints;
     @Option(names = "--n-train", defaultValue = "400", description = "training statements (both halves of the split)")
     int nTrain;
-    @Option(names = "--n-test", defaultValue = "200")
+    @Option(names = "--n-test", defaultValue = "200", description = "test statements")
     int nTest;
     @Option(names = "--balance", description = "undersample the majority class to 50/50")
     boolean balance;
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the split and of CCS's restarts")
     long seed;
     @Option(names = "--epochs", defaultValue = "1000", description = "CCS full-batch epochs")
     int epochs;
@@ -69,7 +69,7 @@ final class ElicitCommand implements Callable<Integer> {
     int maxTokens;
     @Option(names = "--out", description = "output folder (default: runs/elicit_<task>_<model>_<template>_seed<seed>)")
     Path out;
-    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE or ~/.cache/w2s)")
+    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
 
     /** Everything that determines the result, written beside it. */

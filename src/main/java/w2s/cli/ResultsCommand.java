@@ -23,7 +23,7 @@ import w2s.results.Summary;
 @Command(name = "results", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Median PGR as the paper aggregates it (weak and ceiling accuracies averaged over seeds per "
                 + "weak-strong pair, each run's PGR against them, the median over runs; same-model pairs and pairs "
-                + "whose ceiling is not above the weak model left out), on accuracy and on AUROC, with a 95% "
+                + "whose ceiling is not above the weak model left out), on accuracy and on AUROC, with a 95%% "
                 + "bootstrap interval over seeds, per task, loss and every other setting that differs between runs. "
                 + "Flagged runs are left out unless --include-flagged. Or run --sql on table 'runs' (one row per run, "
                 + "columns named as in metrics.json), or export the runs with --format and --out.")

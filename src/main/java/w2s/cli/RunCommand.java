@@ -26,24 +26,29 @@ import w2s.train.TrainConfig;
         description = "Train a weak model on half A, label half B with it, train the strong model on those labels "
                 + "(the student) and on ground truth (the ceiling); print and write the metrics.")
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--task", required = true, description = "built-in task name or a .jsonl/.csv file")
+    @Option(names = "--task", required = true, description = "built-in task, a converter's name (with --data) or a "
+            + ".jsonl, .csv or .parquet file (see w2s tasks)")
     String task;
     @Option(names = "--data", description = "file or folder a converter task reads (e.g. --task sciq --data sciq/)")
     String data;
     @Option(names = "--test", description = "a separate test file for a file task (default: a seeded hold-out)")
     String testFile;
-    @Option(names = "--weak", defaultValue = "bow", description = "weak model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--weak", defaultValue = "bow", description = "weak model: bow, a bundled encoder (see w2s "
+            + "models), ccs:MODEL (an unsupervised CCS probe), a model folder or a Hugging Face id "
+            + "(default: ${DEFAULT-VALUE})")
     String weak;
-    @Option(names = "--strong", defaultValue = "minilm-l6", description = "strong model (default: ${DEFAULT-VALUE})")
+    @Option(names = "--strong", defaultValue = "minilm-l6", description = "strong model: a bundled encoder, a model "
+            + "folder or a Hugging Face id (default: ${DEFAULT-VALUE})")
     String strong;
     @Option(names = "--loss", defaultValue = "xent", description = "student loss: xent, logconf, logconf-linear, product, kl, entropy, window, "
-            + "logconf-buffer; parameters as name:key=value,... (e.g. window:radius=0.1)")
+            + "logconf-buffer; parameters as name:key=value,... (e.g. window:radius=0.1); default: ${DEFAULT-VALUE}")
     String loss;
-    @Option(names = "--seed", defaultValue = "0")
+    @Option(names = "--seed", defaultValue = "0", description = "seed of the split, initialisation and batch order "
+            + "(default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--out", description = "output folder (default: runs/<task>_<weak>_<strong>-<mode>_<loss>_seed<seed>-<hash>)")
     Path out;
-    @Option(names = "--cache", description = "cache folder for features, weak labels and ceilings (default: $W2S_CACHE or ~/.cache/w2s)")
+    @Option(names = "--cache", description = "cache folder for features, weak labels and ceilings (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
 
     @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B "
@@ -57,25 +62,30 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--vary-test", description = "draw the test set with the seed too (default: the same test "
             + "documents for every seed)")
     boolean varyTest;
-    @Option(names = "--ceiling-on", defaultValue = "A", description = "half that trains the ceiling: A or B")
+    @Option(names = "--ceiling-on", defaultValue = "A", description = "half that trains the ceiling: A or B (default: ${DEFAULT-VALUE})")
     String ceilingOn;
 
-    @Option(names = "--mode", defaultValue = "probe", description = "strong model mode: probe or finetune")
+    @Option(names = "--mode", defaultValue = "probe", description = "strong model mode: probe (a head on frozen features) or "
+            + "finetune (every weight; default: ${DEFAULT-VALUE})")
     String mode;
-    @Option(names = "--weak-mode", defaultValue = "probe", description = "weak model mode when it is an encoder")
+    @Option(names = "--weak-mode", defaultValue = "probe", description = "weak model mode when it is pretrained: probe or finetune "
+            + "(default: ${DEFAULT-VALUE})")
     String weakMode;
-    @Option(names = "--layer", description = "encoder layer for the strong model: last, middle or N")
+    @Option(names = "--layer", description = "layer a strong probe reads: last, middle or N (0 = "
+            + "embeddings; default: middle for encoders, last for decoders)")
     String layer;
-    @Option(names = "--weak-layer", description = "encoder layer for the weak model")
+    @Option(names = "--weak-layer", description = "layer a weak probe reads (default as --layer)")
     String weakLayer;
-    @Option(names = "--head", description = "probe head: linear or mlp")
+    @Option(names = "--head", description = "probe head: linear or mlp (default: linear)")
     String head;
-    @Option(names = "--max-tokens", description = "truncate texts to this many tokens")
+    @Option(names = "--max-tokens", description = "truncate texts to this many tokens (default: 256 for "
+            + "probes, 128 for fine-tuning, at most the model's limit)")
     Integer maxTokens;
     @Option(names = "--pooling", description = "pooling of the strong model's token states: mean (over the attention "
             + "mask), cls, or last (the last real token; the default for decoders)")
     String pooling;
-    @Option(names = "--freeze-layers", description = "fine-tuning: keep the embeddings and the lowest N layers frozen")
+    @Option(names = "--freeze-layers", description = "fine-tuning: keep the embeddings and the lowest N layers frozen "
+            + "(default: 0)")
     Integer freezeLayers;
 
     @Option(names = "--lora-rank", description = "fine-tuning: train rank-R LoRA adapters on the frozen backbone, and the"
@@ -121,19 +131,21 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ceiling-grad-checkpoint")
     Boolean ceilingGradCheckpoint;
 
-    @Option(names = "--epochs", description = "strong model epochs")
+    @Option(names = "--epochs", description = "strong model epochs (default: 2; bow 10)")
     Integer epochs;
-    @Option(names = "--lr", description = "strong model learning rate")
+    @Option(names = "--lr", description = "strong model learning rate (default: probes 1e-3; fine-tuning 5e-5 "
+            + "up to GPT-2-medium's size, 1e-5 above; bow 1e-2)")
     Double lr;
-    @Option(names = "--weight-decay", description = "strong model L2 weight decay")
+    @Option(names = "--weight-decay", description = "strong model L2 weight decay (default: probes 1.0, fine-tuning 0, "
+            + "bow 1e-4)")
     Double weightDecay;
-    @Option(names = "--batch-size", description = "strong model batch size")
+    @Option(names = "--batch-size", description = "strong model batch size (default: 32)")
     Integer batchSize;
-    @Option(names = "--weak-epochs")
+    @Option(names = "--weak-epochs", description = "weak model epochs (default as --epochs)")
     Integer weakEpochs;
-    @Option(names = "--weak-lr")
+    @Option(names = "--weak-lr", description = "weak model learning rate (default as --lr)")
     Double weakLr;
-    @Option(names = "--weak-weight-decay")
+    @Option(names = "--weak-weight-decay", description = "weak model L2 weight decay (default as --weight-decay)")
     Double weakWeightDecay;
     @Option(names = "--schedule", description = "learning-rate schedule of every model: cosine, linear or constant "
             + "(default: cosine)")
@@ -148,11 +160,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dropout", arity = "0..1", fallbackValue = "0.1", description = "fine-tuning: dropout on the "
             + "head's input during training, at the given rate (bare: 0.1; default: off, as the openai code)")
     Double dropout;
-    @Option(names = "--eval-every", defaultValue = "0", description = "record test accuracy every N steps (0: never)")
+    @Option(names = "--eval-every", defaultValue = "0", description = "record test accuracy every N steps (0: never; default: ${DEFAULT-VALUE})")
     int evalEvery;
-    @Option(names = "--repair", description = "relabel B with a probe on the strong model's activations: knn, logreg, topo")
+    @Option(names = "--repair", description = "relabel B with a probe on the strong model's activations: knn, logreg, topo (default: off)")
     String repair;
-    @Option(names = "--filter", description = "drop this fraction of B's weak labels that disagree most with the --repair probe (default knn)")
+    @Option(names = "--filter", description = "drop this fraction of B's weak labels that disagree most with the --repair probe (default knn; default: off)")
     Double filter;
 
     @Option(names = "--chain", split = ",", description = "bootstrapping: models from weak to strong, e.g. "
@@ -243,6 +255,22 @@ final class RunCommand implements Callable<Integer> {
         applyPreset();
         // Fail early on an unknown loss or parameter, listing the valid ones; the result names every parameter.
         loss = Losses.get(loss).name();
+        // Every option is checked before anything runs, and one that would not be applied is refused, not recorded.
+        for (String[] m : new String[][] {{"--mode", mode}, {"--weak-mode", weakMode}}) {
+            if (!List.of("probe", "finetune").contains(m[1])) {
+                throw new IllegalArgumentException("unknown " + m[0] + " '" + m[1] + "'; valid modes: probe, finetune");
+            }
+        }
+        if (evalEvery < 0) throw new IllegalArgumentException("--eval-every must be 0 (never) or more, got " + evalEvery);
+        if (!earlyStop && (earlyStopFraction != 0.2 || earlyStopEvery != 5 || !earlyStopMetric.equals("accuracy"))) {
+            throw new IllegalArgumentException("--early-stop-fraction, --early-stop-every and --early-stop-metric "
+                    + "apply only with --early-stop");
+        }
+        if (weak.startsWith(w2s.elicit.CcsClassifier.PREFIX)
+                && (weakEpochs != null || weakLr != null || weakWeightDecay != null)) {
+            throw new IllegalArgumentException("--weak-epochs, --weak-lr and --weak-weight-decay do not apply to a CCS "
+                    + "supervisor (" + weak + "), which trains with CCS's own settings");
+        }
         if (chain != null) {
             if (chain.size() < 2) throw new IllegalArgumentException("--chain needs at least two models, got " + chain);
             weak = chain.get(0);
@@ -333,6 +361,21 @@ final class RunCommand implements Callable<Integer> {
                 lr != null ? lr : t.lr(), weightDecay != null ? weightDecay : t.weightDecay(), t.schedule(), evalEvery,
                 t.seed(), t.warmupSteps(), t.optimizer(), t.beta2(), t.dropout());
         boolean encoder = m.mode() != Training.SCRATCH;
+        if (maxTokens != null && maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
+        if (freezeLayers != null && freezeLayers < 0) {
+            throw new IllegalArgumentException("--freeze-layers must be 0 or more, got " + freezeLayers);
+        }
+        if (weightDecay != null && !(weightDecay >= 0)) {
+            throw new IllegalArgumentException("weight decay must be 0 or more, got " + weightDecay);
+        }
+        if (pooling != null) w2s.model.Pooling.parse(pooling);
+        if (head != null && !List.of("linear", "mlp").contains(head)) {
+            throw new IllegalArgumentException("unknown head '" + head + "'; valid heads: linear, mlp");
+        }
+        if (head != null && m.mode() != Training.PROBE && m.mode() != Training.FINETUNE) {
+            throw new IllegalArgumentException("--head applies to probes, not " + m.name());
+        }
+        if (!encoder && maxTokens != null) throw new IllegalArgumentException("--max-tokens applies to encoders, not " + m.name());
         if (!encoder && (layer != null || pooling != null)) {
             throw new IllegalArgumentException("--layer and --pooling apply to encoders, not " + m.name());
         }
@@ -346,6 +389,7 @@ final class RunCommand implements Callable<Integer> {
         if (freezeLayers != null && m.mode() != Training.FINETUNE) {
             throw new IllegalArgumentException("--freeze-layers applies to --mode finetune");
         }
+        if (m.mode() == Training.PROBE && layer != null) w2s.encode.FeatureSource.of(m.name()).layer(layer);
         return new ModelConfig(m.name(), m.mode(), encoder && layer != null ? layer : m.layer(),
                 pooling != null ? pooling : m.pooling(), encoder && maxTokens != null ? maxTokens : m.maxTokens(), head != null ? head : m.head(), train,
                 freezeLayers != null ? freezeLayers : m.freezeLayers(), m.lora(), m.dtype(), m.device(), m.gradCheckpoint());

@@ -27,7 +27,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--store", description = "also add every result to this DuckDB store (the format of earlier "
             + "versions; it is locked while the sweep runs)")
     Path store;
-    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE or ~/.cache/w2s)")
+    @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
     // One cell at a time by default: on 2 shared cores two parallel cells were twice as slow on a cold cache (feature
     // extraction already uses both cores) and 1.7x faster on warm features; see bench/README.md.

@@ -35,6 +35,13 @@ import java.util.stream.IntStream;
  * on the heap meanwhile (about the size of the .onnx file) to cut further layers from. Encoding is safe from several threads, though each run already uses every core.
  */
 public final class OnnxEncoder implements Extractor {
+    static {
+        // ONNX Runtime's libraries from a folder under the cache, not a new temporary copy per process.
+        w2s.experiment.Natives.prepareOnnxRuntime();
+        OrtEnvironment.getEnvironment();
+        w2s.experiment.Natives.afterOnnxRuntimeLoaded();
+    }
+
     static final int BATCH = 32;
     // [PAD] is id 0 in every bundled vocabulary; its value is irrelevant anyway since the attention mask hides it.
     private static final long PAD = 0;

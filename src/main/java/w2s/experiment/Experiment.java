@@ -27,6 +27,7 @@ import w2s.metrics.Metrics;
 import w2s.model.Classifier;
 import w2s.model.ModelConfig;
 import w2s.model.Models;
+import w2s.report.Progress;
 import w2s.train.Loss;
 import w2s.train.Losses;
 import w2s.train.TrainConfig;
@@ -52,10 +53,20 @@ public final class Experiment implements AutoCloseable {
         this.stages = new StageCache(cacheRoot);
     }
 
-    /** $W2S_CACHE, or ~/.cache/w2s when it is unset. */
+    /** $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s (the environment's HOME, as shells use it). */
     public static Path defaultCacheRoot() {
-        String root = System.getenv("W2S_CACHE");
-        return root == null || root.isBlank() ? Path.of(System.getProperty("user.home"), ".cache", "w2s") : Path.of(root);
+        return cacheRoot(System.getenv());
+    }
+
+    /** {@link #defaultCacheRoot} for the given environment; Java's user.home only when HOME is unset. */
+    public static Path cacheRoot(Map<String, String> env) {
+        String root = env.get("W2S_CACHE");
+        if (root != null && !root.isBlank()) return Path.of(root);
+        String xdg = env.get("XDG_CACHE_HOME");
+        // The XDG specification: a relative path is invalid and is ignored.
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) return Path.of(xdg, "w2s");
+        String home = env.get("HOME");
+        return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache", "w2s");
     }
 
     @Override
@@ -128,19 +139,22 @@ public final class Experiment implements AutoCloseable {
         long t1 = System.nanoTime();
         Map<String, Object> weakKey = stageKey(task, config, "weak", config.weak());
         if (stopAll != null) weakKey.put("early_stop", stopAll);
-        WeakOutputs weak = stages.computeIfAbsent(StageCache.key(weakKey), WeakOutputs.class, () -> {
+        WeakOutputs weak = stages.computeIfAbsent(StageCache.key(weakKey), WeakOutputs.class,
+                w -> probabilities(List.of("labels_b", "test", "pairs_chosen", "pairs_rejected"),
+                        List.of(w.labelsB(), w.test(), w.pairsChosen(), w.pairsRejected()),
+                        List.of(split.b().size(), split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
             Classifier classifier = Models.classifier(config.weak(), features);
             TrainConfig train = config.weak().train().withSeed(config.seed());
             if (stopAll != null) {
-                Kept k = fitKeepingBest(classifier, split.a(), oneHot(split.a()), Losses.get("xent"), train, stopAll,
-                        split.val(), valTruth, List.of(split.b(), split.test(), pairsChosen, pairsRejected, split.val()),
-                        null, null, null);
+                Kept k = Progress.role("weak", () -> fitKeepingBest(classifier, split.a(), oneHot(split.a()),
+                        Losses.get("xent"), train, stopAll, split.val(), valTruth,
+                        List.of(split.b(), split.test(), pairsChosen, pairsRejected, split.val()), null, null, null));
                 return new WeakOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
                         positive(k.predictions().get(2)), positive(k.predictions().get(3)),
                         positive(k.predictions().get(4)), k.stoppedAt(), Models.footprint(config.weak()));
             }
-            Classifier.Trained model = classifier.fit(split.a(), oneHot(split.a()), Losses.get("xent"), train,
-                    Classifier.Monitor.NONE);
+            Classifier.Trained model = Progress.role("weak", () -> classifier.fit(split.a(), oneHot(split.a()),
+                    Losses.get("xent"), train, Classifier.Monitor.NONE));
             return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),
                     positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)), null, null,
                     footprint(model, config.weak()));
@@ -207,9 +221,15 @@ public final class Experiment implements AutoCloseable {
             // The first strong student keeps seed+1 so plain runs are unchanged; the others get seeds of their own.
             int strongIndex = i - config.via().size();
             long seed = config.seed() + (strongIndex == 0 ? 1 : 3 + i);
-            student = fitStudent(model, classifiers.computeIfAbsent(model, m -> Models.classifier(m, features)),
-                    transfer, labels, loss, seed, config.earlyStop(), validation, last ? w2sCurve : new ArrayList<>(),
-                    testLabels, List.of(pairsChosen, pairsRejected, calibration.docs()));
+            Classifier classifier = classifiers.computeIfAbsent(model, m -> Models.classifier(m, features));
+            Split on = transfer;
+            double[][] from = labels;
+            Labelled held = calibration;
+            Labelled val = validation;
+            student = Progress.role(strongIndex < 0 ? "intermediate" : strongIndex == 0 ? "student" : "s2s student",
+                    () -> fitStudent(model, classifier, on, from, loss, seed, config.earlyStop(), val,
+                            last ? w2sCurve : new ArrayList<>(), testLabels,
+                            List.of(pairsChosen, pairsRejected, held.docs())));
             steps.add(new RunResult.Step(strongIndex < 0 ? "via" : strongIndex == 0 ? "student" : "s2s",
                     model.describe(), Metrics.accuracy(student.test(), testLabels), student.stoppedAt(),
                     student.totalSteps()));
@@ -237,18 +257,21 @@ public final class Experiment implements AutoCloseable {
         List<Example> ceilingTrain = config.ceilingOn().equals("A") ? split.a() : split.b();
         Map<String, Object> ceilingKey = stageKey(task, config, "ceiling-" + config.ceilingOn(), ceilingModel);
         if (stopAll != null) ceilingKey.put("early_stop", stopAll);
-        CeilingOutputs ceiling = stages.computeIfAbsent(StageCache.key(ceilingKey), CeilingOutputs.class, () -> {
+        CeilingOutputs ceiling = stages.computeIfAbsent(StageCache.key(ceilingKey), CeilingOutputs.class,
+                c -> probabilities(List.of("test", "pairs_chosen", "pairs_rejected"),
+                        List.of(c.test(), c.pairsChosen(), c.pairsRejected()),
+                        List.of(split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
             List<RunResult.CurvePoint> points = new ArrayList<>();
             TrainConfig train = ceilingModel.train().withSeed(config.seed() + 2);
             if (stopAll != null) {
-                Kept k = fitKeepingBest(strong, ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"), train, stopAll,
-                        split.val(), valTruth, List.of(split.test(), pairsChosen, pairsRejected), points,
-                        split.test(), testLabels);
+                Kept k = Progress.role("ceiling", () -> fitKeepingBest(strong, ceilingTrain, oneHot(ceilingTrain),
+                        Losses.get("xent"), train, stopAll, split.val(), valTruth,
+                        List.of(split.test(), pairsChosen, pairsRejected), points, split.test(), testLabels));
                 return new CeilingOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
                         positive(k.predictions().get(2)), points, k.stoppedAt(), Models.footprint(ceilingModel));
             }
-            Classifier.Trained model = strong.fit(ceilingTrain, oneHot(ceilingTrain), Losses.get("xent"), train,
-                    curve(points, split.test(), testLabels));
+            Classifier.Trained model = Progress.role("ceiling", () -> strong.fit(ceilingTrain, oneHot(ceilingTrain),
+                    Losses.get("xent"), train, curve(points, split.test(), testLabels)));
             return new CeilingOutputs(positive(model.predict(split.test())), positive(model.predict(pairsChosen)),
                     positive(model.predict(pairsRejected)), points, null, footprint(model, ceilingModel));
         });
@@ -418,6 +441,21 @@ public final class Experiment implements AutoCloseable {
 
     private static int gcd(int a, int b) {
         return b == 0 ? a : gcd(b, a % b);
+    }
+
+    /** What is wrong with cached predictions (a missing array, a wrong length, a value outside [0, 1]), or null. */
+    static String probabilities(List<String> names, List<double[]> arrays, List<Integer> lengths) {
+        for (int i = 0; i < names.size(); i++) {
+            double[] a = arrays.get(i);
+            if (a == null) return names.get(i) + " is missing";
+            if (a.length != lengths.get(i)) {
+                return names.get(i) + " has " + a.length + " values for " + lengths.get(i) + " documents";
+            }
+            for (int j = 0; j < a.length; j++) {
+                if (!(a[j] >= 0 && a[j] <= 1)) return names.get(i) + "[" + j + "] is " + a[j] + ", not a probability";
+            }
+        }
+        return null;
     }
 
     private static Map<String, Object> stageKey(Task task, ExperimentConfig config, String stage, ModelConfig model) {

@@ -56,10 +56,10 @@ public final class BertBaseInstaller {
 
     private BertBaseInstaller() {}
 
-    /** ~/.cache/w2s/models, or the w2s.models system property, or the W2S_MODELS environment variable. */
+    /** The w2s.models system property, or the W2S_MODELS environment variable, or models/ under the w2s cache. */
     public static Path defaultModelsDir() {
         String dir = System.getProperty("w2s.models", System.getenv("W2S_MODELS"));
-        return dir != null ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "w2s", "models");
+        return dir != null ? Path.of(dir) : w2s.experiment.Experiment.defaultCacheRoot().resolve("models");
     }
 
     public static boolean installed(Path modelsDir) {
@@ -133,7 +133,7 @@ public final class BertBaseInstaller {
 
     private static Path mavenCopy(String artifact, Path dir) throws IOException, InterruptedException {
         String mvn = System.getProperty("os.name").startsWith("Windows") ? "mvn.cmd" : "mvn";
-        run(List.of(mvn, "-B", "-q", "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy",
+        run(List.of(mvn, "-B", "-q", "-Dstyle.color=never", "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:copy",
                 "-Dartifact=" + artifact, "-DoutputDirectory=" + dir), "Maven fetching " + artifact);
         String[] gav = artifact.split(":");
         Path jar = dir.resolve(gav[1] + "-" + gav[2] + ".jar");

@@ -273,7 +273,7 @@ public final class FineTuner implements AutoCloseable {
         }
         Loss.Value result = loss.evaluate(z, labels, progress);
         if (!Double.isFinite(result.loss())) {
-            throw new ArithmeticException(String.format(Locale.ROOT, "fine-tuning diverged at step %d: %s loss is %s"
+            throw new ArithmeticException(String.format(Locale.ROOT, "training diverged at step %d: %s loss is %s"
                     + " (learning rate of this step %.3g, of the last update %s)", step, loss.name(), result.loss(),
                     lr, Double.isNaN(lastLr) ? "none yet" : String.format(Locale.ROOT, "%.3g", lastLr)));
         }

@@ -7,6 +7,8 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -29,6 +31,8 @@ public final class Json {
             .registerModule(new SimpleModule("finite-doubles")
                     .addSerializer(Double.class, new FiniteDouble())
                     .addSerializer(double.class, new FiniteDouble()));
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Json() {}
 
@@ -63,9 +67,11 @@ public final class Json {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            // Not Files.createTempFile, which makes the file 0600: results are created as any file is (0666 less
+            // the umask), so colleagues on a shared machine can read them when the umask lets them.
+            Path tmp = dir.resolve("." + file.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
             try {
-                Files.write(tmp, content);
+                Files.write(tmp, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                 try {
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {

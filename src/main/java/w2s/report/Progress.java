@@ -4,12 +4,17 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A progress bar on standard error with rate and ETA. On a terminal it redraws one line at most every 200 ms;
- * otherwise (CI logs, pipes) it prints a line at every 10% so logs stay short.
+ * A progress bar on standard error with rate and ETA. When standard error is a terminal it redraws one line at most
+ * every 200 ms (clearing what a longer line left); otherwise (CI logs, pipes, {@code 2> log}) it prints a line at
+ * every 10% so logs stay short. {@code W2S_PROGRESS=tty|plain} overrides the detection. A bar inside another (a
+ * model's training inside a sweep) is erased when it finishes, so only the outer bar stays on screen; a bar started
+ * within {@link #role} says which model it trains.
  */
 public final class Progress implements AutoCloseable {
-    private static final boolean TERMINAL = System.console() != null;
+    private static final boolean TERMINAL = stderrIsTerminal();
     private static volatile boolean quiet = Boolean.getBoolean("w2s.quiet");
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+    private static final ThreadLocal<String> ROLE = new ThreadLocal<>();
 
     private final String label;
     private final String unit;
@@ -21,7 +26,9 @@ public final class Progress implements AutoCloseable {
     private int lastDecile = -1;
 
     public Progress(String label, long total, String unit) {
-        this.label = label;
+        String role = ROLE.get();
+        this.label = role == null || label.isEmpty() ? label : role + ": " + label;
+        if (!label.isEmpty()) OPEN.incrementAndGet();
         this.total = Math.max(total, 0);
         this.unit = unit;
     }
@@ -35,6 +42,30 @@ public final class Progress implements AutoCloseable {
 
     public static void setQuiet(boolean q) {
         quiet = q;
+    }
+
+    /** Runs {@code work} with its progress bars labelled by a role ("weak", "student", "ceiling"). */
+    public static <T> T role(String role, java.util.function.Supplier<T> work) {
+        String saved = ROLE.get();
+        ROLE.set(role);
+        try {
+            return work.get();
+        } finally {
+            ROLE.set(saved);
+        }
+    }
+
+    /** Standard error (fd 2) is a terminal: System.console() looks at standard input and output instead. */
+    static boolean stderrIsTerminal() {
+        String forced = System.getenv("W2S_PROGRESS");
+        if ("tty".equals(forced)) return true;
+        if ("plain".equals(forced)) return false;
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
+        }
     }
 
     public synchronized void advance(long n) {
@@ -56,7 +87,10 @@ public final class Progress implements AutoCloseable {
         if (TERMINAL) {
             if (!last && now - lastDraw < 200_000_000L) return;
             lastDraw = now;
-            out.print("\r" + line + (last ? "\n" : ""));
+            // Clear to the end of the line, so a shorter redraw leaves nothing of the longer one ("eta 0ss"). A
+            // finished bar inside another is erased; the outermost one stays, on a line of its own.
+            if (last && OPEN.get() > 1) out.print("\r\033[K");
+            else out.print("\r" + line + "\033[K" + (last ? "\n" : ""));
         } else {
             int decile = (int) (10 * done / total);
             if (!last && decile == lastDecile) return;
@@ -78,5 +112,6 @@ public final class Progress implements AutoCloseable {
         if (lastDecile == Integer.MAX_VALUE) return;
         draw(true);
         lastDecile = Integer.MAX_VALUE;
+        if (!label.isEmpty()) OPEN.decrementAndGet();
     }
 }

@@ -68,7 +68,9 @@ public final class ResultStore implements AutoCloseable {
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
+            w2s.experiment.Natives.beforeDuckDb();
             Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
+            w2s.experiment.Natives.afterDuckDbLoaded();
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS runs (cell_key VARCHAR PRIMARY KEY, "
                         + COLUMNS.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())

@@ -56,4 +56,55 @@ class SweepPlanTest {
         assertThrows(IllegalArgumentException.class, () -> plan("b.yaml", "task: grammar\nmodels: [bow, gpt9]\n"));
         assertThrows(IllegalArgumentException.class, () -> plan("c.yaml", "task: grammar\nlosses: [xent]\n"));
     }
+
+    /** Issue 13, item 3: sweep files that used to run the wrong grid, or none. */
+    private String refusal(String name, String text) {
+        return assertThrows(IllegalArgumentException.class, () -> plan(name, text)).getMessage();
+    }
+
+    @Test
+    void aKeyGivenTwiceIsRefusedNamingIt() {
+        String m = refusal("d.yaml", "task: grammar\nmodels: [bow]\nlosses: [xent]\nlosses: [logconf]\n");
+        assertTrue(m.contains("'losses'"), m);
+        m = refusal("d.json", "{\"task\": \"grammar\", \"models\": [\"bow\"], \"seed\": 1, \"seed\": 2}");
+        assertTrue(m.contains("'seed'"), m);
+        m = refusal("p.yaml", "task: grammar\nmodels: [bow]\nseed: 1\nseeds: 2\n");
+        assertTrue(m.contains("'seeds' given twice"), m);
+    }
+
+    @Test
+    void anEmptyAxisOrAGridWithoutPairsIsRefused() {
+        String m = refusal("e.yaml", "task: grammar\nmodels: [bow]\nlosses: []\n");
+        assertTrue(m.contains("'losses' is an empty list"), m);
+        m = refusal("f.yaml", "task: grammar\nmodels: []\n");
+        assertTrue(m.contains("'models' is an empty list"), m);
+        m = refusal("g.yaml", "task: grammar\nweak: [bge-small]\nstrong: [bow]\n");
+        assertTrue(m.contains("no weak–strong pair"), m);
+        m = refusal("h.yaml", "task: grammar\nmodels: [bow]\nseeds: 0\n");
+        assertTrue(m.contains("'seeds' must be at least 1"), m);
+    }
+
+    @Test
+    void taskEntriesPairEachTaskWithItsOwnData() throws Exception {
+        List<ExperimentConfig> cells = plan("t.yaml", "tasks:\n  - {task: sst2, data: a/}\n  - {task: boolq, data: b/}\n"
+                + "  - grammar\nmodels: [bow]\nseeds: 2\n");
+        assertEquals(6, cells.size());
+        assertEquals(Set.of("sst2 a/", "boolq b/", "grammar null"),
+                cells.stream().map(c -> c.task() + " " + c.data()).collect(Collectors.toSet()));
+        String m = refusal("u.yaml", "tasks:\n  - {data: a/}\nmodels: [bow]\n");
+        assertTrue(m.contains("'tasks' entry needs task"), m);
+        m = refusal("v.yaml", "tasks:\n  - {task: sst2, dta: a/}\nmodels: [bow]\n");
+        assertTrue(m.contains("not 'dta'"), m);
+        m = refusal("w.yaml", "task: grammar\nmodels: [bow]\nlosses: [{name: xent}]\n");
+        assertTrue(m.contains("'losses' takes values, not a mapping"), m);
+        m = refusal("x.yaml", "task: grammar\nmodels: [bow]\nlosses: [[xent]]\n");
+        assertTrue(m.contains("'losses' takes a value or a list of values"), m);
+    }
+
+    @Test
+    void theBenchmarksSmallSweepNeedsNoGeneratedFile() throws Exception {
+        List<ExperimentConfig> cells = SweepPlan.read(Path.of("bench/sweep-small.yaml"));
+        assertEquals(72, cells.size());
+        for (ExperimentConfig c : cells) assertTrue(w2s.data.Tasks.builtin().stream().anyMatch(b -> b.name().equals(c.task())), c.task());
+    }
 }
