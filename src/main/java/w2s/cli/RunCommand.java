@@ -41,7 +41,7 @@ final class RunCommand implements Callable<Integer> {
             + "folder or a Hugging Face id (default: ${DEFAULT-VALUE})")
     String strong;
     @Option(names = "--loss", defaultValue = "xent", description = "student loss: xent, logconf, logconf-linear, product, kl, entropy, window, "
-            + "logconf-buffer; parameters as name:key=value,... (e.g. window:radius=0.1); default: ${DEFAULT-VALUE}")
+            + "logconf-buffer; parameters as name:key=value,... (e.g. window:radius=0.1) (default: ${DEFAULT-VALUE})")
     String loss;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the split, initialisation and batch order "
             + "(default: ${DEFAULT-VALUE})")
@@ -52,10 +52,10 @@ final class RunCommand implements Callable<Integer> {
     Path cache;
 
     @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B "
-            + "(a task with fewer: all of them, said on stderr; the result records the sizes used)")
+            + "(a task with fewer: all of them, said on stderr; the result records the sizes used; default: ${DEFAULT-VALUE})")
     int nTrain;
     @Option(names = "--n-test", defaultValue = "1000", description = "test documents, the same for every seed (a "
-            + "task with fewer: all of them; at most half of a task without a test split)")
+            + "task with fewer: all of them; at most half of a task without a test split; default: ${DEFAULT-VALUE})")
     int nTest;
     @Option(names = "--balance", description = "undersample the majority class to 50/50")
     boolean balance;
@@ -106,29 +106,29 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--grad-checkpoint", description = "fine-tuning: hold one minibatch's activations at a time, "
             + "recomputing its forward pass for the backward pass (less memory, about a third more time)")
     Boolean gradCheckpoint;
-    @Option(names = "--weak-lora-rank")
+    @Option(names = "--weak-lora-rank", description = "the weak model's --lora-rank (when it is fine-tuned)")
     Integer weakLoraRank;
-    @Option(names = "--weak-lora-alpha")
+    @Option(names = "--weak-lora-alpha", description = "the weak model's --lora-alpha")
     Double weakLoraAlpha;
-    @Option(names = "--weak-lora-targets", split = ",")
+    @Option(names = "--weak-lora-targets", split = ",", description = "the weak model's --lora-targets")
     List<String> weakLoraTargets;
-    @Option(names = "--weak-dtype")
+    @Option(names = "--weak-dtype", description = "the weak model's --dtype")
     String weakDtype;
-    @Option(names = "--weak-device")
+    @Option(names = "--weak-device", description = "the weak model's --device")
     String weakDevice;
-    @Option(names = "--weak-grad-checkpoint")
+    @Option(names = "--weak-grad-checkpoint", description = "the weak model's --grad-checkpoint")
     Boolean weakGradCheckpoint;
     @Option(names = "--ceiling-lora-rank", description = "the ceiling's LoRA rank, where it differs from the student's"
             + " (0: full fine-tuning); likewise --ceiling-lora-alpha, --ceiling-lora-targets, --ceiling-device,"
             + " --ceiling-grad-checkpoint")
     Integer ceilingLoraRank;
-    @Option(names = "--ceiling-lora-alpha")
+    @Option(names = "--ceiling-lora-alpha", description = "the ceiling's --lora-alpha, where it differs from the student's")
     Double ceilingLoraAlpha;
-    @Option(names = "--ceiling-lora-targets", split = ",")
+    @Option(names = "--ceiling-lora-targets", split = ",", description = "the ceiling's --lora-targets, where they differ from the student's")
     List<String> ceilingLoraTargets;
-    @Option(names = "--ceiling-device")
+    @Option(names = "--ceiling-device", description = "the ceiling's --device, where it differs from the student's")
     String ceilingDevice;
-    @Option(names = "--ceiling-grad-checkpoint")
+    @Option(names = "--ceiling-grad-checkpoint", description = "the ceiling's --grad-checkpoint, where it differs from the student's")
     Boolean ceilingGradCheckpoint;
 
     @Option(names = "--epochs", description = "strong model epochs (default: 2; bow 10)")

@@ -84,6 +84,14 @@ public final class Natives {
         }
     }
 
+    /** A DuckDB connection, this process's copy of the library deleted once loaded and old copies cleaned up. */
+    public static java.sql.Connection duckdb(String url) throws java.sql.SQLException {
+        beforeDuckDb();
+        java.sql.Connection c = java.sql.DriverManager.getConnection(url);
+        afterDuckDbLoaded();
+        return c;
+    }
+
     /** Call before the first use of DuckDB: removes copies of its library left by killed processes. */
     public static void beforeDuckDb() {
         removeStale();

@@ -65,7 +65,7 @@ public final class Results implements AutoCloseable {
     }
 
     private static Connection memory() throws SQLException {
-        return DriverManager.getConnection("jdbc:duckdb:");
+        return w2s.experiment.Natives.duckdb("jdbc:duckdb:");
     }
 
     private static String schema() {

@@ -69,7 +69,7 @@ public final class RunFiles {
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + ROW, ".tmp");
             try {
-                try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement s = c.createStatement()) {
+                try (Connection c = w2s.experiment.Natives.duckdb("jdbc:duckdb:"); Statement s = c.createStatement()) {
                     s.execute("CREATE TABLE row (" + RunRow.COLUMNS.entrySet().stream()
                             .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")");
                     String params = RunRow.COLUMNS.values().stream().map(t -> "CAST(? AS " + t + ")")

@@ -180,7 +180,7 @@ class HardeningTest {
         for (String command : new String[] {"results", "report"}) {
             Ran r = run(command, "--store", dir.resolve("none.duckdb").toString());
             assertEquals(2, r.status());
-            assertTrue(r.err().contains("only `w2s sweep` and `w2s run --store FILE` make one"), r.err());
+            assertTrue(r.err().contains("only `w2s sweep` (into its --out folder) and `w2s run --store FILE` make one"), r.err());
         }
     }
 
