@@ -52,10 +52,10 @@ final class RunCommand implements Callable<Integer> {
     Path cache;
 
     @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B "
-            + "(a task with fewer: all of them, said on stderr; the result records the sizes used; default: ${DEFAULT-VALUE})")
+            + "(a task with fewer: all of them, said on stderr; the result records the sizes used) (default: ${DEFAULT-VALUE})")
     int nTrain;
     @Option(names = "--n-test", defaultValue = "1000", description = "test documents, the same for every seed (a "
-            + "task with fewer: all of them; at most half of a task without a test split; default: ${DEFAULT-VALUE})")
+            + "task with fewer: all of them; at most half of a task without a test split) (default: ${DEFAULT-VALUE})")
     int nTest;
     @Option(names = "--balance", description = "undersample the majority class to 50/50")
     boolean balance;
