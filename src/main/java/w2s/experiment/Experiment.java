@@ -115,7 +115,7 @@ public final class Experiment implements AutoCloseable {
         long t1 = System.nanoTime();
         Map<String, Object> weakKey = stageKey(task, config, "weak", config.weak());
         WeakOutputs weak = stages.computeIfAbsent(StageCache.key(weakKey), WeakOutputs.class, () -> {
-            Classifier.Trained model = Models.classifier(config.weak(), features).fit(split.a(),
+            Classifier.Trained model = Models.classifier(config.weak(), features, task.name()).fit(split.a(),
                     oneHot(split.a()), Losses.get("xent"), config.weak().train().withSeed(config.seed()),
                     Classifier.Monitor.NONE);
             return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),

@@ -28,9 +28,9 @@ class ElicitCommandTest {
         JsonNode result = Json.MAPPER.readTree(out.resolve("elicit.json").toFile());
         assertEquals(100, result.get("n_train").asInt());
         assertEquals(60, result.get("n_test").asInt());
-        assertEquals("grammatical", result.at("/config/template/name").asText());
+        assertEquals("grammatical", result.at("/config/templates/0/name").asText());
         JsonNode rows = result.get("rows");
-        assertEquals(3, rows.size());
+        assertEquals(4, rows.size());
         for (JsonNode row : rows) {
             assertEquals(2, row.get("layer").asInt());
             for (String metric : new String[] {"accuracy", "auroc", "ece", "brier"}) {
@@ -39,8 +39,8 @@ class ElicitCommandTest {
             }
         }
         assertEquals("10 train labels", rows.get(0).get("sign").asText());
-        assertEquals("supervised", rows.get(1).get("sign").asText());
-        assertTrue(rows.get(0).get("ccs_loss").asDouble() < rows.get(2).get("ccs_loss").asDouble(),
+        assertEquals("supervised", rows.get(2).get("sign").asText());
+        assertTrue(rows.get(0).get("ccs_loss").asDouble() < rows.get(3).get("ccs_loss").asDouble(),
                 "CCS lowers its loss below a random direction's: " + rows);
     }
 
@@ -55,6 +55,6 @@ class ElicitCommandTest {
         } finally {
             System.setErr(saved);
         }
-        assertTrue(err.toString().contains("valid templates: true-false, question"), err.toString());
+        assertTrue(err.toString().contains("--template: unknown template 'riddle'; valid templates: sentiment"), err.toString());
     }
 }

@@ -98,14 +98,17 @@ class CcsTest {
                 ContrastTemplate.get("true-false"), new Ccs.Config(300, 1e-2, 0.01, 2, false, 0), 8);
         List<Elicit.Row> rows = Elicit.evaluate(5, new Elicit.Pairs(train.pos, train.neg), train.labels,
                 new Elicit.Pairs(test.pos, test.neg), test.labels, settings, Elicit.METHODS);
-        assertEquals(List.of("ccs", "logreg", "random"), rows.stream().map(Elicit.Row::method).toList());
+        assertEquals(List.of("ccs", "vinc", "logreg", "random"), rows.stream().map(Elicit.Row::method).toList());
         Elicit.Row ccs = rows.get(0);
-        Elicit.Row logreg = rows.get(1);
+        Elicit.Row vinc = rows.get(1);
+        Elicit.Row logreg = rows.get(2);
         assertEquals("8 train labels", ccs.sign());
+        assertEquals("8 train labels", vinc.sign());
         assertEquals("supervised", logreg.sign());
         assertTrue(ccs.accuracy() > 0.85 && ccs.auroc() > 0.9, ccs.toString());
+        assertTrue(vinc.accuracy() > 0.85 && vinc.auroc() > 0.9, vinc.toString());
         assertTrue(logreg.accuracy() > 0.85, logreg.toString());
-        assertTrue(rows.get(2).accuracy() < ccs.accuracy(), rows.get(2).toString());
+        assertTrue(rows.get(3).accuracy() < ccs.accuracy(), rows.get(3).toString());
     }
 
     record Synthetic(float[][] pos, float[][] neg, int[] labels) {
