@@ -19,6 +19,7 @@ import w2s.elicit.Ccs;
 import w2s.elicit.ContrastTemplate;
 import w2s.elicit.Elicit;
 import w2s.elicit.PromptFitter;
+import w2s.elicit.ZeroShot;
 import w2s.encode.FeatureCache;
 import w2s.encode.FeatureSource;
 import w2s.experiment.Experiment;
@@ -44,7 +45,8 @@ final class ElicitCommand implements Callable<Integer> {
     @Option(names = "--layer", defaultValue = "middle", description = "last, middle, N or all (0 = embeddings .. N)")
     String layer;
     @Option(names = "--method", defaultValue = "all", split = ",",
-            description = "ccs, vinc, logreg, random or all (comma-separated)")
+            description = "ccs, vinc, logreg, random, zero-shot (decoders: the label words' next-token "
+                    + "probabilities) or all (comma-separated)")
     List<String> method;
     @Option(names = "--template", description = "repeatable, or comma-separated names: a built-in template name, a task kind "
             + "(sentiment, statement, qa, grammar, preference, spam, generic: its whole family), auto (the task's "
@@ -126,11 +128,20 @@ final class ElicitCommand implements Callable<Integer> {
             }
         }
         List<String> methods = new ArrayList<>();
+        boolean zeroShot = false;
         for (String m : method) {
-            if (m.equals("all")) methods.addAll(Elicit.METHODS);
-            else if (Elicit.METHODS.contains(m)) methods.add(m);
+            if (m.equals("all")) {
+                methods.addAll(Elicit.METHODS);
+                zeroShot |= encoder.causal();
+            } else if (m.equals(ZeroShot.METHOD)) {
+                if (!encoder.causal()) {
+                    throw new IllegalArgumentException("--method zero-shot needs a decoder's next-token probabilities;"
+                            + " " + model + " is an encoder");
+                }
+                zeroShot = true;
+            } else if (Elicit.METHODS.contains(m)) methods.add(m);
             else throw new IllegalArgumentException("--method: unknown method '" + m + "'; valid methods: "
-                        + String.join(", ", Elicit.METHODS) + ", all");
+                        + String.join(", ", Elicit.METHODS) + ", zero-shot (decoders), all");
         }
         methods = methods.stream().distinct().toList();
         if (!probe.equals("linear") && !probe.equals("mlp")) {
@@ -158,15 +169,13 @@ final class ElicitCommand implements Callable<Integer> {
         train.addAll(split.b());
         PromptFitter.Fitted trainPrompts;
         PromptFitter.Fitted testPrompts;
-        try (PromptFitter.Counter counter = PromptFitter.Counter.of(model)) {
-            trainPrompts = PromptFitter.fit(templates, train, counter, maxTokens, mode, "training");
-            testPrompts = PromptFitter.fit(templates, split.test(), counter, maxTokens, mode, "test");
-        }
-
         List<Elicit.Row> rows = new ArrayList<>();
         Path root = cache != null ? cache : Experiment.defaultCacheRoot();
         int[] layerArray = layers.stream().mapToInt(Integer::intValue).toArray();
-        try (FeatureCache features = new FeatureCache(root.resolve("features"))) {
+        try (PromptFitter.Counter counter = PromptFitter.Counter.of(model);
+             FeatureCache features = new FeatureCache(root.resolve("features"))) {
+            trainPrompts = PromptFitter.fit(templates, train, counter, maxTokens, mode, "training");
+            testPrompts = PromptFitter.fit(templates, split.test(), counter, maxTokens, mode, "test");
             List<List<Elicit.Pairs>> trainX = Elicit.features(features, settings, layerArray, trainPrompts, true);
             List<List<Elicit.Pairs>> testX = Elicit.features(features, settings, layerArray, testPrompts, true);
             int[] trainLabels = Metrics.labels(trainPrompts.examples());
@@ -174,6 +183,10 @@ final class ElicitCommand implements Callable<Integer> {
             for (int k = 0; k < layerArray.length; k++) {
                 rows.addAll(Elicit.evaluate(layerArray[k], trainX.get(k), trainLabels, testX.get(k), testLabels,
                         settings, methods));
+            }
+            if (zeroShot) {
+                double[][] p = ZeroShot.predict(features, model, maxTokens, encoder.layers(), testPrompts, counter, true);
+                rows.addAll(ZeroShot.rows(encoder.layers(), p, templates, testLabels));
             }
         }
         String headline = templates.size() > 1 ? Elicit.ENSEMBLE : templates.get(0).name();

@@ -48,7 +48,7 @@ public record ContrastTemplate(String name, Kind kind, String template, List<Str
 
     static {
         // Sentiment: the first is the DLK paper's own amazon/imdb prompt; the others are promptsource-style variants.
-        add("sentiment", Kind.SENTIMENT,
+        add("sentiment-between", Kind.SENTIMENT,
                 "{text}\nBetween negative and positive, the sentiment of this example is {label}", "negative", "positive");
         add("sentiment-question", Kind.SENTIMENT,
                 "Consider the following example: {text}\nIs the sentiment of this example negative or positive? {label}",
@@ -74,7 +74,7 @@ public record ContrastTemplate(String name, Kind kind, String template, List<Str
         add("preference-better", Kind.PREFERENCE, "{text}\nThe text above is {label}", "worse", "better");
         add("preference-correct", Kind.PREFERENCE, "{text}\nIs this text well written and correct? {label}", "No", "Yes");
         // Spam.
-        add("spam", Kind.SPAM, "{text}\nIs this e-mail spam? {label}", "No", "Yes");
+        add("spam-question", Kind.SPAM, "{text}\nIs this e-mail spam? {label}", "No", "Yes");
         add("spam-legit", Kind.SPAM, "{text}\nThis message is {label}", "legitimate", "spam");
         // Generic (any task: the label says whether the text's claim holds).
         add("generic-correct", Kind.GENERIC, "{text}\nIs this correct? {label}", "No", "Yes");
@@ -177,6 +177,7 @@ public record ContrastTemplate(String name, Kind kind, String template, List<Str
     }
 
     private static void addNamed(String name, String task, Map<String, ContrastTemplate> out) {
+        // Template names and kind names never coincide, so either reads unambiguously.
         if (name.equals("auto")) forTask(task).forEach(t -> out.put(t.name(), t));
         else if (name.equals("all")) all().forEach(t -> out.put(t.name(), t));
         else if (kindNamed(name) != null) family(kindNamed(name)).forEach(t -> out.put(t.name(), t));

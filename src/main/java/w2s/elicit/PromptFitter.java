@@ -173,6 +173,15 @@ public final class PromptFitter {
             return new Counter(Pretrained.get(model).checkpoint().tokenizer().getBytes(StandardCharsets.UTF_8));
         }
 
+        /** Token ids, special tokens included. */
+        public long[] ids(String text) {
+            return tokenizer.encode(text).getIds();
+        }
+
+        public String decode(long[] ids) {
+            return tokenizer.decode(ids, false);
+        }
+
         @Override
         public int applyAsInt(String text) {
             return tokenizer.encode(text).getIds().length;
