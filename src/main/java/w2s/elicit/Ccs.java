@@ -4,14 +4,14 @@ import java.util.Random;
 import java.util.stream.IntStream;
 
 /**
- * Contrast-consistent search (Burns et al., "Discovering Latent Knowledge"): an unsupervised linear probe
- * p(x) = σ(wᵀx + b) on hidden states of contrast pairs, trained so that p(x⁺) ≈ 1 − p(x⁻) (consistency) while
+ * Contrast-consistent search (Burns et al., "Discovering Latent Knowledge"): an unsupervised probe, linear
+ * p(x) = σ(wᵀx + b) or the paper's MLP variant, on hidden states of contrast pairs, trained so that p(x⁺) ≈ 1 − p(x⁻) (consistency) while
  * avoiding the degenerate p = ½ everywhere (confidence):
  * <pre>  L = mean[(p(x⁺) − (1 − p(x⁻)))²] + mean[min(p(x⁺), p(x⁻))²]</pre>
  * Fitting follows the reference: x⁺ and x⁻ centred separately (optionally scaled), torch-initialised weights, full-batch
- * AdamW, several random restarts keeping the lowest loss. One deliberate difference: the reference normalises the test
- * set with the test set's own statistics; here the training statistics are reused, so a fitted probe can label any
- * set, of any size, which a supervisor must.
+ * AdamW, several random restarts keeping the lowest loss. The reference normalises the test set with the test set's
+ * own statistics; {@link Elicit} offers both that and reusing the training statistics ({@link Probe} always reuses
+ * them, so a fitted probe can label any set, of any size, which a supervisor must).
  *
  * <p>The sign of a CCS direction is unidentified (flipping w satisfies the loss equally); callers fix it, see
  * {@link Probe#withSign}.
@@ -23,19 +23,85 @@ public final class Ccs {
      * Fit settings, the reference's by default.
      *
      * @param varNormalize also divide each side by its per-dimension standard deviation
+     * @param mlp          the paper's MLP probe (one hidden layer of {@value #MLP_HIDDEN} ReLU units) instead of the
+     *                     linear one
      */
-    public record Config(int epochs, double lr, double weightDecay, int restarts, boolean varNormalize, long seed) {
-        public static final Config REFERENCE = new Config(1000, 1e-3, 0.01, 10, false, 0);
+    public record Config(int epochs, double lr, double weightDecay, int restarts, boolean varNormalize, long seed,
+                         boolean mlp) {
+        public static final Config REFERENCE = new Config(1000, 1e-3, 0.01, 10, false, 0, false);
 
         public Config {
-            if (epochs < 0) throw new IllegalArgumentException("epochs must be at least 0, got " + epochs);
-            if (restarts < 1) throw new IllegalArgumentException("restarts must be at least 1, got " + restarts);
-            if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + lr);
+            if (epochs < 0) throw new IllegalArgumentException("--epochs must be at least 0, got " + epochs);
+            if (restarts < 1) throw new IllegalArgumentException("--restarts must be at least 1, got " + restarts);
+            if (!(lr > 0)) throw new IllegalArgumentException("--lr must be positive, got " + lr);
+        }
+
+        public Config(int epochs, double lr, double weightDecay, int restarts, boolean varNormalize, long seed) {
+            this(epochs, lr, weightDecay, restarts, varNormalize, seed, false);
         }
 
         public Config withSeed(long s) {
-            return new Config(epochs, lr, weightDecay, restarts, varNormalize, s);
+            return new Config(epochs, lr, weightDecay, restarts, varNormalize, s, mlp);
         }
+
+        public String probe() {
+            return mlp ? "mlp" : "linear";
+        }
+    }
+
+    /** Hidden units of the paper's MLP probe. */
+    public static final int MLP_HIDDEN = 100;
+
+    /** A fitted CCS probe on already normalised features: p(x) and the loss it reached. */
+    public interface Fit {
+        double p(double[] x);
+
+        double loss();
+
+        /** P(true) per pair, ½(p(x⁺) + 1 − p(x⁻)), unsigned. */
+        default double[] predict(double[][] pos, double[][] neg) {
+            double[] out = new double[pos.length];
+            for (int i = 0; i < out.length; i++) out[i] = 0.5 * (p(pos[i]) + 1 - p(neg[i]));
+            return out;
+        }
+    }
+
+    /** The linear probe σ(wᵀx + b). */
+    public record Linear(double[] w, double b, double loss) implements Fit {
+        public double p(double[] x) {
+            return sigmoid(dot(w, x) + b);
+        }
+    }
+
+    /** The paper's MLP probe σ(w₂ᵀ relu(W₁x + b₁) + b₂). */
+    public record Mlp(double[][] w1, double[] b1, double[] w2, double b2, double loss) implements Fit {
+        public double p(double[] x) {
+            double z = b2;
+            for (int h = 0; h < w2.length; h++) z += w2[h] * Math.max(0, dot(w1[h], x) + b1[h]);
+            return sigmoid(z);
+        }
+    }
+
+    /**
+     * Fits CCS on normalised pairs: the lowest-loss probe over the configured restarts (linear or MLP), unsigned.
+     * Restarts are independent and seeded by index, so running them in parallel keeps results reproducible.
+     */
+    public static Fit fitNormalized(double[][] pos, double[][] neg, Config config) {
+        if (pos.length != neg.length || pos.length == 0) {
+            throw new IllegalArgumentException("need as many x⁺ as x⁻ rows, and some: " + pos.length + " vs " + neg.length);
+        }
+        return IntStream.range(0, config.restarts()).parallel()
+                .mapToObj(r -> {
+                    Random random = new Random(config.seed() * 1_000_003L + r);
+                    return config.mlp() ? trainMlp(pos, neg, config, random) : (Fit) trainLinear(pos, neg, config, random);
+                })
+                .min(java.util.Comparator.comparingDouble(Fit::loss))
+                .orElseThrow();
+    }
+
+    /** The random-direction baseline on normalised pairs: a torch-initialised linear probe, never trained. */
+    public static Linear randomNormalized(double[][] pos, double[][] neg, long seed) {
+        return trainLinear(pos, neg, new Config(0, 1e-3, 0, 1, false, seed), new Random(seed));
     }
 
     /** The CCS loss and its two terms. */
@@ -132,29 +198,26 @@ public final class Ccs {
         }
     }
 
-    /** Fits CCS: the lowest-loss probe over the configured restarts, unsigned. */
+    /** Fits CCS: the lowest-loss linear probe over the configured restarts, unsigned, with its normalisation. */
     public static Probe fit(float[][] xPos, float[][] xNeg, Config config) {
         if (xPos.length != xNeg.length || xPos.length == 0) {
             throw new IllegalArgumentException("need as many x⁺ as x⁻ rows, and some: " + xPos.length + " vs " + xNeg.length);
         }
         Normalizer norm = Normalizer.fit(xPos, xNeg, config.varNormalize());
-        double[][] pos = norm.positive(xPos);
-        double[][] neg = norm.negative(xNeg);
-        // Restarts are independent and seeded by index, so running them in parallel keeps results reproducible.
-        return IntStream.range(0, config.restarts()).parallel()
-                .mapToObj(r -> train(pos, neg, norm, config, new Random(config.seed() * 1_000_003L + r)))
-                .min(java.util.Comparator.comparingDouble(Probe::loss))
-                .orElseThrow();
+        Linear best = (Linear) fitNormalized(norm.positive(xPos), norm.negative(xNeg),
+                new Config(config.epochs(), config.lr(), config.weightDecay(), config.restarts(), config.varNormalize(),
+                        config.seed(), false));
+        return new Probe(best.w(), best.b(), norm, best.loss(), false);
     }
 
     /** The random-direction baseline: a torch-initialised probe, never trained, on the same normalised features. */
     public static Probe random(float[][] xPos, float[][] xNeg, boolean varNormalize, long seed) {
         Normalizer norm = Normalizer.fit(xPos, xNeg, varNormalize);
-        Config untrained = new Config(0, 1e-3, 0, 1, varNormalize, seed);
-        return train(norm.positive(xPos), norm.negative(xNeg), norm, untrained, new Random(seed));
+        Linear r = randomNormalized(norm.positive(xPos), norm.negative(xNeg), seed);
+        return new Probe(r.w(), r.b(), norm, r.loss(), false);
     }
 
-    private static Probe train(double[][] pos, double[][] neg, Normalizer norm, Config config, Random random) {
+    private static Linear trainLinear(double[][] pos, double[][] neg, Config config, Random random) {
         int n = pos.length;
         int d = pos[0].length;
         // torch.nn.Linear's default initialisation: U(−1/√d, 1/√d) for weights and bias.
@@ -171,7 +234,84 @@ public final class Ccs {
         double[] pNeg = new double[n];
         forward(theta, pos, pPos);
         forward(theta, neg, pNeg);
-        return new Probe(java.util.Arrays.copyOf(theta, d), theta[d], norm, loss(pPos, pNeg).total(), false);
+        return new Linear(java.util.Arrays.copyOf(theta, d), theta[d], loss(pPos, pNeg).total());
+    }
+
+    /**
+     * The MLP probe, torch-initialised and trained like the linear one (full-batch AdamW on the CCS loss). Its
+     * parameters are packed as [W₁ (H×d, row-major), b₁ (H), w₂ (H), b₂].
+     */
+    private static Mlp trainMlp(double[][] pos, double[][] neg, Config config, Random random) {
+        int d = pos[0].length;
+        int hidden = MLP_HIDDEN;
+        int size = hidden * d + hidden + hidden + 1;
+        double[] theta = new double[size];
+        double b1 = 1 / Math.sqrt(d);
+        double b2 = 1 / Math.sqrt(hidden);
+        for (int j = 0; j < hidden * d + hidden; j++) theta[j] = (2 * random.nextDouble() - 1) * b1;
+        for (int j = hidden * d + hidden; j < size; j++) theta[j] = (2 * random.nextDouble() - 1) * b2;
+        AdamW adam = new AdamW(size, config.lr(), config.weightDecay());
+        double[] grad = new double[size];
+        for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            mlpGradient(theta, d, hidden, pos, neg, grad);
+            adam.step(theta, grad);
+        }
+        Mlp mlp = unpack(theta, d, hidden, 0);
+        double[] pPos = new double[pos.length];
+        double[] pNeg = new double[neg.length];
+        for (int i = 0; i < pos.length; i++) {
+            pPos[i] = mlp.p(pos[i]);
+            pNeg[i] = mlp.p(neg[i]);
+        }
+        return unpack(theta, d, hidden, loss(pPos, pNeg).total());
+    }
+
+    private static Mlp unpack(double[] theta, int d, int hidden, double loss) {
+        double[][] w1 = new double[hidden][];
+        for (int h = 0; h < hidden; h++) w1[h] = java.util.Arrays.copyOfRange(theta, h * d, (h + 1) * d);
+        int o = hidden * d;
+        return new Mlp(w1, java.util.Arrays.copyOfRange(theta, o, o + hidden),
+                java.util.Arrays.copyOfRange(theta, o + hidden, o + 2 * hidden), theta[o + 2 * hidden], loss);
+    }
+
+    /** dL/dθ of the CCS loss for the packed MLP parameters θ, written into grad. */
+    static void mlpGradient(double[] theta, int d, int hidden, double[][] pos, double[][] neg, double[] grad) {
+        int n = pos.length;
+        int o = hidden * d;
+        java.util.Arrays.fill(grad, 0);
+        for (int i = 0; i < n; i++) {
+            double[][] xs = {pos[i], neg[i]};
+            double[] p = new double[2];
+            double[][] h = new double[2][hidden];
+            for (int s = 0; s < 2; s++) {
+                double z = theta[o + 2 * hidden];
+                for (int k = 0; k < hidden; k++) {
+                    double a = theta[o + k];
+                    int base = k * d;
+                    double[] x = xs[s];
+                    for (int j = 0; j < d; j++) a += theta[base + j] * x[j];
+                    h[s][k] = a;
+                    z += theta[o + hidden + k] * Math.max(0, a);
+                }
+                p[s] = sigmoid(z);
+            }
+            double c = 2 * (p[0] + p[1] - 1);
+            boolean posSmaller = p[0] <= p[1];
+            double[] g = {(c + (posSmaller ? 2 * p[0] : 0)) / n * p[0] * (1 - p[0]),
+                    (c + (posSmaller ? 0 : 2 * p[1])) / n * p[1] * (1 - p[1])};
+            for (int s = 0; s < 2; s++) {
+                grad[o + 2 * hidden] += g[s];
+                double[] x = xs[s];
+                for (int k = 0; k < hidden; k++) {
+                    if (h[s][k] <= 0) continue;
+                    grad[o + hidden + k] += g[s] * h[s][k];
+                    double dh = g[s] * theta[o + hidden + k];
+                    grad[o + k] += dh;
+                    int base = k * d;
+                    for (int j = 0; j < d; j++) grad[base + j] += dh * x[j];
+                }
+            }
+        }
     }
 
     /** dL/d[w, b] of the CCS loss at theta = [w, b], written into grad. */

@@ -30,6 +30,27 @@ public final class LogisticRegression {
     }
 
     public static LogisticRegression fit(double[][] x, double[] targets, double l2) {
+        return fit(x, targets, l2, null);
+    }
+
+    /**
+     * scikit-learn's {@code class_weight="balanced"} for hard 0/1 targets, as the DLK reference fits its baseline:
+     * each row weighs n / (2 · n_class), so both classes count equally.
+     */
+    public static double[] balancedWeights(double[] targets) {
+        int ones = 0;
+        for (double t : targets) if (t >= 0.5) ones++;
+        int n = targets.length;
+        double[] w = new double[n];
+        for (int i = 0; i < n; i++) {
+            int inClass = targets[i] >= 0.5 ? ones : n - ones;
+            w[i] = (double) n / (2.0 * Math.max(1, inClass));
+        }
+        return w;
+    }
+
+    /** As {@link #fit(double[][], double[], double)}, each row's loss weighted (null: all 1). */
+    public static LogisticRegression fit(double[][] x, double[] targets, double l2, double[] weights) {
         int n = x.length;
         int d = x[0].length;
         double[] mean = new double[d];
@@ -48,7 +69,8 @@ public final class LogisticRegression {
         for (int t = 1; t <= STEPS; t++) {
             Arrays.fill(grad, 0);
             for (int i = 0; i < n; i++) {
-                double g = (Ccs.sigmoid(Ccs.dot(theta, z[i]) + theta[d]) - targets[i]) / n;
+                double g = (Ccs.sigmoid(Ccs.dot(theta, z[i]) + theta[d]) - targets[i]) / n
+                        * (weights == null ? 1 : weights[i]);
                 for (int j = 0; j < d; j++) grad[j] += g * z[i][j];
                 grad[d] += g;
             }

@@ -1,7 +1,10 @@
 /**
- * Eliciting latent knowledge from frozen encoders: contrast-consistent search ({@link w2s.elicit.Ccs}) on contrast
- * pairs built by {@link w2s.elicit.ContrastTemplate}s, compared with a supervised probe and a random direction by
- * {@link w2s.elicit.Elicit} ({@code w2s elicit}); CCS as a weak supervisor ({@code --weak ccs:MODEL},
+ * Eliciting latent knowledge from frozen models as "Discovering Latent Knowledge" reads them: contrast pairs from
+ * prompt templates with label words ({@link w2s.elicit.ContrastTemplate}, fitted to the token limit without losing
+ * the answer by {@link w2s.elicit.PromptFitter}), the last token's hidden state, contrast-consistent search
+ * ({@link w2s.elicit.Ccs}) and VINC ({@link w2s.elicit.Vinc}) compared with a supervised probe, a random direction
+ * and, for decoders, the zero-shot answer ({@link w2s.elicit.ZeroShot}) by {@link w2s.elicit.Elicit}
+ * ({@code w2s elicit}), per template and ensembled over templates; CCS as a weak supervisor ({@code --weak ccs:MODEL},
  * {@link w2s.elicit.CcsClassifier}); repair of weak labels with the strong model's activations
  * ({@link w2s.elicit.LabelRepair}, judged by {@link w2s.elicit.RepairReport}); and calibration
  * ({@link w2s.elicit.Calibration}).

@@ -143,7 +143,7 @@ public final class Experiment implements AutoCloseable {
                 w -> probabilities(List.of("labels_b", "test", "pairs_chosen", "pairs_rejected"),
                         List.of(w.labelsB(), w.test(), w.pairsChosen(), w.pairsRejected()),
                         List.of(split.b().size(), split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
-            Classifier classifier = Models.classifier(config.weak(), features);
+            Classifier classifier = Models.classifier(config.weak(), features, task.name());
             TrainConfig train = config.weak().train().withSeed(config.seed());
             if (stopAll != null) {
                 Kept k = Progress.role("weak", () -> fitKeepingBest(classifier, split.a(), oneHot(split.a()),

@@ -71,10 +71,10 @@ public final class Models {
     public static ModelConfig defaults(String name, String mode) {
         if (name.equals(BOW)) return new ModelConfig(BOW, Training.SCRATCH, null, null, null, "linear", BOW_TRAIN, null);
         if (name.startsWith(CcsClassifier.PREFIX)) {
-            // Unsupervised: CCS on the middle layer, as the probes read it; only the seed of the training settings
-            // is used.
+            // Unsupervised: CCS on the middle layer, read as `w2s elicit` reads it (the last token of prompts with
+            // label words); only the seed of the training settings is used.
             FeatureSource source = FeatureSource.of(name.substring(CcsClassifier.PREFIX.length()));
-            return new ModelConfig(name, Training.CCS, "middle", defaultPooling(source), Math.min(256,
+            return new ModelConfig(name, Training.CCS, "middle", Pooling.LAST.id(), Math.min(256,
                     source.maxPositions()), "ccs", PROBE_TRAIN, null);
         }
         Training training = Training.parse(mode);
@@ -103,13 +103,18 @@ public final class Models {
      * memory for the lifetime of the returned classifier, since a run asks for the same texts repeatedly.
      */
     public static Classifier classifier(ModelConfig config, FeatureCache features) {
+        return classifier(config, features, null);
+    }
+
+    /** As {@link #classifier(ModelConfig, FeatureCache)}; the task's name picks CCS's prompt templates. */
+    public static Classifier classifier(ModelConfig config, FeatureCache features, String task) {
         return switch (config.mode()) {
             case SCRATCH -> BagOfWords.standard();
             case PROBE -> new Probe(config.name(), memoised(config.features(), features), config.head());
             case CCS -> {
                 String encoder = config.name().substring(CcsClassifier.PREFIX.length());
                 yield CcsClassifier.standard(encoder, memoised(new FeatureSpec(encoder, config.layer(),
-                        config.pooling(), config.maxTokens()), features));
+                        config.pooling(), config.maxTokens()), features), task, config.maxTokens());
             }
             case FINETUNE -> {
                 checkDtype(config.dtype());

@@ -47,6 +47,67 @@ class CcsTest {
         }
     }
 
+    @Test
+    void mlpGradientMatchesFiniteDifferences() {
+        Random r = new Random(4);
+        int n = 5;
+        int d = 3;
+        int hidden = 4;
+        double[][] pos = new double[n][d];
+        double[][] neg = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                pos[i][j] = r.nextGaussian();
+                neg[i][j] = r.nextGaussian();
+            }
+        }
+        double[] theta = new double[hidden * d + 2 * hidden + 1];
+        for (int k = 0; k < theta.length; k++) theta[k] = r.nextGaussian();
+        double[] grad = new double[theta.length];
+        Ccs.mlpGradient(theta, d, hidden, pos, neg, grad);
+        for (int k = 0; k < theta.length; k++) {
+            double h = 1e-6;
+            double[] up = theta.clone();
+            double[] down = theta.clone();
+            up[k] += h;
+            down[k] -= h;
+            double numeric = (mlpLoss(up, d, hidden, pos, neg) - mlpLoss(down, d, hidden, pos, neg)) / (2 * h);
+            assertEquals(numeric, grad[k], 1e-6, "parameter " + k);
+        }
+    }
+
+    private static double mlpLoss(double[] theta, int d, int hidden, double[][] pos, double[][] neg) {
+        double[] pp = new double[pos.length];
+        double[] pn = new double[neg.length];
+        for (int i = 0; i < pos.length; i++) {
+            pp[i] = mlp(theta, d, hidden, pos[i]);
+            pn[i] = mlp(theta, d, hidden, neg[i]);
+        }
+        return Ccs.loss(pp, pn).total();
+    }
+
+    private static double mlp(double[] theta, int d, int hidden, double[] x) {
+        int o = hidden * d;
+        double z = theta[o + 2 * hidden];
+        for (int k = 0; k < hidden; k++) {
+            double a = theta[o + k];
+            for (int j = 0; j < d; j++) a += theta[k * d + j] * x[j];
+            z += theta[o + hidden + k] * Math.max(0, a);
+        }
+        return Ccs.sigmoid(z);
+    }
+
+    @Test
+    void mlpProbeFindsAPlantedDirection() {
+        Synthetic train = Synthetic.of(200, 8, 31);
+        Ccs.Config config = new Ccs.Config(150, 1e-2, 0.01, 1, false, 0, true);
+        Ccs.Normalizer norm = Ccs.Normalizer.fit(train.pos, train.neg, false);
+        Ccs.Fit fit = Ccs.fitNormalized(norm.positive(train.pos), norm.negative(train.neg), config);
+        assertTrue(fit instanceof Ccs.Mlp);
+        double acc = Ccs.accuracy(fit.predict(norm.positive(train.pos), norm.negative(train.neg)), train.labels);
+        assertTrue(Math.max(acc, 1 - acc) > 0.85, "mlp accuracy " + acc);
+    }
+
     private static double lossAt(double[] theta, double[][] pos, double[][] neg) {
         double[] pp = new double[pos.length];
         double[] pn = new double[neg.length];
@@ -98,14 +159,17 @@ class CcsTest {
                 ContrastTemplate.get("true-false"), new Ccs.Config(300, 1e-2, 0.01, 2, false, 0), 8);
         List<Elicit.Row> rows = Elicit.evaluate(5, new Elicit.Pairs(train.pos, train.neg), train.labels,
                 new Elicit.Pairs(test.pos, test.neg), test.labels, settings, Elicit.METHODS);
-        assertEquals(List.of("ccs", "logreg", "random"), rows.stream().map(Elicit.Row::method).toList());
+        assertEquals(List.of("ccs", "vinc", "logreg", "random"), rows.stream().map(Elicit.Row::method).toList());
         Elicit.Row ccs = rows.get(0);
-        Elicit.Row logreg = rows.get(1);
+        Elicit.Row vinc = rows.get(1);
+        Elicit.Row logreg = rows.get(2);
         assertEquals("8 train labels", ccs.sign());
+        assertEquals("8 train labels", vinc.sign());
         assertEquals("supervised", logreg.sign());
         assertTrue(ccs.accuracy() > 0.85 && ccs.auroc() > 0.9, ccs.toString());
+        assertTrue(vinc.accuracy() > 0.85 && vinc.auroc() > 0.9, vinc.toString());
         assertTrue(logreg.accuracy() > 0.85, logreg.toString());
-        assertTrue(rows.get(2).accuracy() < ccs.accuracy(), rows.get(2).toString());
+        assertTrue(rows.get(3).accuracy() < ccs.accuracy(), rows.get(3).toString());
     }
 
     record Synthetic(float[][] pos, float[][] neg, int[] labels) {

@@ -95,6 +95,15 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
         }
     }
 
+    /**
+     * The language-model head's matrix [vocab, hidden] where the architecture always ties it to the token embeddings
+     * (GPT-2's {@code wte}), so next-token logits are {@code h_L · Wᵀ}; null where the head may be untied (GPT-NeoX's
+     * {@code embed_out}, Llama's {@code lm_head}), which checkpoints are not read for.
+     */
+    public Tensor tiedUnembedding() {
+        return config.modelType().equals("gpt2") ? tensors.get("wte.weight") : null;
+    }
+
     /** A trainable copy of the weights, owned by {@code manager}. */
     public Backbone backbone(ai.djl.ndarray.NDManager manager) {
         return config.build(tensors, manager);
