@@ -115,6 +115,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--calibrate", defaultValue = "0", description = "hold out this fraction of B, labelled by the "
             + "supervisor, and temperature-scale the student on it (default: off)")
     double calibrate;
+    @Option(names = "--weak-labels", paramLabel = "FILE", description = "train the student on these soft labels of B "
+            + "instead of the weak model's: JSONL {\"id\", \"label\"} (probability of class 1) or another run's "
+            + "weak_labels.jsonl; the weak model is still trained on A and scores the test set")
+    Path weakLabels;
     @Option(names = "--store", description = "also add the result to this DuckDB store (the format of earlier versions)")
     Path store;
 
@@ -136,7 +140,8 @@ final class RunCommand implements Callable<Integer> {
         ExperimentConfig.EarlyStop stop = earlyStop
                 ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery, earlyStopMetric) : null;
         return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance, varyTest), w, s, loss,
-                ceilingOn, labelRepair, via, s2s, stop, calibrate);
+                ceilingOn, labelRepair, via, s2s, stop, calibrate,
+                weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString());
     }
 
     static ModelConfig override(ModelConfig m, String layer, String pooling, String head, Integer maxTokens,

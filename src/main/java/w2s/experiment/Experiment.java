@@ -93,6 +93,7 @@ public final class Experiment implements AutoCloseable {
         key.put("stage", "cell");
         key.put("data_sha256", task(config).provenance().sha256());
         key.put("config", config);
+        if (config.weakLabels() != null) key.put("weak_labels_sha256", WeakLabelsFile.sha256(Path.of(config.weakLabels())));
         return StageCache.key(key);
     }
 
@@ -127,7 +128,10 @@ public final class Experiment implements AutoCloseable {
             return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),
                     positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)));
         });
-        double[][] weakLabels = twoWay(weak.labelsB());
+        // Labels produced elsewhere replace the weak model's on B (the weak model still scores the test set).
+        double[] labelsB = config.weakLabels() == null ? weak.labelsB()
+                : WeakLabelsFile.read(Path.of(config.weakLabels()), task, split.b());
+        double[][] weakLabels = twoWay(labelsB);
         double[][] weakTest = twoWay(weak.test());
         seconds.put("weak", elapsed(t1));
 
@@ -234,7 +238,7 @@ public final class Experiment implements AutoCloseable {
         double ceilingAuroc = Metrics.auroc(ceilingTest, testLabels);
         // Seeded with the run's seed, so a rerun reports the same intervals.
         Bootstrap.Intervals ci = Bootstrap.paired(weakTest, w2sTest, ceilingTest, testLabels, config.seed());
-        List<String> flags = Flags.of(weak.labelsB(), weakTest, w2sTest, ceilingTest, ci);
+        List<String> flags = Flags.of(labelsB, weakTest, w2sTest, ceilingTest, ci);
         seconds.put("total", elapsed(t0));
         RunResult result = new RunResult(
                 weakAcc, w2sAcc, ceilingAcc, Metrics.pgr(weakAcc, w2sAcc, ceilingAcc),
