@@ -79,8 +79,13 @@
     var grids, xAxes, yAxes;
     var mainX;
     if (size) {
-      mainX = {type: 'log', logBase: 10, name: fig.x.name, nameLocation: 'middle', nameGap: 28, scale: true,
-        min: fig.x.min, max: fig.x.max, axisLabel: {formatter: function (v) { return humanSize(v); }, hideOverlap: true},
+      // The decades around the sizes drawn, at least one on each side of a single size.
+      var xs = [];
+      fig.series.forEach(function (s) { s.points.forEach(function (p) { if (!p.unsized) xs.push(p.x); }); });
+      var lo = xs.length ? Math.pow(10, Math.floor(Math.log10(Math.min.apply(null, xs) / 1.5))) : 1e6;
+      var hi = xs.length ? Math.pow(10, Math.ceil(Math.log10(Math.max.apply(null, xs) * 1.5))) : 1e9;
+      mainX = {type: 'log', logBase: 10, name: fig.x.name, nameLocation: 'middle', nameGap: 28,
+        min: lo, max: hi, axisLabel: {formatter: function (v) { return humanSize(v); }, hideOverlap: true},
         splitLine: {lineStyle: {color: '#eee'}}};
     } else if (fig.kind === 'category') {
       mainX = {type: 'category', name: fig.x.name, nameLocation: 'middle', nameGap: 28, data: fig.x.categories,
