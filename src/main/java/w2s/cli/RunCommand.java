@@ -193,6 +193,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--calibrate", defaultValue = "0", description = "hold out this fraction of B, labelled by the "
             + "supervisor, and temperature-scale the student on it (default: off)")
     double calibrate;
+    @Option(names = "--weak-labels", paramLabel = "FILE", description = "train the student on these soft labels of B "
+            + "instead of the weak model's: JSONL {\"id\", \"label\"} (probability of class 1) or another run's "
+            + "weak_labels.jsonl; the weak model is still trained on A and scores the test set")
+    Path weakLabels;
     @Option(names = "--store", description = "also add the result to this DuckDB store (the format of earlier versions)")
     Path store;
     @Option(names = "--preset", description = "a reference's family of defaults, for every option not given: "
@@ -303,8 +307,8 @@ final class RunCommand implements Callable<Integer> {
         ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
                 earlyStopMetric, earlyStopPatience) : null;
         return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance, varyTest,
-                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling, null,
-                preset);
+                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling,
+                weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset);
     }
 
     /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */

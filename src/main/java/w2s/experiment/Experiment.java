@@ -106,6 +106,7 @@ public final class Experiment implements AutoCloseable {
         key.put("stage", "cell");
         key.put("data_sha256", task(config).provenance().sha256());
         key.put("config", config);
+        if (config.weakLabels() != null) key.put("weak_labels_sha256", WeakLabelsFile.sha256(Path.of(config.weakLabels())));
         return StageCache.key(key);
     }
 
@@ -159,7 +160,10 @@ public final class Experiment implements AutoCloseable {
                     positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)), null, null,
                     footprint(model, config.weak()));
         });
-        double[][] weakLabels = twoWay(weak.labelsB());
+        // Labels produced elsewhere replace the weak model's on B (the weak model still scores the test set).
+        double[] labelsB = config.weakLabels() == null ? weak.labelsB()
+                : WeakLabelsFile.read(Path.of(config.weakLabels()), task, split.b());
+        double[][] weakLabels = twoWay(labelsB);
         double[][] weakTest = twoWay(weak.test());
         seconds.put("weak", elapsed(t1));
 
@@ -289,7 +293,7 @@ public final class Experiment implements AutoCloseable {
         double ceilingAuroc = Metrics.auroc(ceilingTest, testLabels);
         // Seeded with the run's seed, so a rerun reports the same intervals.
         Bootstrap.Intervals ci = Bootstrap.paired(weakTest, w2sTest, ceilingTest, testLabels, config.seed());
-        List<String> flags = Flags.of(weak.labelsB(), weakTest, w2sTest, ceilingTest, ci);
+        List<String> flags = Flags.of(labelsB, weakTest, w2sTest, ceilingTest, ci);
         seconds.put("total", elapsed(t0));
         RunResult result = new RunResult(
                 weakAcc, w2sAcc, ceilingAcc, Metrics.pgr(weakAcc, w2sAcc, ceilingAcc),

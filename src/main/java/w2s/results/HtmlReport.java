@@ -1,7 +1,9 @@
 package w2s.results;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,216 +11,332 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import w2s.metrics.Bootstrap;
+import w2s.metrics.Flags;
 import w2s.report.Json;
 import w2s.report.RunTables;
-import w2s.report.Table;
 
 /**
- * The paper's figures for a results store, as one HTML page with inline SVG: accuracy against strong-model size,
- * PGR by loss, agreement with the supervisor where it is right and wrong, and accuracy over training steps.
+ * The paper's figures for a folder of runs, as one HTML page that works offline: Apache ECharts (read from its WebJar
+ * and inlined), the figures' data as JSON, and a small renderer ({@code report.js}). Figures: test accuracy against
+ * strong-model parameters (log scale; models without a size, like bow, drawn apart), one line per weak model and the
+ * ceiling; median PGR against strong-model size per loss; agreement with the supervisor where it is right and wrong;
+ * test accuracy over training steps, one panel per experiment with every seed; reliability diagrams. Points carry n
+ * and a 95% interval, tooltips the settings, and points that include flagged runs are marked.
  */
+@SuppressWarnings("unchecked")
 public final class HtmlReport {
-    /** Runs of plain weak-to-strong training, the ones the paper's size and agreement figures show. */
-    private static final String PLAIN = "chain = '' AND s2s = 0 AND early_stop = ''";
+    private static final String ECHARTS = "META-INF/resources/webjars/echarts/5.3.1/dist/echarts.min.js";
 
     private HtmlReport() {}
 
-    public static String render(Results store, String name) {
-        StringBuilder body = new StringBuilder();
-        long runs = ((Number) store.query("SELECT count(*) FROM runs").rows().get(0).get(0)).longValue();
-        body.append("<h1>Weak-to-strong results</h1><p>").append(runs).append(" runs in ").append(Svg.esc(name))
-                .append(". Each point or bar is labelled with the number of seeds (n) it averages.</p>");
-        body.append(section("Test accuracy against strong-model size",
-                "One line per weak supervisor: the student's test accuracy (mean over n seeds) for each strong model, "
-                        + "x on a log scale of parameters; dashed: the strong model trained on ground truth (ceiling).",
-                accuracyBySize(store)));
-        body.append(section("PGR by loss", "Median over weak-strong pairs of each pair's mean PGR; same-model pairs and "
-                + "runs whose ceiling is not above the weak model left out; whiskers: 95% bootstrap interval over seeds; "
-                + "n: seeds.", pgrByLoss(store)));
-        body.append(summaryTable(store));
-        body.append(section("Agreement with the supervisor", "Fraction of test points where the student predicts what "
-                + "its weak supervisor predicts, where the supervisor is right and where it is wrong (mean over pairs "
-                + "with different models; n: runs).", agreement(store)));
-        body.append(section("Calibration", "Reliability diagrams on the test sets: accuracy against confidence of the "
-                + "predicted class in 10 bins, pooled over runs (weighted by the points in each bin); dashed: perfect "
-                + "calibration; n: runs behind each point. Students are shown per loss (temperature-scaled where the "
-                + "run used --calibrate).", reliability(store)));
-        body.append(section("Test accuracy over training steps", "Runs recorded with --eval-every; mean over n seeds; "
-                + "dashed: ceilings.", curves(store)));
-        return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>w2s report</title><style>"
-                + "body{font-family:sans-serif;max-width:1450px;margin:20px auto;color:#222}"
-                + "svg{border:1px solid #ddd;margin:4px}pre{background:#f6f6f6;padding:8px}"
-                + "p.caption{color:#555;font-size:13px}</style></head><body>" + body + "</body></html>\n";
-    }
-
-    private static String section(String title, String caption, List<String> figures) {
-        if (figures.isEmpty()) return "<h2>" + title + "</h2><p class=\"caption\">No runs to show.</p>";
-        return "<h2>" + title + "</h2><p class=\"caption\">" + caption + "</p><div>" + String.join("", figures) + "</div>";
-    }
-
-    private static List<String> accuracyBySize(Results store) {
-        ResultStore.Rows rows = store.query("SELECT task, loss, weak, weak_params, strong_params, "
-                + "avg(w2s_accuracy), count(*) FROM runs WHERE " + PLAIN + " GROUP BY ALL "
-                + "ORDER BY task, loss, weak_params, weak, strong_params");
-        ResultStore.Rows ceilings = store.query("SELECT task, strong_params, avg(c), count(*) FROM (SELECT DISTINCT "
-                + "task, strong, strong_params, seed, ceiling_accuracy AS c FROM runs WHERE " + PLAIN + ") "
-                + "GROUP BY ALL ORDER BY strong_params NULLS FIRST");
-        Map<String, Map<String, List<Svg.Point>>> panels = new LinkedHashMap<>();
-        for (List<Object> r : rows.rows()) {
-            String panel = r.get(0) + ", loss " + r.get(1);
-            panels.computeIfAbsent(panel, p -> new LinkedHashMap<>())
-                    .computeIfAbsent("weak " + r.get(2), w -> new ArrayList<>())
-                    .add(new Svg.Point(num(r.get(4)), num(r.get(5)), (int) num(r.get(6))));
+    /** One run as the figures read it. */
+    private record R(String task, String weak, String strong, String mode, String loss, long seed, Long weakParams,
+                     Long strongParams, double weakAcc, double w2sAcc, double ceilingAcc, double pgr,
+                     List<Object> w2sCi, List<Object> ceilingCi, List<Object> pgrCi, double agreeRight,
+                     double agreeWrong, List<String> flags, String variant, JsonNode w2sCurve, JsonNode ceilingCurve,
+                     JsonNode reliability, int nTest, Summary.Run run) {
+        boolean flagged() {
+            return flags != null && !flags.isEmpty();
         }
-        List<String> figures = new ArrayList<>();
-        for (var panel : panels.entrySet()) {
-            String[] key = panel.getKey().split(", ");
-            List<Svg.Series> series = new ArrayList<>();
-            TreeSet<Double> xs = new TreeSet<>();
-            panel.getValue().forEach((weak, points) -> {
-                series.add(new Svg.Series(weak, mergeTies(points), false));
-                points.forEach(p -> xs.add(p.x()));
+    }
+
+    public static String render(Results store, String name) {
+        Summary.Report summary = Summary.summarize(store, false);
+        List<String> grouped = summary.groupedBy().subList(2, summary.groupedBy().size());
+        List<R> runs = read(store, grouped);
+        List<Map<String, Object>> figures = new ArrayList<>();
+        figures.addAll(accuracyBySize(runs));
+        figures.addAll(pgrBySize(runs));
+        figures.addAll(agreement(runs));
+        List<Map<String, Object>> curves = curves(runs);
+        figures.addAll(curves);
+        figures.addAll(reliability(runs));
+        long flagged = runs.stream().filter(R::flagged).count();
+        long withCurves = runs.stream().filter(r -> r.w2sCurve().isArray() && !r.w2sCurve().isEmpty()).count();
+
+        StringBuilder body = new StringBuilder();
+        body.append("<h1>Weak-to-strong results</h1><p>").append(runs.size()).append(" runs in ").append(esc(name))
+                .append(grouped.isEmpty() ? "" : "; experiments differ in " + esc(String.join(", ", grouped))
+                        + " (a panel per value)")
+                .append(". Points show the number of runs or seeds behind them (n) and a 95% interval; hover for the "
+                        + "settings. Points drawn as a red-edged diamond include runs flagged as degenerate (")
+                .append(flagged).append(" flagged runs, listed below).</p>");
+        body.append("<p id=\"w2s-status\" class=\"status\" data-status=\"pending\">charts not drawn (JavaScript off?)</p>");
+        body.append(section("accuracy", "Test accuracy against strong-model size",
+                "One panel per task and loss; one line per weak supervisor: the student's test accuracy for each strong "
+                        + "model, mean over n seeds, x on a log scale of parameters; dashed: the strong model trained on "
+                        + "ground truth (ceiling). Models without a parameter count (bow) sit apart on the left. "
+                        + "Models of the same size are shifted slightly apart, never averaged. Whiskers: 95% t-interval "
+                        + "over seeds (n ≥ 2) or the run's bootstrap interval over test documents (n = 1)."));
+        body.append(section("pgr", "PGR against strong-model size, per loss",
+                "The paper's aggregation per weak–strong pair: weak and ceiling accuracies averaged over seeds, each run's "
+                        + "PGR against them, the median over runs (n); whiskers: 95% interval from resampling seeds. "
+                        + "Same-model pairs, pairs whose ceiling is not above the weak model, and flagged runs are left "
+                        + "out, as in the summary below."));
+        body.append(summaryTable(summary));
+        body.append(section("agreement", "Agreement with the supervisor",
+                "Fraction of test points where the student predicts what its weak supervisor predicts, where the "
+                        + "supervisor is right and where it is wrong, per loss: mean over runs with different weak and "
+                        + "strong models (n); whiskers: 95% t-interval over runs."));
+        body.append(section("curves", "Test accuracy over training steps",
+                "Every run recorded with --eval-every, one panel per experiment: solid, the student of each seed; "
+                        + "dashed, the ceiling of the same seed. " + withCurves + " of " + runs.size() + " runs have a "
+                        + "curve" + (withCurves < runs.size() ? " (the others were run without --eval-every)" : "")
+                        + "."));
+        body.append(section("calibration", "Calibration",
+                "Reliability diagrams on the test sets: accuracy against the confidence of the predicted class in 10 "
+                        + "bins, pooled over runs (weighted by the points in each bin); dashed: perfect calibration; "
+                        + "n: runs behind each point; whiskers: 95% normal interval on the pooled bin. Students per "
+                        + "loss (temperature-scaled where the run used --calibrate)."));
+        body.append(flaggedTable(runs));
+
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("figures", figures);
+        // JSON inside a script element: "</" must not end it.
+        String json = Json.compact(data).replace("</", "<\\/");
+        return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>w2s report</title><style>"
+                + "body{font-family:sans-serif;max-width:1500px;margin:20px auto;color:#222}"
+                + ".charts{display:flex;flex-wrap:wrap;gap:6px}.chart{border:1px solid #ddd}"
+                + "table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 7px;"
+                + "text-align:left}p.caption{color:#555;font-size:13px;max-width:1100px}"
+                + ".status{font-size:11px;color:#999}.status[data-status=error]{color:#d62728;font-size:14px}"
+                + "</style><script>" + echarts() + "</script></head><body>" + body
+                + "<script id=\"w2s-data\" type=\"application/json\">" + json + "</script><script>" + resource()
+                + "</script></body></html>\n";
+    }
+
+    private static String section(String id, String title, String caption) {
+        return "<h2>" + title + "</h2><p class=\"caption\">" + caption + "</p><div class=\"charts\" id=\"fig-" + id
+                + "\"></div>";
+    }
+
+    private static String echarts() {
+        try (InputStream in = HtmlReport.class.getClassLoader().getResourceAsStream(ECHARTS)) {
+            if (in == null) throw new IllegalStateException("ECharts is missing from the class path (" + ECHARTS + ")");
+            return "/* Apache ECharts 5.3.1, Apache-2.0, from org.webjars.npm:echarts:5.3.1 */\n"
+                    + new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String resource() {
+        try (InputStream in = HtmlReport.class.getResourceAsStream("report.js")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static List<R> read(Results store, List<String> grouped) {
+        ResultStore.Rows rows = store.query("SELECT task, weak, strong, mode, loss, seed, weak_params, strong_params, "
+                + "weak_accuracy, w2s_accuracy, ceiling_accuracy, pgr, w2s_accuracy_ci, ceiling_accuracy_ci, pgr_ci, "
+                + "agreement_weak_correct, agreement_weak_wrong, flags, config, w2s_curve, ceiling_curve, reliability, "
+                + "n_test, weak_auroc, w2s_auroc, ceiling_auroc FROM runs ORDER BY task, loss, weak, strong, seed, cell_key");
+        List<R> runs = new ArrayList<>();
+        for (List<Object> r : rows.rows()) {
+            List<String> flags = r.get(17) == null ? null : ((List<?>) r.get(17)).stream().map(String::valueOf).toList();
+            Map<String, String> settings = Summary.settings((String) r.get(18));
+            String variant = grouped.stream().map(s -> s + "=" + settings.getOrDefault(s, Summary.ABSENT))
+                    .collect(Collectors.joining(" "));
+            Summary.Run run = new Summary.Run((String) r.get(0), (String) r.get(4), (String) r.get(1),
+                    (String) r.get(2), num(r.get(5)).longValue(), dbl(r.get(8)), dbl(r.get(9)), dbl(r.get(10)),
+                    dbl(r.get(23)), dbl(r.get(24)), dbl(r.get(25)), flags, settings);
+            runs.add(new R((String) r.get(0), (String) r.get(1), (String) r.get(2), (String) r.get(3),
+                    (String) r.get(4), num(r.get(5)).longValue(), r.get(6) == null ? null : num(r.get(6)).longValue(),
+                    r.get(7) == null ? null : num(r.get(7)).longValue(), dbl(r.get(8)), dbl(r.get(9)), dbl(r.get(10)),
+                    dbl(r.get(11)), list(r.get(12)), list(r.get(13)), list(r.get(14)), dbl(r.get(15)), dbl(r.get(16)),
+                    flags, variant, tree(r.get(19)), tree(r.get(20)), tree(r.get(21)),
+                    r.get(22) == null ? 0 : num(r.get(22)).intValue(), run));
+        }
+        return runs;
+    }
+
+    // ---- figures ----
+
+    private static List<Map<String, Object>> accuracyBySize(List<R> runs) {
+        List<Map<String, Object>> figures = new ArrayList<>();
+        groupBy(runs, r -> List.of(r.task(), r.loss(), r.variant())).forEach((key, panel) -> {
+            Map<String, Double> x = sizes(panel);
+            List<Map<String, Object>> series = new ArrayList<>();
+            groupBy(panel, r -> List.of(r.weak())).forEach((weak, byWeak) -> {
+                List<Map<String, Object>> points = new ArrayList<>();
+                groupBy(byWeak, r -> List.of(r.strong())).forEach((strong, cell) -> points.add(point(x, cell.get(0),
+                        mean(cell, R::w2sAcc, R::w2sCi), cell, "student accuracy")));
+                series.add(series("weak " + weak.get(0) + " → student", points, false, null));
             });
-            List<Svg.Point> ceiling = new ArrayList<>();
-            for (List<Object> r : ceilings.rows()) {
-                if (r.get(0).equals(key[0])) {
-                    ceiling.add(new Svg.Point(num(r.get(1)), num(r.get(2)), (int) num(r.get(3))));
+            List<Map<String, Object>> ceiling = new ArrayList<>();
+            groupBy(panel, r -> List.of(r.strong())).forEach((strong, cell) -> {
+                // The ceiling does not depend on the weak model: one run per seed.
+                List<R> perSeed = new ArrayList<>(cell.stream().collect(Collectors.toMap(R::seed, r -> r, (a, b) -> a,
+                        TreeMap::new)).values());
+                ceiling.add(point(x, perSeed.get(0), mean(perSeed, R::ceilingAcc, R::ceilingCi), perSeed,
+                        "ceiling accuracy"));
+            });
+            series.add(series("ceiling (ground truth)", ceiling, true, "#222"));
+            figures.add(figure("accuracy", title(key), "size", axis("strong model parameters (log scale)"),
+                    axis("test accuracy"), series));
+        });
+        return figures;
+    }
+
+    private static List<Map<String, Object>> pgrBySize(List<R> runs) {
+        List<Map<String, Object>> figures = new ArrayList<>();
+        groupBy(runs, r -> List.of(r.task(), r.variant())).forEach((key, panel) -> {
+            Map<String, Double> x = sizes(panel);
+            boolean oneWeak = panel.stream().map(R::weak).distinct().count() == 1;
+            List<Map<String, Object>> series = new ArrayList<>();
+            groupBy(panel, r -> oneWeak ? List.of(r.loss()) : List.of(r.loss(), r.weak())).forEach((s, rs) -> {
+                List<Map<String, Object>> points = new ArrayList<>();
+                groupBy(rs, r -> List.of(r.weak(), r.strong())).forEach((pair, cell) -> {
+                    Summary.Report report = Summary.summarize(cell.stream().map(R::run).toList(), false);
+                    if (report.lines().isEmpty()) return;
+                    Summary.Line l = report.lines().get(0);
+                    String tip = tip(cell.get(0), "median PGR " + fmt(l.median()) + " [" + fmt(l.lo()) + ", "
+                            + fmt(l.hi()) + "] over " + l.runs() + " runs, " + l.seeds() + " seeds" + (report.leftOut()
+                            .isEmpty() ? "" : "<br>left out: " + report.leftOut().entrySet().stream()
+                            .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))), cell);
+                    points.add(point(x, cell.get(0), new Estimate(l.median(), l.lo(), l.hi(), l.runs()), tip, false));
+                });
+                if (!points.isEmpty()) {
+                    series.add(series(oneWeak ? s.get(0) : s.get(0) + ", weak " + s.get(1), points, false, null));
+                }
+            });
+            if (series.isEmpty()) return;
+            figures.add(figure("pgr", key.get(0) + (key.get(1).isEmpty() ? "" : ", " + key.get(1)), "size",
+                    axis("strong model parameters (log scale)"), axis("median PGR"), series));
+        });
+        return figures;
+    }
+
+    private static List<Map<String, Object>> agreement(List<R> runs) {
+        List<Map<String, Object>> figures = new ArrayList<>();
+        List<R> pairs = runs.stream().filter(r -> !r.weak().equals(r.strong())).toList();
+        groupBy(pairs, r -> List.of(r.task(), r.variant())).forEach((key, panel) -> {
+            List<String> losses = panel.stream().map(R::loss).distinct().sorted().toList();
+            List<Map<String, Object>> right = new ArrayList<>();
+            List<Map<String, Object>> wrong = new ArrayList<>();
+            groupBy(panel, r -> List.of(r.loss())).forEach((loss, cell) -> {
+                Estimate a = mean(cell, R::agreeRight, r -> null);
+                Estimate b = mean(cell, R::agreeWrong, r -> null);
+                boolean flagged = cell.stream().anyMatch(R::flagged);
+                right.add(categoryPoint(loss.get(0), a, tip(cell.get(0), "agreement where the supervisor is right "
+                        + estimate(a), cell), flagged));
+                wrong.add(categoryPoint(loss.get(0), b, tip(cell.get(0), "agreement where the supervisor is wrong "
+                        + estimate(b), cell), flagged));
+            });
+            Map<String, Object> f = figure("agreement", key.get(0) + (key.get(1).isEmpty() ? "" : ", " + key.get(1)),
+                    "category", axis("student loss"), axis("agreement with the supervisor"),
+                    List.of(series("supervisor right", right, false, "#2ca02c"),
+                            series("supervisor wrong", wrong, false, "#d62728")));
+            ((Map<String, Object>) f.get("x")).put("categories", losses);
+            f.put("width", 300 + 40 * losses.size());
+            figures.add(f);
+        });
+        return figures;
+    }
+
+    private static List<Map<String, Object>> curves(List<R> runs) {
+        List<Map<String, Object>> figures = new ArrayList<>();
+        List<R> with = runs.stream().filter(r -> r.w2sCurve().isArray() && !r.w2sCurve().isEmpty()).toList();
+        groupBy(with, r -> List.of(r.task(), r.weak(), r.strong(), r.loss(), r.variant())).forEach((key, panel) -> {
+            List<Map<String, Object>> series = new ArrayList<>();
+            int i = 0;
+            for (R r : panel) {
+                String color = PALETTE[i++ % PALETTE.length];
+                // One legend entry per seed: its student (solid) and its ceiling (dashed) show and hide together.
+                series.add(curve("seed " + r.seed(), "student", r, r.w2sCurve(), false, color));
+                if (r.ceilingCurve().isArray() && !r.ceilingCurve().isEmpty()) {
+                    series.add(curve("seed " + r.seed(), "ceiling", r, r.ceilingCurve(), true, color));
                 }
             }
-            series.add(new Svg.Series("ceiling (ground truth)", mergeTies(ceiling), true));
-            List<Double> ticks = new ArrayList<>(xs);
-            List<String> labels = ticks.stream().map(HtmlReport::parameters).toList();
-            figures.add(Svg.lines(panel.getKey(), "strong model parameters (log scale)", "test accuracy", true, series,
-                    ticks, labels));
-        }
-        return figures;
-    }
-
-    /** Models of equal size (bge-small, e5-small) share an x: their points are averaged, weighted by n. */
-    private static List<Svg.Point> mergeTies(List<Svg.Point> points) {
-        Map<Double, double[]> byX = new TreeMap<>();
-        for (Svg.Point p : points) {
-            double[] acc = byX.computeIfAbsent(p.x(), x -> new double[2]);
-            acc[0] += p.y() * p.n();
-            acc[1] += p.n();
-        }
-        List<Svg.Point> out = new ArrayList<>();
-        byX.forEach((x, acc) -> out.add(new Svg.Point(x, acc[0] / acc[1], (int) acc[1])));
-        return out;
-    }
-
-    private static List<String> pgrByLoss(Results store) {
-        Map<String, List<Summary.Line>> byTask = new LinkedHashMap<>();
-        for (Summary.Line l : Summary.medianPgr(store)) byTask.computeIfAbsent(l.task(), t -> new ArrayList<>()).add(l);
-        List<String> figures = new ArrayList<>();
-        byTask.forEach((task, lines) -> {
-            boolean oneVariant = lines.stream().map(Summary.Line::variant).distinct().count() == 1;
-            List<String> categories = lines.stream().map(l -> oneVariant ? l.loss() : l.loss() + " " + l.variant()).toList();
-            List<Svg.Bar> bars = lines.stream().map(l -> new Svg.Bar(l.median(), l.lo(), l.hi(), l.seeds())).toList();
-            boolean titled = oneVariant && !lines.get(0).variant().isEmpty();
-            figures.add(Svg.bars(task + (titled ? ", " + lines.get(0).variant() : ""), "median PGR", categories,
-                    List.of("median PGR"), List.of(bars), true));
+            String title = key.get(0) + ": " + key.get(1) + " → " + key.get(2) + ", " + key.get(3)
+                    + (key.get(4).isEmpty() ? "" : ", " + key.get(4));
+            Map<String, Object> f = figure("curves", title, "value", axis("optimiser step"), axis("test accuracy"), series);
+            ((Map<String, Object>) f.get("x")).put("min", 0);
+            f.put("width", 420);
+            f.put("height", 320);
+            figures.add(f);
         });
         return figures;
     }
 
-    private static String summaryTable(Results store) {
-        Table t = new Table("task", "loss", "variant", "pairs", "seeds", "median PGR", "95% CI", "PGR (AUROC)",
-                "95% CI");
-        for (Summary.Line l : Summary.medianPgr(store)) {
-            t.row(l.task(), l.loss(), l.variant(), l.pairs(), l.seeds(), l.median(),
-                    RunTables.interval(new Bootstrap.Interval(l.lo(), l.hi())), l.aurocMedian(),
-                    RunTables.interval(new Bootstrap.Interval(l.aurocLo(), l.aurocHi())));
+    private static Map<String, Object> curve(String name, String model, R r, JsonNode points, boolean dashed,
+                                             String color) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JsonNode p : points) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("x", p.path("step").asInt());
+            m.put("y", p.path("accuracy").asDouble());
+            m.put("tip", tip(r, model + ", " + name + ", step " + p.path("step").asInt() + " of " + p.path("total_steps").asInt()
+                    + ": test accuracy " + fmt(p.path("accuracy").asDouble()), List.of(r)));
+            if (r.flagged()) m.put("flagged", true);
+            out.add(m);
         }
-        return "<pre>" + Svg.esc(t.toString()) + "</pre>";
+        Map<String, Object> s = series(name, out, dashed, color);
+        s.put("showSymbol", out.size() <= 2);
+        s.put("symbolSize", 4);
+        s.put("labels", false);
+        s.put("width", dashed ? 1.2 : 1.8);
+        return s;
     }
 
-    private static List<String> agreement(Results store) {
-        ResultStore.Rows rows = store.query("SELECT task, '', loss, avg(agreement_weak_correct), "
-                + "avg(agreement_weak_wrong), count(*) FROM runs WHERE weak <> strong AND " + PLAIN
-                + " GROUP BY ALL ORDER BY task, loss");
-        Map<String, List<List<Object>>> byPanel = new LinkedHashMap<>();
-        for (List<Object> r : rows.rows()) byPanel.computeIfAbsent((String) r.get(0), k -> new ArrayList<>()).add(r);
-        List<String> figures = new ArrayList<>();
-        byPanel.forEach((panel, rs) -> {
-            List<String> losses = rs.stream().map(r -> (String) r.get(2)).toList();
-            List<Svg.Bar> right = rs.stream().map(r -> new Svg.Bar(num(r.get(3)), Double.NaN, Double.NaN, (int) num(r.get(5)))).toList();
-            List<Svg.Bar> wrong = rs.stream().map(r -> new Svg.Bar(num(r.get(4)), Double.NaN, Double.NaN, (int) num(r.get(5)))).toList();
-            figures.add(Svg.bars(panel, "agreement with supervisor", losses,
-                    List.of("supervisor right", "supervisor wrong"), List.of(right, wrong), false));
-        });
-        return figures;
-    }
-
-    private static List<String> curves(Results store) {
-        ResultStore.Rows rows = store.query("SELECT task, weak, strong, loss, '{\"w2s_curve\":' || w2s_curve || ',\"ceiling_curve\":' || "
-                + "ceiling_curve || ',\"config\":' || config || '}' FROM runs WHERE " + PLAIN
-                + " AND w2s_curve LIKE '[{%' ORDER BY task, weak_params, strong_params, loss, seed");
-        // task → series → step → [sum, n]
-        Map<String, Map<String, TreeMap<Integer, double[]>>> tasks = new LinkedHashMap<>();
-        Map<String, Boolean> dashed = new LinkedHashMap<>();
-        for (List<Object> r : rows.rows()) {
-            JsonNode result;
-            try {
-                result = Json.MAPPER.readTree((String) r.get(4));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            var series = tasks.computeIfAbsent((String) r.get(0), t -> new LinkedHashMap<>());
-            add(series, r.get(1) + "->" + r.get(2) + " " + r.get(3), result.path("w2s_curve"));
-            // The ceiling does not depend on the weak model or loss: count it once per seed.
-            String ceiling = "ceiling " + r.get(2);
-            dashed.put(ceiling, true);
-            String seedKey = ceiling + "#" + result.path("config").path("split").path("seed").asText();
-            if (dashed.putIfAbsent(seedKey, true) == null) add(series, ceiling, result.path("ceiling_curve"));
-        }
-        List<String> figures = new ArrayList<>();
-        tasks.forEach((task, series) -> {
-            List<Svg.Series> out = new ArrayList<>();
-            series.forEach((name, steps) -> {
-                if (out.size() >= 8 || steps.isEmpty()) return;
-                List<Svg.Point> points = new ArrayList<>();
-                steps.forEach((step, acc) -> points.add(new Svg.Point(step, acc[0] / acc[1], (int) acc[1])));
-                out.add(new Svg.Series(name, points, name.startsWith("ceiling")));
-            });
-            if (!out.isEmpty()) figures.add(Svg.lines(task, "optimiser step", "test accuracy", false, out, null, null));
-        });
-        return figures;
-    }
-
-    private static List<String> reliability(Results store) {
-        ResultStore.Rows rows = store.query("SELECT task, loss, '{\"reliability\":' || reliability || '}' FROM runs WHERE " + PLAIN
-                + " AND reliability IS NOT NULL ORDER BY task, loss, seed");
-        // task → series → bin → [count, confidence·count, accuracy·count, runs]
-        Map<String, Map<String, TreeMap<Integer, double[]>>> tasks = new LinkedHashMap<>();
-        for (List<Object> r : rows.rows()) {
-            JsonNode reliability;
-            try {
-                reliability = Json.MAPPER.readTree((String) r.get(2)).path("reliability");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            var series = tasks.computeIfAbsent((String) r.get(0), t -> new LinkedHashMap<>());
-            pool(series, "weak supervisors", reliability.path("weak"));
-            pool(series, "students, " + r.get(1), reliability.path("w2s"));
-            pool(series, "ceilings", reliability.path("ceiling"));
-        }
-        List<String> figures = new ArrayList<>();
-        tasks.forEach((task, series) -> {
-            List<Svg.Series> out = new ArrayList<>();
-            out.add(new Svg.Series("perfect calibration", List.of(new Svg.Point(0.5, 0.5, 0), new Svg.Point(1, 1, 0)),
-                    true));
-            series.forEach((name, bins) -> {
-                List<Svg.Point> points = new ArrayList<>();
-                bins.forEach((bin, v) -> points.add(new Svg.Point(v[1] / v[0], v[2] / v[0], (int) v[3])));
-                if (!points.isEmpty()) out.add(new Svg.Series(name, points, false));
-            });
-            figures.add(Svg.lines(task, "confidence of the predicted class", "accuracy", false, out, null, null));
-        });
+    private static List<Map<String, Object>> reliability(List<R> runs) {
+        List<Map<String, Object>> figures = new ArrayList<>();
+        groupBy(runs.stream().filter(r -> r.reliability().isObject()).toList(), r -> List.of(r.task(), r.variant()))
+                .forEach((key, panel) -> {
+                    // series → bin → [count, confidence·count, accuracy·count, runs]
+                    Map<String, TreeMap<Integer, double[]>> pooled = new LinkedHashMap<>();
+                    for (R r : panel) {
+                        pool(pooled, "weak supervisors", r.reliability().path("weak"));
+                        pool(pooled, "ceilings", r.reliability().path("ceiling"));
+                    }
+                    for (R r : panel) pool(pooled, "students, " + r.loss(), r.reliability().path("w2s"));
+                    List<Map<String, Object>> series = new ArrayList<>();
+                    Map<String, Object> diagonal = series("perfect calibration", List.of(Map.of("x", 0.5, "y", 0.5),
+                            Map.of("x", 1.0, "y", 1.0)), true, "#999");
+                    diagonal.put("showSymbol", false);
+                    diagonal.put("labels", false);
+                    series.add(diagonal);
+                    pooled.forEach((name, bins) -> {
+                        List<Map<String, Object>> points = new ArrayList<>();
+                        bins.forEach((bin, v) -> {
+                            double acc = v[2] / v[0];
+                            double half = 1.96 * Math.sqrt(acc * (1 - acc) / v[0]);
+                            Map<String, Object> m = new LinkedHashMap<>();
+                            m.put("x", v[1] / v[0]);
+                            m.put("y", acc);
+                            m.put("lo", Math.max(0, acc - half));
+                            m.put("hi", Math.min(1, acc + half));
+                            m.put("n", (int) v[3]);
+                            m.put("tip", esc(key.get(0)) + "<br>" + esc(name) + "<br>confidence " + fmt(v[1] / v[0])
+                                    + ", accuracy " + fmt(acc) + "<br>" + (long) v[0] + " test points from "
+                                    + (int) v[3] + " runs");
+                            points.add(m);
+                        });
+                        Map<String, Object> s = series(name, points, name.equals("ceilings"), null);
+                        s.put("labels", false);
+                        series.add(s);
+                    });
+                    Map<String, Object> f = figure("calibration", key.get(0) + (key.get(1).isEmpty() ? "" : ", "
+                            + key.get(1)), "value", axis("confidence of the predicted class"), axis("accuracy"), series);
+                    Map<String, Object> x = (Map<String, Object>) f.get("x");
+                    x.put("min", 0.5);
+                    x.put("max", 1.0);
+                    x.put("interval", 0.1);
+                    x.put("decimals", 1);
+                    Map<String, Object> y = (Map<String, Object>) f.get("y");
+                    y.put("min", 0.0);
+                    y.put("max", 1.0);
+                    f.put("width", 560);
+                    figures.add(f);
+                });
         return figures;
     }
 
@@ -238,21 +356,239 @@ public final class HtmlReport {
         }
     }
 
-    private static void add(Map<String, TreeMap<Integer, double[]>> series, String name, JsonNode curve) {
-        if (!curve.isArray() || curve.isEmpty()) return;
-        TreeMap<Integer, double[]> steps = series.computeIfAbsent(name, n -> new TreeMap<>());
-        for (JsonNode p : curve) {
-            double[] acc = steps.computeIfAbsent(p.path("step").asInt(), s -> new double[2]);
-            acc[0] += p.path("accuracy").asDouble();
-            acc[1]++;
+    // ---- points and their uncertainty ----
+
+    /** A mean (or median) with its 95% interval (NaN: none) over n runs or seeds, and how it was computed. */
+    private record Estimate(double value, double lo, double hi, int n, String how) {
+        Estimate(double value, double lo, double hi, int n) {
+            this(value, lo, hi, n, "");
         }
     }
 
-    private static String parameters(double n) {
-        return n >= 1e6 ? String.format(Locale.ROOT, "%.1fM", n / 1e6) : String.format(Locale.ROOT, "%.0fk", n / 1e3);
+    /**
+     * The mean over runs with a 95% t-interval (n ≥ 2), or the single run's own interval (its bootstrap over test
+     * documents) when there is one run.
+     */
+    private static Estimate mean(List<R> runs, java.util.function.ToDoubleFunction<R> value, Function<R, List<Object>> ci) {
+        double[] v = runs.stream().mapToDouble(value).filter(d -> !Double.isNaN(d)).toArray();
+        int n = v.length;
+        if (n == 0) return new Estimate(Double.NaN, Double.NaN, Double.NaN, 0, "");
+        double m = java.util.Arrays.stream(v).average().orElseThrow();
+        if (n == 1) {
+            List<Object> own = ci.apply(runs.get(0));
+            if (own != null && own.size() == 2 && own.get(0) != null && own.get(1) != null) {
+                return new Estimate(m, num(own.get(0)).doubleValue(), num(own.get(1)).doubleValue(), 1,
+                        "bootstrap over test documents");
+            }
+            return new Estimate(m, Double.NaN, Double.NaN, 1, "");
+        }
+        double ss = 0;
+        for (double d : v) ss += (d - m) * (d - m);
+        double se = Math.sqrt(ss / (n - 1) / n);
+        double half = T975[Math.min(n - 1, T975.length - 1)] * se;
+        return new Estimate(m, m - half, m + half, n, "t-interval over " + n);
     }
 
-    private static double num(Object o) {
+    /** Student t quantiles at 0.975 for 0..30 degrees of freedom (index = df; the last stands for more). */
+    private static final double[] T975 = {Double.NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262,
+            2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+            2.060, 2.056, 2.052, 2.048, 2.045, 2.042, 1.96};
+
+    private static String estimate(Estimate e) {
+        return fmt(e.value()) + (Double.isNaN(e.lo()) ? "" : " [" + fmt(e.lo()) + ", " + fmt(e.hi()) + "]")
+                + " (n=" + e.n() + (e.how().isEmpty() ? "" : "; " + e.how()) + ")";
+    }
+
+    private static Map<String, Object> point(Map<String, Double> x, R first, Estimate e, List<R> runs, String what) {
+        return point(x, first, e, tip(first, what + " " + estimate(e), runs), runs.stream().anyMatch(R::flagged));
+    }
+
+    private static Map<String, Object> point(Map<String, Double> x, R first, Estimate e, String tip, boolean flagged) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Double at = x.get(first.strong());
+        if (at == null) {
+            m.put("x", first.strong());
+            m.put("unsized", true);
+        } else {
+            m.put("x", at);
+        }
+        m.put("y", finite(e.value()));
+        m.put("lo", finite(e.lo()));
+        m.put("hi", finite(e.hi()));
+        m.put("n", e.n());
+        m.put("tip", tip);
+        if (flagged) m.put("flagged", true);
+        return m;
+    }
+
+    private static Map<String, Object> categoryPoint(String category, Estimate e, String tip, boolean flagged) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("x", category);
+        m.put("y", finite(e.value()));
+        m.put("lo", finite(e.lo()));
+        m.put("hi", finite(e.hi()));
+        m.put("n", e.n());
+        m.put("tip", tip);
+        if (flagged) m.put("flagged", true);
+        return m;
+    }
+
+    /**
+     * Where each strong model of a panel sits on the size axis: its parameter count, models of equal size shifted
+     * apart by a few percent (in name order) so neither hides the other; models without a size are absent.
+     */
+    private static Map<String, Double> sizes(List<R> panel) {
+        Map<Long, TreeSet<String>> bySize = new TreeMap<>();
+        for (R r : panel) if (r.strongParams() != null) bySize.computeIfAbsent(r.strongParams(), k -> new TreeSet<>()).add(r.strong());
+        Map<String, Double> x = new LinkedHashMap<>();
+        bySize.forEach((size, models) -> {
+            int k = 0;
+            for (String m : models) x.put(m, size * Math.pow(1.08, k++));
+        });
+        return x;
+    }
+
+    /** A tooltip: what the point is, then the settings of the runs behind it. */
+    private static String tip(R r, String what, List<R> runs) {
+        StringBuilder s = new StringBuilder("<b>").append(esc(r.task())).append("</b>: ").append(esc(r.weak()))
+                .append(" → ").append(esc(r.strong())).append(" (").append(esc(r.mode())).append("), loss ")
+                .append(esc(r.loss()));
+        if (r.strongParams() != null) s.append(", ").append(String.format(Locale.ROOT, "%,d", r.strongParams())).append(" parameters");
+        s.append("<br>").append(esc(what));
+        if (!r.variant().isEmpty()) s.append("<br>").append(esc(r.variant()));
+        s.append("<br>seeds ").append(runs.stream().map(x -> Long.toString(x.seed())).distinct()
+                .collect(Collectors.joining(", "))).append("; test documents ").append(r.nTest());
+        if (runs.size() == 1) {
+            s.append("<br>weak ").append(fmt(r.weakAcc())).append(", student ").append(fmt(r.w2sAcc()))
+                    .append(", ceiling ").append(fmt(r.ceilingAcc())).append(", PGR ").append(fmt(r.pgr()));
+            if (r.pgrCi() != null) s.append(" ").append(esc(RunTables.interval(interval(r.pgrCi()))));
+        }
+        List<String> flags = runs.stream().filter(R::flagged).map(x -> "seed " + x.seed() + ": "
+                + String.join(", ", x.flags())).toList();
+        if (!flags.isEmpty()) s.append("<br><span style=\"color:#d62728\">flagged: ").append(esc(String.join("; ", flags)))
+                .append("</span>");
+        return s.toString();
+    }
+
+    private static Bootstrap.Interval interval(List<Object> ci) {
+        return new Bootstrap.Interval(ci.get(0) == null ? Double.NEGATIVE_INFINITY : num(ci.get(0)).doubleValue(),
+                ci.get(1) == null ? Double.POSITIVE_INFINITY : num(ci.get(1)).doubleValue());
+    }
+
+    // ---- tables ----
+
+    private static String summaryTable(Summary.Report report) {
+        StringBuilder t = new StringBuilder("<h3>Median PGR (the summary of <code>w2s results</code>)</h3><table><tr>");
+        List<String> headers = new ArrayList<>(report.groupedBy());
+        headers.addAll(List.of("pairs", "seeds", "runs", "median PGR", "95% CI", "PGR (AUROC)", "95% CI"));
+        for (String h : headers) t.append("<th>").append(esc(h)).append("</th>");
+        t.append("</tr>");
+        for (Summary.Line l : report.lines()) {
+            List<Object> row = new ArrayList<>(List.of(l.task(), l.loss()));
+            row.addAll(l.settings().values());
+            row.addAll(List.of(l.pairs(), l.seeds(), l.runs(), fmt(l.median()),
+                    RunTables.interval(new Bootstrap.Interval(l.lo(), l.hi())), fmt(l.aurocMedian()),
+                    RunTables.interval(new Bootstrap.Interval(l.aurocLo(), l.aurocHi()))));
+            t.append("<tr>");
+            for (Object o : row) t.append("<td>").append(esc(String.valueOf(o))).append("</td>");
+            t.append("</tr>");
+        }
+        t.append("</table>");
+        if (!report.leftOut().isEmpty()) {
+            t.append("<p class=\"caption\">Left out: ").append(esc(report.leftOut().entrySet().stream()
+                    .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")))).append(".</p>");
+        }
+        return t.toString();
+    }
+
+    private static String flaggedTable(List<R> runs) {
+        List<R> flagged = runs.stream().filter(R::flagged).toList();
+        StringBuilder t = new StringBuilder("<h2>Flagged runs</h2>");
+        if (flagged.isEmpty()) return t.append("<p class=\"caption\">None.</p>").toString();
+        t.append("<table><tr><th>task</th><th>weak</th><th>strong</th><th>loss</th><th>seed</th><th>flags</th></tr>");
+        for (R r : flagged) {
+            t.append("<tr><td>").append(esc(r.task())).append("</td><td>").append(esc(r.weak())).append("</td><td>")
+                    .append(esc(r.strong())).append("</td><td>").append(esc(r.loss())).append("</td><td>")
+                    .append(r.seed()).append("</td><td>").append(esc(r.flags().stream()
+                            .map(f -> f + " (" + Flags.MEANING.getOrDefault(f, f) + ")").collect(Collectors.joining("; "))))
+                    .append("</td></tr>");
+        }
+        return t.append("</table>").toString();
+    }
+
+    // ---- helpers ----
+
+    private static final String[] PALETTE = {"#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+            "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939", "#8c6d31"};
+
+    private static Map<String, Object> figure(String section, String title, String kind, Map<String, Object> x,
+                                              Map<String, Object> y, List<Map<String, Object>> series) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("section", section);
+        f.put("title", title);
+        f.put("kind", kind);
+        f.put("x", x);
+        f.put("y", y);
+        f.put("series", series);
+        return f;
+    }
+
+    private static Map<String, Object> axis(String name) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("name", name);
+        return a;
+    }
+
+    private static Map<String, Object> series(String name, List<Map<String, Object>> points, boolean dashed, String color) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("name", name);
+        s.put("dashed", dashed);
+        if (color != null) s.put("color", color);
+        s.put("points", points);
+        return s;
+    }
+
+    private static String title(List<String> key) {
+        return key.get(0) + ", loss " + key.get(1) + (key.get(2).isEmpty() ? "" : ", " + key.get(2));
+    }
+
+    private static <K> Map<List<String>, List<R>> groupBy(List<R> runs, Function<R, List<String>> key) {
+        Map<List<String>, List<R>> out = new LinkedHashMap<>();
+        for (R r : runs) out.computeIfAbsent(key.apply(r), k -> new ArrayList<>()).add(r);
+        return out;
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    private static JsonNode tree(Object json) {
+        if (json == null) return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        try {
+            return Json.MAPPER.readTree((String) json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Object> list(Object o) {
+        return o == null ? null : (List<Object>) o;
+    }
+
+    private static Number num(Object o) {
+        return (Number) o;
+    }
+
+    private static double dbl(Object o) {
         return o == null ? Double.NaN : ((Number) o).doubleValue();
     }
 }
