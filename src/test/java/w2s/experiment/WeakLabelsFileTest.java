@@ -41,8 +41,8 @@ class WeakLabelsFileTest {
         ExperimentConfig c = new ExperimentConfig(task.toString(), new SplitConfig(0, 160, 80, false),
                 Models.defaults("bow", "scratch"), Models.defaults("bow", "scratch"), "xent", "A");
         return new ExperimentConfig(c.task(), c.data(), c.testFile(), c.split(), c.weak(), c.strong(), c.loss(),
-                c.ceilingOn(), c.repair(), c.via(), c.s2s(), c.earlyStop(), c.calibrate(),
-                weakLabels == null ? null : weakLabels.toString());
+                c.ceilingOn(), c.repair(), c.via(), c.s2s(), c.earlyStop(), c.calibrate(), null,
+                weakLabels == null ? null : weakLabels.toString(), null);
     }
 
     @Test
