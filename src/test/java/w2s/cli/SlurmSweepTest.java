@@ -290,6 +290,15 @@ class SlurmSweepTest {
                 status.all());
         assertTrue(status.out().contains("Slurm job " + job), status.all());
 
+        // A submission Slurm refuses: its message, a non-zero exit, and nothing stored or recorded is lost.
+        List<String> refused = new ArrayList<>(List.of(submitArgs));
+        refused.addAll(List.of("--partition", "nosuch"));
+        Run bad = w2s(refused.toArray(String[]::new));
+        assertEquals(2, bad.exit(), bad.all());
+        assertTrue(bad.err().contains("sbatch failed") && bad.err().contains("invalid partition"), bad.all());
+        assertEquals(afterCancel, runs(out));
+        assertEquals(1, Slurm.jobs(out).size());
+
         // The same command again: only the cancelled shard has missing cells, and only it is submitted.
         Run resubmit = w2s(submitArgs);
         String again = submitted(resubmit);
