@@ -9,24 +9,36 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import java.nio.file.Path;
 
 import w2s.report.Progress;
+import w2s.results.Claims;
 import w2s.results.ResultStore;
 import w2s.results.RunFiles;
+import w2s.results.Shard;
 
 /**
  * Runs a list of cells into a results folder, each cell into a run folder of its own (named by its settings and the
  * hash of its configuration, see {@link RunFiles}). Each cell is a pure function of its configuration and the cache,
  * so cells run in any order and in parallel, and a rerun skips every cell whose folder holds a finished run: after a
  * crash, even kill -9, the same command picks up where it stopped, and several sweeps may write into one folder.
+ * Workers that share a folder (shards on a cluster) take a {@link Claims claim} on a cell before running it, so none
+ * runs a cell that another is running.
  */
 public final class Sweep {
     private Sweep() {}
 
-    /** What a sweep did: cells in the grid, already stored, run now, and the failures (cell and message). */
-    public record Outcome(int cells, int alreadyStored, int ran, List<String> failures) {}
+    /**
+     * What a sweep did: cells in the grid (in this shard), already stored, run now, the failures (cell and message),
+     * and cells left to other workers that held them.
+     */
+    public record Outcome(int cells, int alreadyStored, int ran, List<String> failures, int elsewhere) {
+        public Outcome(int cells, int alreadyStored, int ran, List<String> failures) {
+            this(cells, alreadyStored, ran, failures, 0);
+        }
+    }
 
     /**
      * Runs the cells not yet finished in out; store, when not null, is a DuckDB store (of earlier versions) that every
@@ -34,11 +46,23 @@ public final class Sweep {
      */
     public static Outcome run(List<ExperimentConfig> cells, Experiment experiment, Path out, ResultStore store,
                               int parallel) {
+        return run(cells, experiment, out, store, parallel, Shard.ALL, null);
+    }
+
+    /**
+     * Runs the cells of a shard not yet finished in out, each under a claim when claims is not null (a cell another
+     * worker holds is left to it).
+     */
+    public static Outcome run(List<ExperimentConfig> cells, Experiment experiment, Path out, ResultStore store,
+                              int parallel, Shard shard, Claims claims) {
         Set<String> stored = store == null ? Set.of() : store.keys();
         Map<String, ExperimentConfig> todo = new LinkedHashMap<>();
         int already = 0;
+        int inShard = 0;
         for (ExperimentConfig c : cells) {
             String key = experiment.cellKey(c);
+            if (!shard.owns(key)) continue;
+            inShard++;
             Path dir = out.resolve(RunFiles.folderName(c, key));
             if (RunFiles.complete(dir)) {
                 already++;
@@ -53,20 +77,36 @@ public final class Sweep {
         List<Map.Entry<String, ExperimentConfig>> order = new ArrayList<>(todo.entrySet());
         order.sort(Comparator.comparing(e -> !e.getValue().weak().equals(e.getValue().strong())));
         List<String> failures = new ArrayList<>();
+        AtomicInteger elsewhere = new AtomicInteger();
+        AtomicInteger meanwhile = new AtomicInteger();
         Progress progress = new Progress("sweep", order.size(), "cells");
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (Map.Entry<String, ExperimentConfig> e : order) {
                 futures.add(pool.submit(() -> {
+                    String key = e.getKey();
+                    Path dir = out.resolve(RunFiles.folderName(e.getValue(), key));
                     try {
-                        RunResult result = experiment.result(e.getValue());
-                        RunFiles.write(out.resolve(RunFiles.folderName(e.getValue(), e.getKey())), e.getKey(), result);
-                        if (store != null) store.add(e.getKey(), result);
+                        if (claims != null && !claims.tryClaim(key)) {
+                            elsewhere.incrementAndGet();
+                        } else if (claims != null && RunFiles.complete(dir)) {
+                            // Another worker finished it between the listing and the claim.
+                            meanwhile.incrementAndGet();
+                            if (store != null) store.add(key, experiment.result(e.getValue()));
+                        } else {
+                            RunResult result = experiment.result(e.getValue());
+                            RunFiles.write(dir, key, result);
+                            if (store != null) store.add(key, result);
+                            if (claims != null) claims.succeeded(key);
+                        }
                     } catch (RuntimeException ex) {
                         synchronized (failures) {
                             failures.add(describe(e.getValue()) + ": " + ex.getMessage());
                         }
+                        if (claims != null) claims.failed(key, describe(e.getValue()), String.valueOf(ex));
+                    } finally {
+                        if (claims != null) claims.release(key);
                     }
                     progress.advance(1);
                 }));
@@ -81,7 +121,8 @@ public final class Sweep {
             pool.shutdownNow();
             progress.close();
         }
-        return new Outcome(cells.size(), already, todo.size() - failures.size(), failures);
+        return new Outcome(inShard, already + meanwhile.get(),
+                todo.size() - failures.size() - elsewhere.get() - meanwhile.get(), failures, elsewhere.get());
     }
 
     public static String describe(ExperimentConfig c) {

@@ -1,0 +1,165 @@
+package w2s.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import w2s.experiment.Experiment;
+import w2s.experiment.ExperimentConfig;
+import w2s.experiment.Sweep;
+import w2s.results.Claims;
+import w2s.results.Results;
+import w2s.results.RunFiles;
+import w2s.results.Shard;
+
+/** Shards of a sweep, workers that overlap, and the command's answers to bad input. */
+class SweepShardTest {
+    @TempDir
+    Path dir;
+
+    private Path sweepFile() throws Exception {
+        Path file = dir.resolve("sweep.yaml");
+        Files.writeString(file, "tasks: [grammar]\nmodels: [bow]\nlosses: [xent, logconf, product]\nseeds: 2\n"
+                + "n-train: 200\nn-test: 100\n");
+        return file;
+    }
+
+    @Test
+    void overlappingWorkersRunEachCellOnceAndShardsCoverTheGrid() throws Exception {
+        List<ExperimentConfig> cells = SweepPlan.read(sweepFile());
+        Path out = dir.resolve("out");
+        // Two workers on the whole grid at once (an overlap by mistake), each with a cache of its own.
+        List<CompletableFuture<Sweep.Outcome>> workers = new ArrayList<>();
+        for (String name : List.of("a", "b")) {
+            workers.add(CompletableFuture.supplyAsync(() -> {
+                try (Experiment e = new Experiment(dir.resolve("cache-" + name)); Claims claims = Claims.open(out)) {
+                    return Sweep.run(cells, e, out, null, 1, Shard.ALL, claims);
+                }
+            }));
+        }
+        Sweep.Outcome a = workers.get(0).get();
+        Sweep.Outcome b = workers.get(1).get();
+        assertEquals(List.of(), a.failures());
+        assertEquals(List.of(), b.failures());
+        assertEquals(6, a.ran() + b.ran(), "each cell computed by one worker: " + a + " " + b);
+        assertEquals(6, a.ran() + a.alreadyStored() + a.elsewhere());
+        assertEquals(6, b.ran() + b.alreadyStored() + b.elsewhere());
+        try (Results store = Results.open(out)) {
+            assertEquals(6L, ((Number) store.query("SELECT count(DISTINCT cell_key) FROM runs").rows().get(0).get(0))
+                    .longValue());
+            assertEquals(6L, store.count());
+        }
+        assertEquals(0, out.resolve(Claims.CLAIMS).toFile().list().length);
+
+        // Shards 0/2 and 1/2 split the grid; a shard's cells are those whose key falls in it.
+        Map<String, Integer> owner = new HashMap<>();
+        Path sharded = dir.resolve("sharded");
+        try (Experiment e = new Experiment(dir.resolve("cache-a"))) {
+            for (int i = 0; i < 2; i++) {
+                try (Claims claims = Claims.open(sharded)) {
+                    Sweep.Outcome o = Sweep.run(cells, e, sharded, null, 1, new Shard(i, 2), claims);
+                    assertEquals(o.cells(), o.ran());
+                }
+            }
+            for (ExperimentConfig c : cells) {
+                String key = e.cellKey(c);
+                owner.put(key, Shard.of(key, 2));
+                assertTrue(RunFiles.complete(sharded.resolve(RunFiles.folderName(c, key))));
+            }
+        }
+        assertEquals(6, owner.size());
+    }
+
+    @Test
+    void badShardsAndSlurmOptionsAreRefusedWithoutTouchingStoredRuns() throws Exception {
+        Path file = sweepFile();
+        Path out = dir.resolve("out");
+        Files.createDirectories(out.resolve("kept"));
+        Files.writeString(out.resolve("kept").resolve("metrics.json"), "{}");
+        for (String bad : new String[] {"3/3", "-1/2", "1", "a/b", "2/0"}) {
+            String[] err = new String[1];
+            String text = MainTest.capture(() -> err[0] = captureErr(() -> assertEquals(2,
+                    Main.execute("sweep", file.toString(), "--out", out.toString(), "--shard", bad))));
+            assertTrue(err[0].contains("--shard") && err[0].contains("I/N") || err[0].contains("0 <= I < N"),
+                    bad + ": " + err[0] + text);
+        }
+        String err = captureErr(() -> assertEquals(2, Main.execute("sweep", file.toString(), "--out", out.toString(),
+                "--partition", "gpu")));
+        assertTrue(err.contains("go with --slurm"), err);
+        err = captureErr(() -> assertEquals(2, Main.execute("sweep", file.toString(), "--out", out.toString(),
+                "--slurm", "--shard", "0/2")));
+        assertTrue(err.contains("drop --shard"), err);
+        assertTrue(Files.exists(out.resolve("kept").resolve("metrics.json")));
+        try (Stream<Path> s = Files.list(out)) {
+            assertEquals(List.of(out.resolve("kept")), s.toList());
+        }
+    }
+
+    @Test
+    void printWritesTheArrayScriptWithoutSubmitting() throws Exception {
+        Path file = sweepFile();
+        Path out = dir.resolve("out");
+        String script = MainTest.capture(() -> assertEquals(0, Main.execute("sweep", file.toString(), "--out",
+                out.toString(), "--slurm", "--print", "--partition", "gpu", "--gres", "gpu:1", "--time", "12:00:00",
+                "--cpus", "8", "--mem", "64G", "--max-parallel", "2", "--shards", "3", "--sbatch-option",
+                "--account=lab")));
+        Path abs = out.toAbsolutePath().normalize();
+        for (String line : List.of("#!/bin/bash", "#SBATCH --array=0-2%2", "#SBATCH --partition=gpu",
+                "#SBATCH --gres=gpu:1", "#SBATCH --time=12:00:00", "#SBATCH --cpus-per-task=8", "#SBATCH --mem=64G",
+                "#SBATCH --account=lab", "#SBATCH --output=" + abs.resolve("slurm").resolve("logs") + "/%A_%a.log")) {
+            assertTrue(script.contains(line + "\n"), line + " in\n" + script);
+        }
+        // The tasks run this installation's bin/w2s, by absolute path, on the sweep's absolute paths.
+        Path bin = Path.of("bin", "w2s").toAbsolutePath();
+        assertTrue(script.contains("exec " + bin + " sweep " + file.toAbsolutePath() + " --out " + abs
+                + " --shard \"$SLURM_ARRAY_TASK_ID/3\""), script);
+        try (Stream<Path> s = Files.list(abs.resolve("slurm"))) {
+            Path written = s.filter(p -> p.toString().endsWith(".sbatch")).findFirst().orElseThrow();
+            assertEquals(script, Files.readString(written));
+        }
+        assertFalse(Files.exists(abs.resolve("slurm").resolve(Slurm.JOBS)), "nothing submitted");
+        assertEquals("0-2,5,7-9%4", Slurm.arraySpec(List.of(0, 1, 2, 5, 7, 8, 9), 4));
+        assertEquals(List.of(0, 1, 2, 5, 7, 9), Slurm.indices("0-2,5,7-9:2%4"));
+    }
+
+    @Test
+    void slurmWithoutSbatchOnPathSaysSo() throws Exception {
+        Path file = sweepFile();
+        Path out = dir.resolve("out");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "sweep", file.toString(),
+                "--out", out.toString(), "--slurm");
+        pb.environment().put("PATH", dir.resolve("empty").toString());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String text = new String(p.getInputStream().readAllBytes());
+        assertEquals(2, p.waitFor(), text);
+        assertTrue(text.contains("--slurm needs sbatch, which is not on PATH"), text);
+        assertFalse(Files.exists(out));
+    }
+
+    /** Runs body and returns what it printed on stderr. */
+    static String captureErr(Runnable body) {
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buf, true));
+        try {
+            body.run();
+        } finally {
+            System.setErr(old);
+        }
+        return buf.toString();
+    }
+}
