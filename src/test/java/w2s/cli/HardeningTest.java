@@ -81,7 +81,7 @@ class HardeningTest {
         // The reproduction: HOME=/x bin/w2s run ... must write under /x/.cache/w2s.
         Path home = dir.resolve("home");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "run", "--task", "grammar",
+                "-Xmx512m", "-Xss8m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "run", "--task", "grammar",
                 "--weak", "bow", "--strong", "bow", "--n-train", "100", "--n-test", "50", "--quiet",
                 "--out", dir.resolve("out").toString()).redirectErrorStream(true);
         pb.environment().remove("W2S_CACHE");
@@ -136,7 +136,7 @@ class HardeningTest {
         Path file = java.nio.file.Files.writeString(dir.resolve("s.yaml"),
                 "tasks: [grammar]\nmodels: [bow, minilm-l6]\nlosses: [xent, logconf]\nseeds: 2\nn-train: 100\nn-test: 50\n");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), "w2s.cli.Main",
+                "-Xmx1g", "-Djava.io.tmpdir=" + tmp, "-Xss8m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main",
                 "sweep", file.toString(), "--out", dir.resolve("out").toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("W2S_CACHE", cache.toString());
@@ -184,11 +184,14 @@ class HardeningTest {
         }
     }
 
+        // Subprocesses get -Xss8m: ONNX Runtime reads /proc/self/cmdline when it starts and overflows a 1 MB thread stack
+    // on a command line as long as the test class path (bin/w2s runs with -jar and a short command line).
+
     /** Item 2: models install bert-base without Maven on the PATH gives a message, not an IOException's trace. */
     @Test
     void installWithoutMavenIsAMessage() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "models", "install", "bert-base",
+                "-Xss8m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "models", "install", "bert-base",
                 "--dir", dir.resolve("models").toString()).redirectErrorStream(true);
         pb.environment().put("PATH", dir.resolve("empty").toString());
         pb.environment().remove("W2S_DEBUG");
@@ -203,13 +206,14 @@ class HardeningTest {
     void progressIntoAFileHasNoCarriageReturnsAndNamesTheRole() throws Exception {
         Path log = dir.resolve("log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "run", "--task", "grammar",
+                "-Xmx1g", "-Xss8m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "run", "--task", "grammar",
                 "--weak", "bow", "--strong", "minilm-l6", "--n-train", "100", "--n-test", "50",
                 "--out", dir.resolve("out").toString(), "--cache", dir.resolve("cache").toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile());
         pb.environment().remove("W2S_PROGRESS");
-        assertEquals(0, pb.start().waitFor());
+        int status = pb.start().waitFor();
         String err = java.nio.file.Files.readString(log);
+        assertEquals(0, status, err);
         assertTrue(!err.contains("\r") && !err.contains("\033["), err);
         assertTrue(err.contains("features minilm-l6") || err.contains("student"), err);
     }

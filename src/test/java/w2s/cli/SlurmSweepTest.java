@@ -117,8 +117,8 @@ class SlurmSweepTest {
     }
 
     private static List<String> javaW2s() {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp",
-                System.getProperty("java.class.path"), "w2s.cli.Main");
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-Xss8m",
+                "-cp", System.getProperty("java.class.path"), "w2s.cli.Main");
     }
 
     private static Run w2s(String... args) throws Exception {

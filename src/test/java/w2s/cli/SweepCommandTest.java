@@ -32,7 +32,7 @@ class SweepCommandTest {
         Path out = dir.resolve("out");
         Path cache = dir.resolve("cache");
         Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "sweep", file.toString(),
+                "-Xmx1g", "-Xss8m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "sweep", file.toString(),
                 "--out", out.toString(), "--cache", cache.toString())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         // Progress lines ("k/24 cells") arrive on stderr; kill once a few cells are done, wherever the child is.

@@ -139,7 +139,7 @@ class SweepShardTest {
         Path file = sweepFile();
         Path out = dir.resolve("out");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "sweep", file.toString(),
+                "-Xmx512m", "-Xss8m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "sweep", file.toString(),
                 "--out", out.toString(), "--slurm");
         pb.environment().put("PATH", dir.resolve("empty").toString());
         pb.redirectErrorStream(true);
