@@ -82,8 +82,15 @@ public final class Experiment implements AutoCloseable {
     record CeilingOutputs(double[] test, double[] pairsChosen, double[] pairsRejected, List<RunResult.CurvePoint> curve,
                           Integer stoppedAt, Classifier.Footprint footprint) {}
 
-    /** The ingredients of a run, public so that callers (the CLI, sweeps) can write the weak labels beside the result. */
-    public record Outcome(RunResult result, Split split, double[][] weakLabels) {}
+    /**
+     * The ingredients of a run, public so that callers (the CLI, sweeps) can write the weak labels and the per-example
+     * predictions beside the result. predictions may be null (an outcome made without them).
+     */
+    public record Outcome(RunResult result, Split split, double[][] weakLabels, Predictions predictions) {
+        public Outcome(RunResult result, Split split, double[][] weakLabels) {
+            this(result, split, weakLabels, null);
+        }
+    }
 
     /**
      * The result of a run, cached whole under {@link #cellKey}: a sweep asks for it, and a rerun of a finished cell
@@ -91,7 +98,23 @@ public final class Experiment implements AutoCloseable {
      */
     public RunResult result(ExperimentConfig config) {
         String key = StageCache.key(List.of("result", RESULT_VERSION, cellKey(config)));
-        return stages.computeIfAbsent(key, RunResult.class, () -> run(config).result());
+        return stages.computeIfAbsent(key, RunResult.class, () -> {
+            Outcome outcome = run(config);
+            stages.put(predictionsKey(config), outcome.predictions());
+            return outcome.result();
+        });
+    }
+
+    /**
+     * The per-example predictions of a run {@link #result} computed, cached beside its result; null when the result
+     * was cached before predictions were (nothing is recomputed for them).
+     */
+    public Predictions predictions(ExperimentConfig config) {
+        return stages.get(predictionsKey(config), Predictions.class, Predictions::problem).orElse(null);
+    }
+
+    private String predictionsKey(ExperimentConfig config) {
+        return StageCache.key(List.of("predictions", RESULT_VERSION, cellKey(config)));
     }
 
     /**
@@ -319,7 +342,10 @@ public final class Experiment implements AutoCloseable {
                         ceilingModel), config,
                 new RunResult.TaskInfo(task.name(), task.train().size(), task.test().size(), task.provenance()),
                 environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt());
-        return new Outcome(result, split, weakLabels);
+        Predictions predictions = new Predictions(split.test().stream().map(Example::id).toList(), testLabels,
+                weak.test(), positive(w2sTest), ceiling.test(), split.b().stream().map(Example::id).toList(),
+                Metrics.labels(split.b()), labelsB);
+        return new Outcome(result, split, weakLabels, predictions);
     }
 
     /**

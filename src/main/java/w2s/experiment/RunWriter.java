@@ -10,8 +10,8 @@ import w2s.report.Json;
 import w2s.results.RunFiles;
 
 /**
- * Writes a run's files, each atomically: weak_labels.jsonl, metrics.json (the result with its configuration) and
- * row.parquet (the result as one flat row, see {@link RunFiles}), in that order, so a folder whose row.parquet exists
+ * Writes a run's files, each atomically: weak_labels.jsonl, metrics.json (the result with its configuration),
+ * predictions.parquet, log.jsonl and row.parquet (the result as one flat row, see {@link RunFiles}), in that order, so a folder whose row.parquet exists
  * holds a finished run.
  */
 public final class RunWriter {
@@ -23,7 +23,7 @@ public final class RunWriter {
     }
 
     public static void write(Path dir, String cellKey, Experiment.Outcome outcome) {
-        // Weak labels first: metrics.json is written last, so its presence means the run's files are complete.
+        // Weak labels first: row.parquet is written last, so its presence means the run's files are complete.
         StringBuilder labels = new StringBuilder();
         List<Example> b = outcome.split().b();
         for (int i = 0; i < b.size(); i++) {
@@ -35,6 +35,6 @@ public final class RunWriter {
             labels.append(Json.compact(row)).append('\n');
         }
         Json.writeAtomically(dir.resolve(RunFiles.WEAK_LABELS), labels.toString());
-        RunFiles.write(dir, cellKey, outcome.result());
+        RunFiles.write(dir, cellKey, outcome.result(), outcome.predictions());
     }
 }

@@ -96,7 +96,7 @@ public final class Sweep {
                             if (store != null) store.add(key, experiment.result(e.getValue()));
                         } else {
                             RunResult result = experiment.result(e.getValue());
-                            RunFiles.write(dir, key, result);
+                            RunFiles.write(dir, key, result, experiment.predictions(e.getValue()));
                             if (store != null) store.add(key, result);
                             if (claims != null) claims.succeeded(key);
                         }

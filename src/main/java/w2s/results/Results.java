@@ -131,10 +131,10 @@ public final class Results implements AutoCloseable {
         try (Stream<Path> files = Files.walk(root)) {
             files.filter(Files::isRegularFile).forEach(f -> {
                 String name = f.getFileName().toString();
-                if (name.equals(RunFiles.ROW) || name.equals(RunFiles.METRICS) || name.equals(RunFiles.WEAK_LABELS)
-                        || (name.startsWith(".") && name.endsWith(".tmp")
-                        && (name.startsWith("." + RunFiles.ROW) || name.startsWith("." + RunFiles.METRICS)
-                        || name.startsWith("." + RunFiles.WEAK_LABELS)))) {
+                List<String> runFiles = List.of(RunFiles.ROW, RunFiles.METRICS, RunFiles.WEAK_LABELS,
+                        RunFiles.PREDICTIONS, RunFiles.LOG);
+                if (runFiles.contains(name) || (name.startsWith(".") && name.endsWith(".tmp")
+                        && runFiles.stream().anyMatch(r -> name.startsWith("." + r)))) {
                     dirs.add(f.getParent());
                 }
             });

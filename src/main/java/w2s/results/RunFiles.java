@@ -13,10 +13,13 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import w2s.experiment.ExperimentConfig;
+import w2s.experiment.Predictions;
 import w2s.experiment.RunResult;
 import w2s.report.Json;
 
@@ -24,13 +27,17 @@ import w2s.report.Json;
  * A run as files: a folder holding {@code metrics.json} (the whole result) and {@code row.parquet} (the same run as
  * one flat row, see {@link RunRow}), each written atomically, the row last, so a folder with a readable row.parquet
  * is a finished run and nothing else is. Any folder of such folders is a results store: {@link Results} reads it with
- * DuckDB, pandas and polars read the Parquet files directly ({@code pd.read_parquet("runs/sweep")} or
- * {@code pl.read_parquet("runs/sweep/*&#47;row.parquet")}).
+ * DuckDB, pandas and polars read the Parquet files directly ({@code pl.read_parquet("runs/sweep/*&#47;row.parquet")};
+ * not the whole folder, which also holds each run's {@code predictions.parquet}, rows of another shape). Beside them,
+ * {@code predictions.parquet} (per-example predictions) and {@code log.jsonl} (the training log, see
+ * {@link TrainingLog}).
  */
 public final class RunFiles {
     public static final String METRICS = "metrics.json";
     public static final String ROW = "row.parquet";
     public static final String WEAK_LABELS = "weak_labels.jsonl";
+    public static final String PREDICTIONS = "predictions.parquet";
+    public static final String LOG = "log.jsonl";
 
     private RunFiles() {}
 
@@ -58,40 +65,102 @@ public final class RunFiles {
 
     /** metrics.json, then row.parquet: the row's presence means the run's files are complete. */
     public static void write(Path dir, String cellKey, RunResult result) {
+        write(dir, cellKey, result, null);
+    }
+
+    /**
+     * metrics.json, predictions.parquet (when predictions are known; a result served from a cache made before they
+     * were kept has none), log.jsonl, then row.parquet, each atomically: the row's presence means the run's files are
+     * complete.
+     */
+    public static void write(Path dir, String cellKey, RunResult result, Predictions predictions) {
         Json.writeAtomically(dir.resolve(METRICS), result);
+        if (predictions != null) writePredictions(dir, predictions);
+        Json.writeAtomically(dir.resolve(LOG), TrainingLog.lines(result));
         writeRow(dir, cellKey, result);
+    }
+
+    /**
+     * Writes predictions.parquet: one row per test document (split "test": id, label, and the weak model's, the
+     * student's and the ceiling's probability of class 1) and one per document of B (split "b": id, ground-truth label,
+     * and the weak soft label in weak; student and ceiling null).
+     */
+    public static void writePredictions(Path dir, Predictions p) {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < p.testIds().size(); i++) {
+            rows.append(predictionRow("test", p.testIds().get(i), p.testLabels()[i], p.weak()[i], p.student()[i],
+                    p.ceiling()[i]));
+        }
+        for (int i = 0; i < p.bIds().size(); i++) {
+            rows.append(predictionRow("b", p.bIds().get(i), p.bLabels()[i], p.bWeak()[i], null, null));
+        }
+        writeParquet(dir, PREDICTIONS, (c, s) -> {
+            Path jsonl = Files.createTempFile(dir, "." + PREDICTIONS, ".jsonl.tmp");
+            try {
+                Files.writeString(jsonl, rows);
+                s.execute("CREATE TABLE t AS SELECT * FROM read_json(" + literal(jsonl)
+                        + ", format = 'newline_delimited', columns = {split: 'VARCHAR', id: 'VARCHAR', "
+                        + "label: 'INTEGER', weak: 'DOUBLE', student: 'DOUBLE', ceiling: 'DOUBLE'})");
+            } finally {
+                Files.deleteIfExists(jsonl);
+            }
+        });
+    }
+
+    private static String predictionRow(String split, String id, int label, double weak, Double student,
+                                        Double ceiling) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("split", split);
+        row.put("id", id);
+        row.put("label", label);
+        row.put("weak", weak);
+        row.put("student", student);
+        row.put("ceiling", ceiling);
+        return Json.compact(row) + "\n";
     }
 
     /** Writes row.parquet atomically: into a hidden temporary file beside it, then renamed into place. */
     public static void writeRow(Path dir, String cellKey, RunResult result) {
         List<Object> values = RunRow.values(cellKey, result);
+        writeParquet(dir, ROW, (c, s) -> {
+            s.execute("CREATE TABLE t (" + RunRow.COLUMNS.entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")");
+            String params = RunRow.COLUMNS.values().stream().map(t -> "CAST(? AS " + t + ")")
+                    .collect(Collectors.joining(", "));
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO t VALUES (" + params + ")")) {
+                for (int i = 0; i < values.size(); i++) p.setObject(i + 1, values.get(i));
+                p.executeUpdate();
+            }
+        });
+    }
+
+    /** Fills table t of an in-memory DuckDB database. */
+    private interface TableFiller {
+        void fill(Connection c, Statement s) throws SQLException, IOException;
+    }
+
+    /** Writes table t, as filled, to dir/name as Parquet atomically: a hidden temporary file beside it, renamed. */
+    private static void writeParquet(Path dir, String name, TableFiller filler) {
         try {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, "." + ROW, ".tmp");
+            Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
             try {
                 try (Connection c = w2s.experiment.Natives.duckdb("jdbc:duckdb:"); Statement s = c.createStatement()) {
-                    s.execute("CREATE TABLE row (" + RunRow.COLUMNS.entrySet().stream()
-                            .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")");
-                    String params = RunRow.COLUMNS.values().stream().map(t -> "CAST(? AS " + t + ")")
-                            .collect(Collectors.joining(", "));
-                    try (PreparedStatement p = c.prepareStatement("INSERT INTO row VALUES (" + params + ")")) {
-                        for (int i = 0; i < values.size(); i++) p.setObject(i + 1, values.get(i));
-                        p.executeUpdate();
-                    }
-                    s.execute("COPY row TO " + literal(tmp) + " (FORMAT parquet)");
+                    filler.fill(c, s);
+                    s.execute("COPY t TO " + literal(tmp) + " (FORMAT parquet)");
                 }
                 try {
-                    Files.move(tmp, dir.resolve(ROW), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, dir.resolve(ROW), StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
                 }
             } finally {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir.resolve(ROW) + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + dir.resolve(name) + ": " + e.getMessage(), e);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot write " + dir.resolve(ROW) + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot write " + dir.resolve(name) + ": " + e.getMessage(), e);
         }
     }
 

@@ -76,7 +76,11 @@ class SweepShardTest {
             for (ExperimentConfig c : cells) {
                 String key = e.cellKey(c);
                 owner.put(key, Shard.of(key, 2));
-                assertTrue(RunFiles.complete(sharded.resolve(RunFiles.folderName(c, key))));
+                Path run = sharded.resolve(RunFiles.folderName(c, key));
+                assertTrue(RunFiles.complete(run));
+                // Each cell's folder holds its per-example predictions and its training log too.
+                assertTrue(Files.size(run.resolve(RunFiles.PREDICTIONS)) > 0, run.toString());
+                assertTrue(Files.size(run.resolve(RunFiles.LOG)) > 0, run.toString());
             }
         }
         assertEquals(6, owner.size());

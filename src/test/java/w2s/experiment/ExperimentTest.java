@@ -62,6 +62,50 @@ class ExperimentTest {
         assertEquals(7, metrics.path("config").path("split").path("seed").asLong());
         assertEquals("logconf", metrics.path("config").path("loss").asText());
         assertEquals("org.languagetool:language-en:6.4", metrics.path("task").path("provenance").path("location").asText());
+        // Per-example predictions as Parquet: one row per test document with three probabilities, one per document
+        // of B with its weak label (student and ceiling null).
+        try (java.sql.Connection c = Natives.duckdb("jdbc:duckdb:"); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT split, count(*), count(student), count(ceiling), "
+                     + "min(weak), max(weak), count(DISTINCT id), sum(label), avg(student) FROM read_parquet('"
+                     + out.resolve("predictions.parquet") + "') GROUP BY split ORDER BY split")) {
+            assertTrue(rs.next());
+            assertEquals("b", rs.getString(1));
+            assertEquals(r.nB(), rs.getLong(2));
+            assertEquals(0, rs.getLong(3));
+            assertEquals(0, rs.getLong(4));
+            assertTrue(rs.getDouble(5) >= 0 && rs.getDouble(6) <= 1);
+            assertEquals(r.nB(), rs.getLong(7));
+            assertTrue(rs.next());
+            assertEquals("test", rs.getString(1));
+            assertEquals(r.nTest(), rs.getLong(2));
+            assertEquals(r.nTest(), rs.getLong(3));
+            assertEquals(r.nTest(), rs.getLong(4));
+            assertEquals(r.nTest(), rs.getLong(7));
+            assertFalse(rs.next());
+        }
+        try (java.sql.Connection c = Natives.duckdb("jdbc:duckdb:"); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
+                     + "read_parquet('" + out.resolve("predictions.parquet") + "'))")) {
+            StringBuilder schema = new StringBuilder();
+            while (rs.next()) schema.append(rs.getString(1)).append(' ').append(rs.getString(2)).append(", ");
+            assertEquals("split VARCHAR, id VARCHAR, label INTEGER, weak DOUBLE, student DOUBLE, ceiling DOUBLE, ",
+                    schema.toString());
+        }
+        // The student's test probabilities are those its accuracy was computed from.
+        Predictions p = first.predictions();
+        int correct = 0;
+        for (int i = 0; i < p.student().length; i++) correct += (p.student()[i] > 0.5 ? 1 : 0) == p.testLabels()[i] ? 1 : 0;
+        assertEquals(r.w2sAccuracy(), correct / (double) p.student().length, 0.02);
+        // The training log: a closing line per model at least, each a JSON object naming its model.
+        List<String> log = Files.readAllLines(out.resolve("log.jsonl"));
+        assertTrue(log.size() >= 3, log.toString());
+        java.util.Set<String> closed = new java.util.HashSet<>();
+        for (String line : log) {
+            JsonNode n = Json.MAPPER.readTree(line);
+            assertTrue(n.has("model") && n.has("step") && n.has("lr") && n.has("test_accuracy"), line);
+            if (n.path("final").asBoolean()) closed.add(n.path("model").asText());
+        }
+        assertEquals(java.util.Set.of("weak", "student", "ceiling"), closed);
         List<String> labels = Files.readAllLines(out.resolve("weak_labels.jsonl"));
         assertEquals(r.nB(), labels.size());
         assertTrue(labels.get(0).contains("\"gt_label\"") && labels.get(0).contains("\"weak_soft_label\""));
