@@ -63,7 +63,7 @@ public final class Tokens {
      * A text's tokens cut to {@code maxTokens} keeping the end: the special tokens before and after the content
      * (found where the content without special tokens sits inside the full encoding) and the last content tokens.
      */
-    static Encoded keepEnd(Encoded full, long[] content, int maxTokens) {
+    public static Encoded keepEnd(Encoded full, long[] content, int maxTokens) {
         if (full.length() <= maxTokens) return full;
         int specials = full.length() - content.length;
         int prefix = 0;
