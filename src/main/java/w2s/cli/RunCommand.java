@@ -81,6 +81,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", description = "truncate texts to this many tokens (default: 256 for "
             + "probes, 128 for fine-tuning, at most the model's limit)")
     Integer maxTokens;
+    @Option(names = "--truncate", description = "which end of a text longer than --max-tokens is cut: right (keeps "
+            + "the start) or left (keeps the end, where converters put the question or answer); special tokens stay "
+            + "(default: right)")
+    String truncate;
+    @Option(names = "--long-texts", description = "documents longer than the strong model's --max-tokens: truncate "
+            + "them, or drop them before the split, as the openai code does (counted in the result; default: truncate)")
+    String longTexts;
     @Option(names = "--pooling", description = "pooling of the strong model's token states: mean (over the attention "
             + "mask), cls, or last (the last real token; the default for decoders)")
     String pooling;
@@ -289,6 +296,21 @@ final class RunCommand implements Callable<Integer> {
                 freezeLayers, epochs, lr, weightDecay, batchSize, evalEvery), "--", loraRank, loraAlpha, loraTargets,
                 dtype, device, gradCheckpoint));
         via = via.stream().map(this::optimiser).toList();
+        // --truncate applies to every pretrained model: the weak one, the strong one and those in between.
+        String side = w2s.encode.FeatureSpec.truncation(truncate);
+        if (side != null) {
+            if (s.mode() == Training.SCRATCH && w.mode() == Training.SCRATCH) {
+                throw new IllegalArgumentException("--truncate applies to pretrained models, not " + s.name());
+            }
+            w = w.mode() == Training.SCRATCH ? w : w.withTruncate(side);
+            s = s.mode() == Training.SCRATCH ? s : s.withTruncate(side);
+            via = via.stream().map(m -> m.mode() == Training.SCRATCH ? m : m.withTruncate(side)).toList();
+        }
+        String dropLong = w2s.experiment.LongTexts.parse(longTexts);
+        if (dropLong != null && s.mode() == Training.SCRATCH) {
+            throw new IllegalArgumentException("--long-texts drop needs a pretrained strong model, whose tokenizer "
+                    + "counts tokens, not " + s.name());
+        }
         if (dropout != null && dropout > 0 && Stream.concat(Stream.of(w, s), via.stream())
                 .noneMatch(m -> m.mode() == Training.FINETUNE)) {
             throw new IllegalArgumentException("--dropout applies to fine-tuned models (--mode finetune)");
@@ -308,7 +330,7 @@ final class RunCommand implements Callable<Integer> {
                 earlyStopMetric, earlyStopPatience) : null;
         return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance, varyTest,
                 nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling,
-                weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset);
+                weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset, dropLong);
     }
 
     /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */
@@ -349,12 +371,12 @@ final class RunCommand implements Callable<Integer> {
         return new ModelConfig(m.name(), m.mode(), m.layer(), m.pooling(), m.maxTokens(), m.head(), m.train(),
                 m.freezeLayers(), lora != null ? lora : loraRank != null ? null : m.lora(),
                 dtype != null ? dtype : m.dtype(), device != null ? device.trim().toLowerCase(java.util.Locale.ROOT)
-                : m.device(), gradCheckpoint != null ? gradCheckpoint : m.gradCheckpoint());
+                : m.device(), gradCheckpoint != null ? gradCheckpoint : m.gradCheckpoint(), m.truncate());
     }
 
     private static ModelConfig withoutLora(ModelConfig m) {
         return new ModelConfig(m.name(), m.mode(), m.layer(), m.pooling(), m.maxTokens(), m.head(), m.train(),
-                m.freezeLayers(), null, m.dtype(), m.device(), m.gradCheckpoint());
+                m.freezeLayers(), null, m.dtype(), m.device(), m.gradCheckpoint(), m.truncate());
     }
 
     static ModelConfig override(ModelConfig m, String layer, String pooling, String head, Integer maxTokens,
@@ -396,7 +418,8 @@ final class RunCommand implements Callable<Integer> {
         if (m.mode() == Training.PROBE && layer != null) w2s.encode.FeatureSource.of(m.name()).layer(layer);
         return new ModelConfig(m.name(), m.mode(), encoder && layer != null ? layer : m.layer(),
                 pooling != null ? pooling : m.pooling(), encoder && maxTokens != null ? maxTokens : m.maxTokens(), head != null ? head : m.head(), train,
-                freezeLayers != null ? freezeLayers : m.freezeLayers(), m.lora(), m.dtype(), m.device(), m.gradCheckpoint());
+                freezeLayers != null ? freezeLayers : m.freezeLayers(), m.lora(), m.dtype(), m.device(), m.gradCheckpoint(),
+                m.truncate());
     }
 
     /** The values a preset run ended up with, in one line. */

@@ -17,6 +17,13 @@ public interface Extractor extends AutoCloseable {
      */
     float[][][] encodeLayers(List<String> texts, int[] layers, String pooling, int maxTokens, Progress progress);
 
+    /** As above; with {@code left} a long text keeps its end, special tokens included. */
+    default float[][][] encodeLayers(List<String> texts, int[] layers, String pooling, int maxTokens, boolean left,
+                                     Progress progress) {
+        if (left) throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot truncate on the left");
+        return encodeLayers(texts, layers, pooling, maxTokens, progress);
+    }
+
     @Override
     void close();
 }

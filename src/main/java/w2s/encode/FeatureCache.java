@@ -105,7 +105,7 @@ public final class FeatureCache implements AutoCloseable {
                 for (int from = 0; from < todo.size(); from += CHUNK) {
                     int to = Math.min(todo.size(), from + CHUNK);
                     float[][][] vectors = encoder(encoder).encodeLayers(todo.subList(from, to), layers,
-                            spec.pooling(), spec.maxTokens(), progress);
+                            spec.pooling(), spec.maxTokens(), spec.left(), progress);
                     List<TextKey> chunkKeys = newKeys.subList(from, to);
                     for (int k = 0; k < layers.length; k++) {
                         // A layer stores only what it lacked: another layer's gap is not a reason to write twice.
@@ -162,7 +162,9 @@ public final class FeatureCache implements AutoCloseable {
     /** Readable prefix for humans, hash of everything that determines the vectors for uniqueness. */
     static String directoryName(FeatureSource encoder, int layer, FeatureSpec spec) {
         String key = String.join("\n", FORMAT, encoder.name(), encoder.identity(), "layer=" + layer,
-                "pooling=" + spec.pooling(), "maxTokens=" + spec.maxTokens());
+                "pooling=" + spec.pooling(), "maxTokens=" + spec.maxTokens())
+                // Only a non-default truncation is part of the key, so existing caches stay valid.
+                + (spec.left() ? "\ntruncate=left" : "");
         String hash = HexFormat.of().formatHex(sha256(key.getBytes(StandardCharsets.UTF_8)), 0, 6);
         // A folder path or hub id as the name: keep its last part, readable and safe as a file name.
         String name = encoder.name().replaceAll("[/\\\\]+$", "");

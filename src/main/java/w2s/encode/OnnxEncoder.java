@@ -101,9 +101,16 @@ public final class OnnxEncoder implements Extractor {
      */
     public float[][][] encodeLayers(List<String> texts, int[] layers, String pooling, int maxTokens,
                                     Progress progress) {
+        return encodeLayers(texts, layers, pooling, maxTokens, false, progress);
+    }
+
+    /** As {@link #encodeLayers(List, int[], String, int, Progress)}; with {@code left} long texts keep their end. */
+    @Override
+    public float[][][] encodeLayers(List<String> texts, int[] layers, String pooling, int maxTokens, boolean left,
+                                    Progress progress) {
         for (int layer : layers) spec.checkLayer(layer);
         Pooling pool = Pooling.parse(pooling);
-        long[][] ids = tokenize(texts, maxTokens);
+        long[][] ids = tokenize(texts, maxTokens, left);
         float[][][] out = new float[layers.length][ids.length][];
         if (ids.length == 0) return out;
         OrtSession session = session(layers);
@@ -131,8 +138,17 @@ public final class OnnxEncoder implements Extractor {
 
     /** Token ids per text, with [CLS] and [SEP], truncated to {@code maxTokens}. */
     public long[][] tokenize(List<String> texts, int maxTokens) {
+        return tokenize(texts, maxTokens, false);
+    }
+
+    /** Token ids per text, with [CLS] and [SEP]; with {@code left} a long text keeps its end instead of its start. */
+    public long[][] tokenize(List<String> texts, int maxTokens, boolean left) {
         spec.checkMaxTokens(maxTokens);
         for (int i = 0; i < texts.size(); i++) checkText(texts.get(i), i, texts.size());
+        if (left) {
+            return java.util.Arrays.stream(w2s.model.arch.Tokens.encode(tokenizerJson(), maxTokens, texts, true))
+                    .map(w2s.model.arch.Tokens.Encoded::ids).toArray(long[][]::new);
+        }
         Encoding[] encodings = tokenizer(maxTokens).batchEncode(texts);
         long[][] ids = new long[encodings.length][];
         for (int i = 0; i < ids.length; i++) ids[i] = encodings[i].getIds();
@@ -234,6 +250,16 @@ public final class OnnxEncoder implements Extractor {
         }
         sessions.put(key, session);
         return session;
+    }
+
+    /** The encoder's tokenizer.json. */
+    public String tokenizerJson() {
+        return new String(tokenizerJson, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Token counts per text, [CLS] and [SEP] included, without truncation. */
+    public int[] tokenCounts(List<String> texts) {
+        return w2s.model.arch.Tokens.count(tokenizerJson(), texts);
     }
 
     private synchronized HuggingFaceTokenizer tokenizer(int maxTokens) {

@@ -40,8 +40,14 @@ public final class TorchExtractor implements Extractor {
     @Override
     public float[][][] encodeLayers(List<String> texts, int[] layers, String pooling, int maxTokens,
                                     Progress progress) {
+        return encodeLayers(texts, layers, pooling, maxTokens, false, progress);
+    }
+
+    @Override
+    public float[][][] encodeLayers(List<String> texts, int[] layers, String pooling, int maxTokens, boolean left,
+                                    Progress progress) {
         Pooling pool = Pooling.parse(pooling);
-        Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), maxTokens, texts);
+        Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), maxTokens, texts, left);
         float[][][] out = new float[layers.length][rows.length][];
         // Length bucketing: neighbours in length order share a batch, so each pads only to a similar length.
         int[] order = Tokens.byLength(rows, Tokens.all(rows));

@@ -45,6 +45,7 @@ public final class Experiment implements AutoCloseable {
     private final StageCache stages;
     // Tasks are read once per runner: a sweep's cells share them, and parsing the grammar task takes a while.
     private final Map<List<String>, Task> tasks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<List<String>, LongTexts.Result> droppedTasks = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.Set<String> said = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** An experiment runner whose caches live under cacheRoot: features/ and stages/. */
@@ -133,6 +134,18 @@ public final class Experiment implements AutoCloseable {
         return StageCache.key(key);
     }
 
+    /** The task without its documents longer than the strong model's token limit (see {@link LongTexts}). */
+    private LongTexts.Result dropLongTexts(ExperimentConfig config) {
+        ModelConfig strong = config.strong();
+        if (strong.maxTokens() == null) {
+            throw new IllegalArgumentException("--long-texts drop needs a pretrained strong model, whose tokenizer "
+                    + "counts tokens; " + strong.name() + " has none");
+        }
+        return droppedTasks.computeIfAbsent(Arrays.asList(config.task(), config.data(), config.testFile(),
+                strong.name(), String.valueOf(strong.maxTokens())),
+                k -> LongTexts.drop(task(config), strong.name(), strong.maxTokens()));
+    }
+
     private Task task(ExperimentConfig config) {
         return tasks.computeIfAbsent(Arrays.asList(config.task(), config.data(), config.testFile()),
                 k -> config.loadTask());
@@ -141,7 +154,17 @@ public final class Experiment implements AutoCloseable {
     public Outcome run(ExperimentConfig config) {
         Map<String, Double> seconds = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        Task task = task(config);
+        LongTexts.Result shortened = config.longTexts() != null ? dropLongTexts(config) : null;
+        Task task = shortened != null ? shortened.task() : task(config);
+        LongTexts.Dropped dropped = shortened != null ? shortened.dropped() : null;
+        if (shortened != null) {
+            if (dropped.train() + dropped.test() > 0) {
+                String note = "--long-texts drop: dropped " + dropped.train() + " training and " + dropped.test()
+                        + " test documents of " + task.name() + " longer than " + config.strong().maxTokens()
+                        + " tokens of " + config.strong().name();
+                if (said.add(note)) System.err.println("w2s: " + note);
+            }
+        }
         Split split = Split.of(task, config.split());
         // Sizes larger than the data: what exists is used, the result records it (n_a, n_b, n_test), and it is said
         // once per runner, not once per cell of a sweep.
@@ -341,7 +364,7 @@ public final class Experiment implements AutoCloseable {
                 footprints(weak.footprint(), config.weak(), student.footprint(), config.strong(), ceiling.footprint(),
                         ceilingModel), config,
                 new RunResult.TaskInfo(task.name(), task.train().size(), task.test().size(), task.provenance()),
-                environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt());
+                environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt(), dropped);
         Predictions predictions = new Predictions(split.test().stream().map(Example::id).toList(), testLabels,
                 weak.test(), positive(w2sTest), ceiling.test(), split.b().stream().map(Example::id).toList(),
                 Metrics.labels(split.b()), labelsB);
@@ -494,6 +517,7 @@ public final class Experiment implements AutoCloseable {
         key.put("task", task.name());
         key.put("data_sha256", task.provenance().sha256());
         key.put("split", config.split());
+        if (config.longTexts() != null) key.put("long_texts", config.longTexts());
         key.put("model", model);
         return key;
     }

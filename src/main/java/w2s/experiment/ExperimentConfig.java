@@ -33,6 +33,8 @@ import w2s.model.ModelConfig;
  *                  weak accuracy, PGR and agreement refer to (null: the weak model's own labels)
  * @param preset    the family of defaults the command line started from ({@code --preset eleuther|openai}), or null;
  *                  a label only: every value it set is in the rest of the configuration
+ * @param longTexts "drop": documents longer than the strong model's token limit are removed before the split, as the
+ *                  openai code does (null, absent from the JSON: they are truncated; see {@link LongTexts})
  */
 public record ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
@@ -42,8 +44,19 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
                                @com.fasterxml.jackson.annotation.JsonInclude(
                                        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String weakLabels,
                                @com.fasterxml.jackson.annotation.JsonInclude(
-                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String preset) {
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String preset,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String longTexts) {
+    public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
+                            ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
+                            int s2s, EarlyStop earlyStop, double calibrate, ModelConfig ceiling, String weakLabels,
+                            String preset) {
+        this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, ceiling,
+                weakLabels, preset, null);
+    }
+
     public ExperimentConfig {
+        longTexts = LongTexts.parse(longTexts);
         if (ceiling != null && ceiling.equals(strong)) ceiling = null;
         if (ceiling != null && !(ceiling.name().equals(strong.name()) && ceiling.mode() == strong.mode())) {
             throw new IllegalArgumentException("the ceiling trains the strong model (" + strong.describe() + "), not "

@@ -24,6 +24,8 @@ import w2s.metrics.Metrics;
  * ceiling_stopped_at are the steps whose models early stopping kept (null: the final model; the students' are in steps).
  * footprints tells, for "weak", "w2s" (the student) and "ceiling", the trainable and total parameters (fine-tuned
  * models; LoRA trains only its adapters and the head), the dtype the arithmetic ran in and the device it ran on.
+ * With --long-texts drop, dropped_long_texts counts the training and test documents removed before the split for
+ * being longer than the strong model's token limit (null: long texts were truncated).
  */
 public record RunResult(
         double weakAccuracy, double w2sAccuracy, double ceilingAccuracy, double pgr,
@@ -46,7 +48,8 @@ public record RunResult(
         ExperimentConfig config,
         TaskInfo task,
         Map<String, String> environment,
-        int nVal, Integer weakStoppedAt, Integer ceilingStoppedAt) {
+        int nVal, Integer weakStoppedAt, Integer ceilingStoppedAt,
+        LongTexts.Dropped droppedLongTexts) {
 
     /** Test accuracy after a number of optimiser steps. */
     public record CurvePoint(int step, int totalSteps, double accuracy) {}

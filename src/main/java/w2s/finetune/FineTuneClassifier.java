@@ -64,7 +64,8 @@ public final class FineTuneClassifier implements Classifier {
             throw new IllegalArgumentException(name + " has " + cp.config().maxPositions() + " positions; maxTokens "
                     + settings.maxTokens() + " is more");
         }
-        Tokens.Encoded[] rows = Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(train));
+        Tokens.Encoded[] rows = Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(train),
+                settings.truncateLeft());
         FineTuner tuner = new FineTuner(cp, settings, config);
         try {
             int n = rows.length, batchSize = Math.min(config.batchSize(), n);
@@ -79,7 +80,8 @@ public final class FineTuneClassifier implements Classifier {
                 @Override
                 public double[][] predict(List<Example> examples) {
                     return examples.isEmpty() ? new double[0][]
-                            : tuner.predict(Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(examples)));
+                            : tuner.predict(Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(examples),
+                            settings.truncateLeft()));
                 }
 
                 @Override
@@ -101,7 +103,7 @@ public final class FineTuneClassifier implements Classifier {
                 }
             }
             tuner.dropOptimizerState();
-            return new Model(tuner, cp.tokenizer(), settings.maxTokens(), footprint);
+            return new Model(tuner, cp.tokenizer(), settings.maxTokens(), settings.truncateLeft(), footprint);
         } catch (RuntimeException | Error e) {
             tuner.close();
             throw e;
@@ -116,7 +118,10 @@ public final class FineTuneClassifier implements Classifier {
         private final Footprint footprint;
         private final Cleaner.Cleanable cleanable;
 
-        private Model(FineTuner tuner, String tokenizer, int maxTokens, Footprint footprint) {
+        private final boolean left;
+
+        private Model(FineTuner tuner, String tokenizer, int maxTokens, boolean left, Footprint footprint) {
+            this.left = left;
             this.tuner = tuner;
             this.tokenizer = tokenizer;
             this.maxTokens = maxTokens;
@@ -132,7 +137,7 @@ public final class FineTuneClassifier implements Classifier {
         @Override
         public double[][] predict(List<Example> examples) {
             if (examples.isEmpty()) return new double[0][];
-            return tuner.predict(Tokens.encode(tokenizer, maxTokens, texts(examples)));
+            return tuner.predict(Tokens.encode(tokenizer, maxTokens, texts(examples), left));
         }
 
         @Override

@@ -19,9 +19,15 @@ import w2s.model.arch.Lora;
  * @param predictBatch examples per forward pass when predicting
  * @param lora         LoRA adapters on the frozen backbone (null: full fine-tuning)
  * @param device       "auto", "cpu", "cuda" or "cuda:N" (see {@link w2s.model.arch.Torch#device})
+ * @param truncateLeft long texts keep their end instead of their start, special tokens included
  */
 public record FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, int maxTokens, boolean keepGraphs,
-                             int predictBatch, Lora.Config lora, String device) {
+                             int predictBatch, Lora.Config lora, String device, boolean truncateLeft) {
+    public FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, int maxTokens, boolean keepGraphs,
+                          int predictBatch, Lora.Config lora, String device) {
+        this(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device, false);
+    }
+
     public FineTuneConfig {
         java.util.Objects.requireNonNull(pooling, "pooling");
         java.util.Objects.requireNonNull(device, "device");
@@ -44,30 +50,42 @@ public record FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, i
     }
 
     public FineTuneConfig withPooling(Pooling p) {
-        return new FineTuneConfig(p, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device);
+        return new FineTuneConfig(p, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device,
+                truncateLeft);
     }
 
     public FineTuneConfig withMinibatch(int m) {
-        return new FineTuneConfig(pooling, m, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device);
+        return new FineTuneConfig(pooling, m, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device,
+                truncateLeft);
     }
 
     public FineTuneConfig withFreezeLayers(int n) {
-        return new FineTuneConfig(pooling, minibatch, n, maxTokens, keepGraphs, predictBatch, lora, device);
+        return new FineTuneConfig(pooling, minibatch, n, maxTokens, keepGraphs, predictBatch, lora, device,
+                truncateLeft);
     }
 
     public FineTuneConfig withMaxTokens(int n) {
-        return new FineTuneConfig(pooling, minibatch, freezeLayers, n, keepGraphs, predictBatch, lora, device);
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, n, keepGraphs, predictBatch, lora, device,
+                truncateLeft);
     }
 
     public FineTuneConfig withKeepGraphs(boolean keep) {
-        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keep, predictBatch, lora, device);
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keep, predictBatch, lora, device,
+                truncateLeft);
     }
 
     public FineTuneConfig withLora(Lora.Config l) {
-        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, l, device);
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, l, device,
+                truncateLeft);
     }
 
     public FineTuneConfig withDevice(String d) {
-        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, d);
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, d,
+                truncateLeft);
+    }
+
+    public FineTuneConfig withTruncateLeft(boolean left) {
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device,
+                left);
     }
 }

@@ -22,6 +22,7 @@ import w2s.train.TrainConfig;
  * @param device    fine-tuning: "auto", "cpu", "cuda" or "cuda:N" (null unless fine-tuned)
  * @param gradCheckpoint fine-tuning: recompute each minibatch's forward pass for its backward pass instead of holding
  *                  every minibatch's activations (null unless fine-tuned)
+ * @param truncate  "left": long texts keep their end, special tokens included (null: cut on the right, the default)
  *
  * <p>The fields added for LoRA, precision and devices are left out of the JSON when null, so the configurations of
  * probes and the bag-of-words model, and with them their cache keys, are as they were before these fields existed.
@@ -31,7 +32,18 @@ public record ModelConfig(String name, Training mode, String layer, String pooli
                           @JsonInclude(JsonInclude.Include.NON_NULL) Lora.Config lora,
                           @JsonInclude(JsonInclude.Include.NON_NULL) String dtype,
                           @JsonInclude(JsonInclude.Include.NON_NULL) String device,
-                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean gradCheckpoint) {
+                          @JsonInclude(JsonInclude.Include.NON_NULL) Boolean gradCheckpoint,
+                          @JsonInclude(JsonInclude.Include.NON_NULL) String truncate) {
+    public ModelConfig {
+        truncate = FeatureSpec.truncation(truncate);
+    }
+
+    public ModelConfig(String name, Training mode, String layer, String pooling, Integer maxTokens, String head,
+                       TrainConfig train, Integer freezeLayers, Lora.Config lora, String dtype, String device,
+                       Boolean gradCheckpoint) {
+        this(name, mode, layer, pooling, maxTokens, head, train, freezeLayers, lora, dtype, device, gradCheckpoint,
+                null);
+    }
 
     /** A model without the fine-tuning compute settings (probes, bow, CCS). */
     public ModelConfig(String name, Training mode, String layer, String pooling, Integer maxTokens, String head,
@@ -40,12 +52,18 @@ public record ModelConfig(String name, Training mode, String layer, String pooli
     }
 
     public FeatureSpec features() {
-        return new FeatureSpec(name, layer, pooling, maxTokens);
+        return new FeatureSpec(name, layer, pooling, maxTokens, truncate);
     }
 
     public ModelConfig withTrain(TrainConfig t) {
         return new ModelConfig(name, mode, layer, pooling, maxTokens, head, t, freezeLayers, lora, dtype, device,
-                gradCheckpoint);
+                gradCheckpoint, truncate);
+    }
+
+    /** The same model with long texts cut on the given side ("right", the default, or "left"). */
+    public ModelConfig withTruncate(String side) {
+        return new ModelConfig(name, mode, layer, pooling, maxTokens, head, train, freezeLayers, lora, dtype, device,
+                gradCheckpoint, side);
     }
 
     public String describe() {

@@ -114,7 +114,7 @@ public final class Models {
             case CCS -> {
                 String encoder = config.name().substring(CcsClassifier.PREFIX.length());
                 yield CcsClassifier.standard(encoder, memoised(new FeatureSpec(encoder, config.layer(),
-                        config.pooling(), config.maxTokens()), features), task, config.maxTokens());
+                        config.pooling(), config.maxTokens(), config.truncate()), features), task, config.maxTokens());
             }
             case FINETUNE -> {
                 checkDtype(config.dtype());
@@ -122,7 +122,8 @@ public final class Models {
                         .withPooling(Pooling.parse(config.pooling())).withMaxTokens(config.maxTokens())
                         .withFreezeLayers(config.freezeLayers() != null ? config.freezeLayers() : 0)
                         .withLora(config.lora()).withDevice(config.device() != null ? config.device() : "auto")
-                        .withKeepGraphs(!Boolean.TRUE.equals(config.gradCheckpoint())));
+                        .withKeepGraphs(!Boolean.TRUE.equals(config.gradCheckpoint()))
+                        .withTruncateLeft("left".equals(config.truncate())));
             }
         };
     }

@@ -102,4 +102,32 @@ class RunOptionsTest {
         assertTrue(metric.contains("accuracy or auroc"), metric);
         assertTrue(error("--task", "grammar", "--n-val", "-1").contains("--n-val"));
     }
+
+    @Test
+    void truncateAndLongTextsAreRecordedOnlyWhenNotTheDefault() {
+        ExperimentConfig plain = parse("--task", "grammar", "--strong", "minilm-l6");
+        assertNull(plain.strong().truncate());
+        assertNull(plain.longTexts());
+        assertEquals(plain, parse("--task", "grammar", "--strong", "minilm-l6", "--truncate", "right",
+                "--long-texts", "truncate"));
+        ExperimentConfig c = parse("--task", "grammar", "--strong", "minilm-l6", "--truncate", "left",
+                "--long-texts", "drop");
+        assertEquals("left", c.strong().truncate());
+        assertTrue(c.strong().features().left());
+        assertNull(c.weak().truncate(), "the bag-of-words supervisor has no tokens to cut");
+        assertEquals("drop", c.longTexts());
+        ExperimentConfig finetune = parse("--task", "grammar", "--strong", "minilm-l6", "--mode", "finetune",
+                "--truncate", "left", "--lora-rank", "4");
+        assertEquals("left", finetune.strong().truncate());
+    }
+
+    @Test
+    void badTruncationValuesNameTheOption() {
+        String truncate = error("--task", "grammar", "--truncate", "middle");
+        assertTrue(truncate.contains("--truncate") && truncate.contains("right, left"), truncate);
+        String longTexts = error("--task", "grammar", "--long-texts", "cut");
+        assertTrue(longTexts.contains("--long-texts") && longTexts.contains("truncate, drop"), longTexts);
+        String bow = error("--task", "grammar", "--strong", "bow", "--mode", "probe", "--long-texts", "drop");
+        assertTrue(bow.contains("--long-texts"), bow);
+    }
 }

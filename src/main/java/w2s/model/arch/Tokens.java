@@ -30,13 +30,83 @@ public final class Tokens {
     private Tokens() {}
 
     public static Encoded[] encode(String tokenizerJson, int maxTokens, List<String> texts) {
-        // The tokenizer.json of some models pads to a fixed length; padding is done here, per group, instead.
-        Map<String, String> options = Map.of("padding", "false", "truncation", "true",
-                "maxLength", String.valueOf(maxTokens), "addSpecialTokens", "true");
-        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(
-                new ByteArrayInputStream(tokenizerJson.getBytes(StandardCharsets.UTF_8)), options)) {
-            Encoding[] encodings = tokenizer.batchEncode(texts);
-            return Arrays.stream(encodings).map(e -> new Encoded(e.getIds(), e.getTypeIds())).toArray(Encoded[]::new);
+        return encode(tokenizerJson, maxTokens, texts, false);
+    }
+
+    /**
+     * Tokenizes texts truncated to {@code maxTokens}, special tokens included. With {@code left} a long text keeps
+     * its end (where converters put the question or answer) instead of its beginning; its special tokens ([CLS] and
+     * [SEP], a BOS) are kept either way.
+     */
+    public static Encoded[] encode(String tokenizerJson, int maxTokens, List<String> texts, boolean left) {
+        if (!left) {
+            // The tokenizer.json of some models pads to a fixed length; padding is done here, per group, instead.
+            try (HuggingFaceTokenizer tokenizer = tokenizer(tokenizerJson, Map.of("padding", "false",
+                    "truncation", "true", "maxLength", String.valueOf(maxTokens), "addSpecialTokens", "true"))) {
+                Encoding[] encodings = tokenizer.batchEncode(texts);
+                return Arrays.stream(encodings).map(e -> new Encoded(e.getIds(), e.getTypeIds())).toArray(Encoded[]::new);
+            }
+        }
+        Encoded[] full = untruncated(tokenizerJson, texts, true);
+        Encoded[] content = untruncated(tokenizerJson, texts, false);
+        Encoded[] out = new Encoded[full.length];
+        for (int i = 0; i < full.length; i++) out[i] = keepEnd(full[i], content[i].ids(), maxTokens);
+        return out;
+    }
+
+    /** Token counts of texts, special tokens included, without truncation. */
+    public static int[] count(String tokenizerJson, List<String> texts) {
+        return Arrays.stream(untruncated(tokenizerJson, texts, true)).mapToInt(Encoded::length).toArray();
+    }
+
+    /**
+     * A text's tokens cut to {@code maxTokens} keeping the end: the special tokens before and after the content
+     * (found where the content without special tokens sits inside the full encoding) and the last content tokens.
+     */
+    public static Encoded keepEnd(Encoded full, long[] content, int maxTokens) {
+        if (full.length() <= maxTokens) return full;
+        int specials = full.length() - content.length;
+        int prefix = 0;
+        for (int p = 0; p <= specials; p++) {
+            if (Arrays.equals(full.ids(), p, p + content.length, content, 0, content.length)) {
+                prefix = p;
+                break;
+            }
+        }
+        if (specials < 0) { // the content is not a part of the full encoding: keep the last tokens
+            prefix = 0;
+            specials = 0;
+        }
+        int suffix = specials - prefix;
+        int keep = maxTokens - specials;
+        if (keep < 1) {
+            throw new IllegalArgumentException("maxTokens " + maxTokens + " leaves no room for text beside "
+                    + specials + " special tokens");
+        }
+        int from = prefix + (full.length() - specials) - keep;
+        return new Encoded(cut(full.ids(), prefix, from, keep, suffix), cut(full.typeIds(), prefix, from, keep, suffix));
+    }
+
+    private static long[] cut(long[] a, int prefix, int from, int keep, int suffix) {
+        long[] out = new long[prefix + keep + suffix];
+        System.arraycopy(a, 0, out, 0, prefix);
+        System.arraycopy(a, from, out, prefix, keep);
+        System.arraycopy(a, a.length - suffix, out, prefix + keep, suffix);
+        return out;
+    }
+
+    private static Encoded[] untruncated(String tokenizerJson, List<String> texts, boolean specials) {
+        try (HuggingFaceTokenizer tokenizer = tokenizer(tokenizerJson, Map.of("padding", "false",
+                "truncation", "false", "addSpecialTokens", String.valueOf(specials)))) {
+            return Arrays.stream(tokenizer.batchEncode(texts)).map(e -> new Encoded(e.getIds(), e.getTypeIds()))
+                    .toArray(Encoded[]::new);
+        }
+    }
+
+    private static HuggingFaceTokenizer tokenizer(String tokenizerJson, Map<String, String> options) {
+        try {
+            return HuggingFaceTokenizer.newInstance(
+                    new ByteArrayInputStream(tokenizerJson.getBytes(StandardCharsets.UTF_8)), options);
         } catch (IOException e) {
             throw new UncheckedIOException("loading the tokenizer", e);
         }
