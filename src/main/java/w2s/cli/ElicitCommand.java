@@ -22,6 +22,7 @@ import w2s.elicit.PromptFitter;
 import w2s.elicit.ZeroShot;
 import w2s.encode.FeatureCache;
 import w2s.encode.FeatureSource;
+import w2s.report.Progress;
 import w2s.experiment.Experiment;
 import w2s.metrics.Metrics;
 import w2s.report.Json;
@@ -180,9 +181,14 @@ final class ElicitCommand implements Callable<Integer> {
             List<List<Elicit.Pairs>> testX = Elicit.features(features, settings, layerArray, testPrompts, true);
             int[] trainLabels = Metrics.labels(trainPrompts.examples());
             int[] testLabels = Metrics.labels(testPrompts.examples());
-            for (int k = 0; k < layerArray.length; k++) {
-                rows.addAll(Elicit.evaluate(layerArray[k], trainX.get(k), trainLabels, testX.get(k), testLabels,
-                        settings, methods));
+            // CCS's restarts take most of the time: a bar over the layers says how far it got.
+            try (Progress progress = new Progress("elicit " + String.join(", ", methods), layerArray.length,
+                    "layers")) {
+                for (int k = 0; k < layerArray.length; k++) {
+                    rows.addAll(Elicit.evaluate(layerArray[k], trainX.get(k), trainLabels, testX.get(k), testLabels,
+                            settings, methods));
+                    progress.advance(1);
+                }
             }
             if (zeroShot) {
                 double[][] p = ZeroShot.predict(features, model, maxTokens, encoder.layers(), testPrompts, counter, true);

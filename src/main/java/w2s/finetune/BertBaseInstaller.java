@@ -141,17 +141,40 @@ public final class BertBaseInstaller {
         return jar;
     }
 
+    /**
+     * Runs a child process, passing its output to standard error without TensorFlow's own log lines (quietened with
+     * TF_CPP_MIN_LOG_LEVEL too); the last lines are kept for the error message if it fails.
+     */
     private static void run(List<String> command, String what) throws IOException, InterruptedException {
         Process p;
         try {
-            p = new ProcessBuilder(command).inheritIO().start();
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+            p = pb.start();
         } catch (IOException e) {
             throw new IOException(what + ": cannot start " + command.get(0) + " (the install needs Maven on the PATH"
                     + " and a JDK): " + e.getMessage(), e);
         }
+        java.util.ArrayDeque<String> tail = new java.util.ArrayDeque<>();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                if (TENSORFLOW_LOG.matcher(line).find()) continue;
+                System.err.println(line);
+                tail.addLast(line);
+                if (tail.size() > 20) tail.removeFirst();
+            }
+        }
         int code = p.waitFor();
-        if (code != 0) throw new IOException(what + " failed (exit code " + code + "): " + String.join(" ", command));
+        if (code != 0) {
+            throw new IOException(what + " failed (exit code " + code + "): " + String.join(" ", command)
+                    + (tail.isEmpty() ? "" : "\n" + String.join("\n", tail)));
+        }
     }
+
+    /** TensorFlow's C++ log lines: "2024-01-01 12:00:00.123456: I tensorflow/…". */
+    static final java.util.regex.Pattern TENSORFLOW_LOG =
+            java.util.regex.Pattern.compile("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+: [IWE] (tensorflow|external)/");
 
     private static Path extractSavedModel(Path modelJar, Path dir) throws IOException {
         Path inner = dir.resolveSibling("saved_model.zip");

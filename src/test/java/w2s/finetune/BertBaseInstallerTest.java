@@ -72,4 +72,13 @@ class BertBaseInstallerTest {
     void reportsAnEmptyModelsFolderAsNotInstalled(@TempDir Path dir) {
         assertFalse(BertBaseInstaller.installed(dir));
     }
+
+    /** The install passes its child processes' output through without TensorFlow's C++ log lines. */
+    @org.junit.jupiter.api.Test
+    void tensorFlowLogLinesAreRecognised() {
+        org.junit.jupiter.api.Assertions.assertTrue(BertBaseInstaller.TENSORFLOW_LOG.matcher(
+                "2024-05-01 12:00:00.123456: I tensorflow/core/platform/cpu_feature_guard.cc:142] Your CPU").find());
+        org.junit.jupiter.api.Assertions.assertFalse(BertBaseInstaller.TENSORFLOW_LOG.matcher(
+                "read 204 of 204 TensorFlow variables").find());
+    }
 }
