@@ -3,7 +3,6 @@ package w2s.encode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.Locale;
 
 /**
  * A pretrained encoder bundled in a Maven jar: where its ONNX graph and tokenizer live on the classpath and the
@@ -18,43 +17,19 @@ public record EncoderSpec(String name, String artifact, String modelResource, St
                           long parameters, int layers, int hidden, int maxPositions, boolean quantized,
                           String license) {
 
-    /**
-     * Resolves a layer name: "last" is the output of the final transformer block, "middle" that of block
-     * layers/2, a number N that of block N (1-based), and 0 the embedding output.
-     */
+    /** Resolves a layer name as {@link FeatureSource#layer} does (the same rule for every model). */
     public int layer(String layer) {
-        String name = layer == null ? "" : layer.trim().toLowerCase(Locale.ROOT);
-        return switch (name) {
-            case "last" -> layers;
-            case "middle" -> layers / 2;
-            default -> {
-                try {
-                    yield checkLayer(Integer.parseInt(name));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(badLayer(layer));
-                }
-            }
-        };
+        return FeatureSource.layer(name, layers, layer);
     }
 
     /** Checks a layer number: 0 (embeddings) to {@code layers}. */
     public int checkLayer(int layer) {
-        if (layer < 0 || layer > layers) throw new IllegalArgumentException(badLayer(String.valueOf(layer)));
-        return layer;
-    }
-
-    private String badLayer(String layer) {
-        return "layer '" + layer + "' is not valid for encoder " + name + ": use 'last' (" + layers + "), 'middle' ("
-                + layers / 2 + ") or a number from 0 (embeddings) to " + layers;
+        return FeatureSource.checkLayer(name, layers, layer);
     }
 
     /** Checks a token limit: at least [CLS], one token and [SEP], at most what the position embeddings cover. */
     public int checkMaxTokens(int maxTokens) {
-        if (maxTokens < 3 || maxTokens > maxPositions) {
-            throw new IllegalArgumentException("maxTokens " + maxTokens + " is out of range for encoder " + name
-                    + ": use 3 to " + maxPositions);
-        }
-        return maxTokens;
+        return FeatureSource.checkMaxTokens(name, maxPositions, maxTokens);
     }
 
     public byte[] modelBytes() {

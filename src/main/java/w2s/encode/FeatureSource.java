@@ -42,35 +42,50 @@ public record FeatureSource(String name, int layers, int hidden, int maxPosition
      * layers/2, a number N layer N, and 0 the embedding output.
      */
     public int layer(String layer) {
+        return layer(name, layers, layer);
+    }
+
+    /** Checks a layer number: 0 (embeddings) to {@code layers}. */
+    public int checkLayer(int layer) {
+        return checkLayer(name, layers, layer);
+    }
+
+    /** Checks a token limit: at least 3 tokens, at most what the model's positions cover. */
+    public int checkMaxTokens(int maxTokens) {
+        return checkMaxTokens(name, maxPositions, maxTokens);
+    }
+
+    /** The layer rule of every model (bundled encoders included), by the model's name and depth. */
+    static int layer(String model, int layers, String layer) {
         String s = layer == null ? "" : layer.trim().toLowerCase(Locale.ROOT);
         return switch (s) {
             case "last" -> layers;
             case "middle" -> layers / 2;
             default -> {
                 try {
-                    yield checkLayer(Integer.parseInt(s));
+                    yield checkLayer(model, layers, Integer.parseInt(s));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(badLayer(layer));
+                    throw new IllegalArgumentException(badLayer(model, layers, layer));
                 }
             }
         };
     }
 
-    /** Checks a layer number: 0 (embeddings) to {@code layers}. */
-    public int checkLayer(int layer) {
-        if (layer < 0 || layer > layers) throw new IllegalArgumentException(badLayer(String.valueOf(layer)));
+    static int checkLayer(String model, int layers, int layer) {
+        if (layer < 0 || layer > layers) {
+            throw new IllegalArgumentException(badLayer(model, layers, String.valueOf(layer)));
+        }
         return layer;
     }
 
-    private String badLayer(String layer) {
-        return "layer '" + layer + "' is not valid for model " + name + ": use 'last' (" + layers + "), 'middle' ("
+    private static String badLayer(String model, int layers, String layer) {
+        return "layer '" + layer + "' is not valid for model " + model + ": use 'last' (" + layers + "), 'middle' ("
                 + layers / 2 + ") or a number from 0 (embeddings) to " + layers;
     }
 
-    /** Checks a token limit: at least 3 tokens, at most what the model's positions cover. */
-    public int checkMaxTokens(int maxTokens) {
+    static int checkMaxTokens(String model, int maxPositions, int maxTokens) {
         if (maxTokens < 3 || maxTokens > maxPositions) {
-            throw new IllegalArgumentException("maxTokens " + maxTokens + " is out of range for model " + name
+            throw new IllegalArgumentException("maxTokens " + maxTokens + " is out of range for model " + model
                     + ": use 3 to " + maxPositions);
         }
         return maxTokens;
