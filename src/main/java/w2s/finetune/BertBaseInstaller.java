@@ -159,7 +159,8 @@ public final class BertBaseInstaller {
         try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
                 java.nio.charset.StandardCharsets.UTF_8))) {
             for (String line; (line = out.readLine()) != null; ) {
-                if (TENSORFLOW_LOG.matcher(line).find()) continue;
+                // Maven prints colour resets ("\e[0m") on otherwise empty lines even with -q and style.color=never.
+                if (TENSORFLOW_LOG.matcher(line).find() || ANSI.matcher(line).replaceAll("").isBlank()) continue;
                 System.err.println(line);
                 tail.addLast(line);
                 if (tail.size() > 20) tail.removeFirst();
@@ -171,6 +172,8 @@ public final class BertBaseInstaller {
                     + (tail.isEmpty() ? "" : "\n" + String.join("\n", tail)));
         }
     }
+
+    private static final java.util.regex.Pattern ANSI = java.util.regex.Pattern.compile("\u001B\\[[0-9;]*m");
 
     /** TensorFlow's C++ log lines: "2024-01-01 12:00:00.123456: I tensorflow/…". */
     static final java.util.regex.Pattern TENSORFLOW_LOG =

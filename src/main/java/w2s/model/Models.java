@@ -41,17 +41,17 @@ public final class Models {
     private Models() {}
 
     /**
-     * Refuses a precision that cannot run. bf16 is refused rather than replaced by fp32: on the PyTorch 2.7.1 CPU
-     * build that DJL 0.35.1 ships, creating any bfloat16 array aborts the whole JVM ("terminate called without an
-     * active exception"; measured again for this change in a child JVM: zeros, toType and matMul in bf16), so there
-     * is no bf16 route through the engine to fall back from.
+     * Refuses a precision that cannot run. bf16 is refused rather than replaced by fp32: DJL 0.35.1's JNI has no
+     * bfloat16 case in its data-type switch, so creating any bfloat16 array aborts the whole JVM in std::terminate,
+     * and bf16 products reached another way (a TorchScript cast) run about 7x slower than fp32 on a CPU without
+     * AVX-512 (bench/bf16-check.sh measures both), so there is no bf16 route through the engine to fall back to.
      */
     public static void checkDtype(String dtype) {
         if (dtype == null || dtype.equals(FP32)) return;
         if (dtype.equals("bf16")) {
             throw new IllegalArgumentException("--dtype bf16 is not supported: the PyTorch engine this build uses (DJL"
-                    + " 0.35.1, PyTorch 2.7.1) aborts the JVM on any bfloat16 array, and fp16 runs at about 1 GFLOP/s"
-                    + " on the CPU; use --dtype fp32 (see the README, \"LoRA, precision and devices\")");
+                    + " 0.35.1, PyTorch 2.7.1) aborts the JVM on any bfloat16 array, and bf16 products are slower than fp32"
+                    + " on this CPU (bench/bf16-check.sh); use --dtype fp32 (see the README, \"LoRA, precision and devices\")");
         }
         throw new IllegalArgumentException("unknown dtype '" + dtype + "'; valid: " + String.join(", ", DTYPES)
                 + " (bf16 is refused by this build)");
