@@ -19,7 +19,7 @@ import w2s.train.Losses;
  * Full fine-tuning speed of any model (a bundled encoder, a folder, a Hugging Face id): steps of `batch` texts of
  * exactly `tokens` tokens, timed per phase after one warm-up step.
  * Usage: java -cp "target/w2s.jar:target/lib/*" bench/FinetuneBench.java [model] [batch] [tokens] [steps] [minibatch]
- * [lora rank (0: full fine-tuning)]
+ * [lora rank (0: full fine-tuning)] [keep|recompute]
  * (bench/finetune.sh sets the DJL options). The machine is shared: run it twice and expect noise.
  */
 public class FinetuneBench {
@@ -80,6 +80,9 @@ public class FinetuneBench {
         int steps = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         int minibatch = args.length > 4 ? Integer.parseInt(args[4]) : batch;
         int loraRank = args.length > 5 ? Integer.parseInt(args[5]) : 0;
+        // "recompute": one minibatch's activations at a time (--grad-checkpoint), so that memory shows what the
+        // weights, their gradients and Adam's state cost rather than the whole batch's autograd graph.
+        boolean recompute = args.length > 6 && args[6].equals("recompute");
 
         Pretrained pretrained = Pretrained.get(model);
         var checkpoint = pretrained.checkpoint();
@@ -99,9 +102,10 @@ public class FinetuneBench {
 
         FineTuneConfig settings = FineTuneConfig.defaults().withMaxTokens(tokens).withMinibatch(minibatch)
                 .withPooling(checkpoint.config().causal() ? Pooling.LAST : Pooling.MEAN)
-                .withLora(w2s.model.arch.Lora.Config.of(loraRank, null, null));
-        System.out.printf(Locale.ROOT, "%s%s: batch %d x %d tokens, minibatch %d, %d threads (ai.djl.pytorch.num_threads=%s)%n",
-                model, loraRank > 0 ? " LoRA r=" + loraRank : " full fine-tuning", batch, tokens, minibatch,
+                .withLora(w2s.model.arch.Lora.Config.of(loraRank, null, null)).withKeepGraphs(!recompute);
+        System.out.printf(Locale.ROOT, "%s%s%s: batch %d x %d tokens, minibatch %d, %d threads (ai.djl.pytorch.num_threads=%s)%n",
+                model, loraRank > 0 ? " LoRA r=" + loraRank : " full fine-tuning",
+                recompute ? " (recomputing minibatches)" : "", batch, tokens, minibatch,
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("ai.djl.pytorch.num_threads", "default"));
         double gemmBefore = gemmRate();
@@ -114,11 +118,13 @@ public class FinetuneBench {
             tuner.step(rows, labels, warm, loss, 0, 5e-5, 0, 0);
             long rssWarm = rssMb();
             FineTuner.Timings t = tuner.timings();
+            long[] rss = new long[steps];
             long f0 = t.forward, b0 = t.backward, o0 = t.optimizer, l0 = t.loss;
             for (int s = 1; s <= steps; s++) {
                 int[] idx = new int[batch];
                 for (int i = 0; i < batch; i++) idx[i] = s * batch + i;
                 tuner.step(rows, labels, idx, loss, (double) s / steps, 5e-5, 0, s);
+                rss[s - 1] = rssMb();
             }
             long rssEnd = rssMb();
             double gemmAfter = gemmRate();
@@ -130,6 +136,7 @@ public class FinetuneBench {
             System.out.printf(Locale.ROOT, "%.1f sentences/s%n", batch / total);
             System.out.printf(Locale.ROOT, "resident memory: %d MB after the warm-up step, %d MB after %d more"
                     + " (a leak would grow it every step); peak %d MB%n", rssWarm, rssEnd, steps, peakRssMb());
+            System.out.println("resident memory after each step, MB: " + java.util.Arrays.toString(rss));
             // What the machine allowed during the run: the matrix products alone at the measured 1024^3 rate.
             double gflop = sentenceGflop(checkpoint.config(), tokens, loraRank > 0);
             double rate = Math.max(gemmBefore, gemmAfter);

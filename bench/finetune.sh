@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fine-tuning speed benchmark; arguments as bench/FinetuneBench.java: [model] [batch] [tokens] [steps] [minibatch].
+# Fine-tuning speed benchmark; arguments as bench/FinetuneBench.java: [model] [batch] [tokens] [steps] [minibatch]
+# [lora rank] [keep|recompute].
 # Builds the jar if missing. Set W2S_THREADS to pin torch's intra-op threads (default: all available cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
