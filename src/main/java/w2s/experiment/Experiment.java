@@ -146,6 +146,14 @@ public final class Experiment implements AutoCloseable {
                 k -> LongTexts.drop(task(config), strong.name(), strong.maxTokens()));
     }
 
+    /**
+     * The split a run of the configuration trains on, from the task as the run reads it (without long texts, if it
+     * drops them); sizes the task cannot meet are a {@link w2s.data.DataException} here, before anything trains.
+     */
+    public Split split(ExperimentConfig config) {
+        return Split.of(config.longTexts() != null ? dropLongTexts(config).task() : task(config), config.split());
+    }
+
     private Task task(ExperimentConfig config) {
         return tasks.computeIfAbsent(Arrays.asList(config.task(), config.data(), config.testFile()),
                 k -> config.loadTask());
@@ -166,11 +174,6 @@ public final class Experiment implements AutoCloseable {
             }
         }
         Split split = Split.of(task, config.split());
-        // Sizes larger than the data: what exists is used, the result records it (n_a, n_b, n_test), and it is said
-        // once per runner, not once per cell of a sweep.
-        for (String note : split.shortfalls(task.name(), config.split())) {
-            if (said.add(note)) System.err.println("w2s: " + note);
-        }
         List<PreferencePair> testPairs = task.pairsOf(split.test());
         List<Example> pairsChosen = chosen(testPairs);
         List<Example> pairsRejected = rejected(testPairs);
