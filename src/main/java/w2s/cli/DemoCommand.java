@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import w2s.data.SplitConfig;
+import w2s.data.SplitSize;
 import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
@@ -33,10 +34,13 @@ final class DemoCommand implements Callable<Integer> {
     String weak;
     @Option(names = "--strong", defaultValue = "bge-small", description = "strong model, a probe (default: ${DEFAULT-VALUE})")
     String strong;
-    @Option(names = "--n-train", defaultValue = "2000", description = "training documents per seed, halved into A and B (default: ${DEFAULT-VALUE})")
-    int nTrain;
-    @Option(names = "--n-test", defaultValue = "993", description = "test documents, the same for every seed (default: ${DEFAULT-VALUE}, all of fine_foods' test split)")
-    int nTest;
+    // Left out, a size is a cap (all documents, if the task has fewer); a number typed is one the task must have.
+    @Option(names = "--n-train", paramLabel = "N|all", converter = SizeOption.class, description = "training "
+            + "documents per seed, halved into A and B (default: 2000, or all if fewer)")
+    SplitSize nTrain;
+    @Option(names = "--n-test", paramLabel = "N|all", converter = SizeOption.class, description = "test documents, the"
+            + " same for every seed (default: 993, all of fine_foods' test split, or all if fewer)")
+    SplitSize nTest;
     @Option(names = "--seeds", defaultValue = "3", description = "seeds 0..N-1; the summary is the median over them (default: ${DEFAULT-VALUE})")
     int seeds;
     @Option(names = "--cache", description = "cache folder (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
@@ -47,11 +51,13 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<RunResult> results = new ArrayList<>();
+        SplitSize train = nTrain != null ? nTrain : SplitSize.upTo(2000);
+        SplitSize test = nTest != null ? nTest : SplitSize.upTo(993);
         try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot())) {
             for (long seed = 0; seed < seeds; seed++) {
                 for (String loss : List.of("xent", "logconf")) {
                     ExperimentConfig config = new ExperimentConfig(task,
-                            new SplitConfig(seed, nTrain, nTest, false), Models.defaults(weak, "probe"),
+                            new SplitConfig(seed, train, test, false, false, 0), Models.defaults(weak, "probe"),
                             Models.defaults(strong, "probe"), loss, "A");
                     Experiment.Outcome outcome = experiment.run(config);
                     RunWriter.write(out.resolve(loss + "_seed" + seed), experiment.cellKey(config), outcome);

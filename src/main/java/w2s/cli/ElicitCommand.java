@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import w2s.data.Example;
 import w2s.data.Split;
 import w2s.data.SplitConfig;
+import w2s.data.SplitSize;
 import w2s.data.Task;
 import w2s.data.Tasks;
 import w2s.elicit.Ccs;
@@ -79,10 +80,13 @@ final class ElicitCommand implements Callable<Integer> {
     @Option(names = "--sign-points", defaultValue = "0", description = "fix the sign of CCS/VINC/random with the first "
             + "K training labels; 0: max(acc, 1 - acc) of the ensemble on the test set, as the reference reports")
     int signPoints;
-    @Option(names = "--n-train", defaultValue = "400", description = "training examples (both halves of the split)")
-    int nTrain;
-    @Option(names = "--n-test", defaultValue = "200", description = "test statements")
-    int nTest;
+    // Left out, a size is a cap (all examples, if the task has fewer); a number typed is one the task must have.
+    @Option(names = "--n-train", paramLabel = "N|all", converter = SizeOption.class, description = "training examples "
+            + "(both halves of the split; default: 400, or all if fewer)")
+    SplitSize nTrain;
+    @Option(names = "--n-test", paramLabel = "N|all", converter = SizeOption.class, description = "test statements "
+            + "(default: 200, or all if fewer)")
+    SplitSize nTest;
     @Option(names = "--balance", description = "undersample the majority class to 50/50")
     boolean balance;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the split and of CCS's restarts")
@@ -158,8 +162,10 @@ final class ElicitCommand implements Callable<Integer> {
         Task t = Tasks.load(task, data);
         List<ContrastTemplate> templates = ContrastTemplate.parse(template, labels, t.name());
         Ccs.Config ccs = new Ccs.Config(epochs, lr, weightDecay, restarts, varNormalize, seed, probe.equals("mlp"));
+        SplitConfig sizes = new SplitConfig(seed, nTrain != null ? nTrain : SplitSize.upTo(400),
+                nTest != null ? nTest : SplitSize.upTo(200), balance, false, 0);
         Config config = new Config(t.name(), data == null ? null : data.toString(), model, layers, methods, templates,
-                new SplitConfig(seed, nTrain, nTest, balance), ccs, probe, signPoints, pooling, maxTokens,
+                sizes, ccs, probe, signPoints, pooling, maxTokens,
                 mode.name().toLowerCase(java.util.Locale.ROOT), norm.id(), logregBalanced);
         Elicit.Settings settings = new Elicit.Settings(model, pooling, maxTokens, templates, ccs, signPoints, norm,
                 logregBalanced);

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import w2s.data.SplitConfig;
+import w2s.data.SplitSize;
 import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunWriter;
@@ -26,6 +27,10 @@ import w2s.train.TrainConfig;
         description = "Train a weak model on half A, label half B with it, train the strong model on those labels "
                 + "(the student) and on ground truth (the ceiling); print and write the metrics.")
 final class RunCommand implements Callable<Integer> {
+    /** The sizes of a run that does not give them: caps, not sizes the task must have (see {@link SplitSize}). */
+    static final int N_TRAIN = 4000;
+    static final int N_TEST = 1000;
+
     @Option(names = "--task", required = true, description = "built-in task, a converter's name (with --data) or a "
             + ".jsonl, .csv or .parquet file (see w2s tasks)")
     String task;
@@ -51,12 +56,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--cache", description = "cache folder for features, weak labels and ceilings (default: $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s)")
     Path cache;
 
-    @Option(names = "--n-train", defaultValue = "4000", description = "training documents, halved into A and B "
-            + "(a task with fewer: all of them, said on stderr; the result records the sizes used) (default: ${DEFAULT-VALUE})")
-    int nTrain;
-    @Option(names = "--n-test", defaultValue = "1000", description = "test documents, the same for every seed (a "
-            + "task with fewer: all of them; at most half of a task without a test split) (default: ${DEFAULT-VALUE})")
-    int nTest;
+    // No defaultValue: an option left out is null, and its default is a cap (all documents, if the task has fewer),
+    // while a number typed is one the task must have.
+    @Option(names = "--n-train", paramLabel = "N|all", converter = SizeOption.class, description = "training "
+            + "documents, halved into A and B; more than the task has is an error, all takes every one; the result "
+            + "records the sizes used (default: " + N_TRAIN + ", or all if fewer)")
+    SplitSize nTrain;
+    @Option(names = "--n-test", paramLabel = "N|all", converter = SizeOption.class, description = "test documents, "
+            + "the same for every seed; at most half of a task without a test split; more than the task has is an "
+            + "error, all takes every one (default: " + N_TEST + ", or all if fewer)")
+    SplitSize nTest;
     @Option(names = "--balance", description = "undersample the majority class to 50/50")
     boolean balance;
     @Option(names = "--vary-test", description = "draw the test set with the seed too (default: the same test "
@@ -216,12 +225,14 @@ final class RunCommand implements Callable<Integer> {
     /**
      * The presets: option → value, applied to options the command line did not give. "all" applies always, "finetune"
      * and "weak-finetune" when the strong or the weak model is fine-tuned (probes and bow keep their own training
-     * defaults, which the references do not describe). Sources in the README.
+     * defaults, which the references do not describe). A preset's sizes are caps, as the defaults are: the user did
+     * not type them, so a task with fewer documents uses all it has. Sources in the README.
      */
     static final Map<String, Map<String, Map<String, Object>>> PRESETS = Map.of(
             // EleutherAI/w2s: sft_config.py (SFTConfig) and run.py (TrainingArguments), loss.py's logconf defaults.
             "eleuther", Map.of(
-                    "all", ordered("--loss", "logconf-buffer", "--n-train", 10000, "--n-val", 1000, "--n-test", 5000,
+                    "all", ordered("--loss", "logconf-buffer", "--n-train", SplitSize.upTo(10000), "--n-val", 1000,
+                            "--n-test", SplitSize.upTo(5000),
                             "--balance", true, "--ceiling-on", "B", "--early-stop", true, "--early-stop-metric", "auroc",
                             "--early-stop-every", 25),
                     "finetune", ordered("--epochs", 3, "--lr", 8e-5, "--weight-decay", 0.1, "--batch-size", 32,
@@ -232,7 +243,8 @@ final class RunCommand implements Callable<Integer> {
             // openai/weak-to-strong: train_weak_strong.py and train_simple.py (lr per model size is already each
             // fine-tuned model's default).
             "openai", Map.of(
-                    "all", ordered("--n-train", 20000, "--n-test", 10000, "--ceiling-on", "A"),
+                    "all", ordered("--n-train", SplitSize.upTo(20000), "--n-test", SplitSize.upTo(10000),
+                            "--ceiling-on", "A"),
                     "finetune", ordered("--epochs", 2, "--weight-decay", 0.0, "--batch-size", 32, "--schedule", "cosine",
                             "--warmup-steps", 0, "--optimizer", "adam", "--adam-beta2", 0.999),
                     "weak-finetune", ordered("--weak-epochs", 2, "--weak-weight-decay", 0.0)));
@@ -328,8 +340,9 @@ final class RunCommand implements Callable<Integer> {
         }
         ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
                 earlyStopMetric, earlyStopPatience) : null;
-        return new ExperimentConfig(task, data, testFile, new SplitConfig(seed, nTrain, nTest, balance, varyTest,
-                nVal != null ? nVal : 0), w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling,
+        SplitConfig split = new SplitConfig(seed, nTrain != null ? nTrain : SplitSize.upTo(N_TRAIN),
+                nTest != null ? nTest : SplitSize.upTo(N_TEST), balance, varyTest, nVal != null ? nVal : 0);
+        return new ExperimentConfig(task, data, testFile, split, w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling,
                 weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset, dropLong);
     }
 

@@ -228,6 +228,9 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         List<Integer> todo = missing.stream().filter(i -> !active.containsKey(i)).toList();
+        // Sizes the tasks cannot meet fail here, before anything is queued, not in every task of the array.
+        Sweep.checkSizes(keyed.entrySet().stream().filter(e -> todo.contains(Shard.of(e.getKey(), count)))
+                .map(Map.Entry::getValue).toList(), experiment);
         if (todo.isEmpty()) {
             System.out.println("the shards with missing cells are queued or running already (Slurm jobs "
                     + new TreeSet<>(active.values()) + "); nothing to submit; see w2s sweep " + file + " --out " + out

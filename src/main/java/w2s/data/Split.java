@@ -3,7 +3,9 @@ package w2s.data;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import java.util.function.IntFunction;
 
 /**
  * The disjoint sets of the experiment: A trains the weak supervisor (and, by default, the ceiling), the weak
@@ -38,20 +40,28 @@ public record Split(List<Example> a, List<Example> b, List<Example> test, List<E
     /**
      * A seeded split of a task; every part must hold both classes. The test set comes first, from its own shuffle
      * (fixed unless the configuration varies it), then the run's seed shuffles the remaining documents, which are
-     * cut to nTrain and halved into A and B. Sizes larger than the data use what exists (at most half the documents
-     * of a task without a test split go to test); the split's own sizes say what was used.
+     * cut to nTrain and halved into A and B. A size the user gave that the task cannot meet is a {@link DataException}
+     * that says how many documents there are; a default is a cap, and "all" takes every document (at most half the
+     * documents of a task without a test split go to test). The split's own sizes say what was used.
      */
     public static Split of(Task task, SplitConfig config) {
         Random testRandom = new Random(config.varyTest() ? config.seed() : TEST_SEED);
+        boolean balance = config.balance();
         List<Example> test;
         List<Example> pool;
         if (task.hasTestSet()) {
-            test = take(shuffled(task.test(), testRandom), config.nTest(), config.balance()).taken();
+            int all = task.test().size();
+            test = take(shuffled(task.test(), testRandom), all, "--n-test", config.nTest(), balance,
+                    available -> "task " + task.name() + " has " + count(all) + " test documents"
+                            + balanced(balance, available, all)).taken();
             pool = task.train();
         } else {
             // The test set is held out first, so that nTrain does not change which documents are test documents.
-            Taken heldOut = take(shuffled(task.train(), testRandom), Math.min(config.nTest(), task.train().size() / 2),
-                    config.balance());
+            int all = task.train().size();
+            Taken heldOut = take(shuffled(task.train(), testRandom), all / 2, "--n-test", config.nTest(), balance,
+                    available -> "task " + task.name() + " has " + count(all) + " documents and no test split, so at "
+                            + "most half of them, " + count(all / 2) + ", can be test documents"
+                            + balanced(balance, available, all / 2));
             test = heldOut.taken();
             pool = heldOut.rest();
         }
@@ -64,11 +74,19 @@ public record Split(List<Example> a, List<Example> b, List<Example> test, List<E
                         + pool.size() + " training documents" + (task.hasTestSet() ? "" : " (after the test set)")
                         + " for A and B; use at most " + Math.max(0, pool.size() - 4));
             }
-            Taken held = take(pool, config.nVal(), config.balance());
+            Taken held = take(pool, config.nVal(), balance);
             val = held.taken();
             pool = held.rest();
         }
-        List<Example> train = take(pool, config.nTrain(), config.balance()).taken();
+        int poolSize = pool.size();
+        List<String> heldOutFirst = new ArrayList<>();
+        if (!task.hasTestSet()) heldOutFirst.add(count(test.size()) + " test");
+        if (!val.isEmpty()) heldOutFirst.add(count(val.size()) + " validation");
+        String after = heldOutFirst.isEmpty() ? ""
+                : " (after the " + String.join(" and ", heldOutFirst) + " documents)";
+        List<Example> train = take(pool, poolSize, "--n-train", config.nTrain(), balance,
+                available -> "task " + task.name() + " has " + count(poolSize) + " training documents" + after
+                        + balanced(balance, available, poolSize)).taken();
         int half = train.size() / 2;
         Split split = new Split(train.subList(0, half), train.subList(half, train.size()), test, val);
         split.check(task.name());
@@ -77,22 +95,33 @@ public record Split(List<Example> a, List<Example> b, List<Example> test, List<E
     }
 
     /**
-     * What this split used where the configuration asked for more than the task has, one sentence each (empty when
-     * every size was met): the result records the sizes actually used (n_a, n_b, n_test), and the CLI prints these.
+     * The documents {@code option}'s size takes from examples, of which at most {@code most} may be taken. A size the
+     * user gave that they cannot meet is refused with what {@code has} says of the documents, given how many could be
+     * taken.
      */
-    public List<String> shortfalls(String task, SplitConfig config) {
-        List<String> notes = new ArrayList<>();
-        int train = a.size() + b.size();
-        if (train < config.nTrain() - 1) {
-            notes.add(String.format("task %s: --n-train %d is more than the %d training documents it has%s; using %d "
-                    + "(A %d, B %d)", task, config.nTrain(), train, config.balance() ? " (balanced)" : "", train,
-                    a.size(), b.size()));
+    private static Taken take(List<Example> examples, int most, String option, SplitSize size, boolean balance,
+                              IntFunction<String> has) {
+        int n = Math.min(size.limit(most), most);
+        Taken taken = take(examples, n, balance);
+        // Balancing takes n/2 of each class, so an odd number asks for one fewer.
+        int asked = balance ? size.limit(most) / 2 * 2 : size.limit(most);
+        if (!size.cap() && taken.taken().size() < asked) {
+            int available = take(examples, most, balance).taken().size();
+            throw new DataException(option + " " + size.count() + ": " + has.apply(available) + "; use at most "
+                    + available + " or " + option + " all");
         }
-        if (test.size() < config.nTest()) {
-            notes.add(String.format("task %s: --n-test %d is more than the %d test documents it has%s; using %d", task,
-                    config.nTest(), test.size(), config.balance() ? " (balanced)" : "", test.size()));
-        }
-        return notes;
+        return taken;
+    }
+
+    /** A count of documents as prose shows it: 3,210. */
+    private static String count(int n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    /** What balancing leaves of the documents, when it leaves fewer. */
+    private static String balanced(boolean balance, int available, int documents) {
+        return balance && available < documents ? ", " + count(available) + " of them with the classes balanced "
+                + "(--balance)" : "";
     }
 
     private record Taken(List<Example> taken, List<Example> rest) {}

@@ -75,13 +75,16 @@ public final class Experiment implements AutoCloseable {
         features.close();
     }
 
-    /** What the experiment learns about a trained weak model: its soft labels on B and its test predictions. */
+    /**
+     * What the experiment learns about a trained weak model: its soft labels on B, its test predictions, and its
+     * training loss per step (null in entries cached before losses were recorded, and for a CCS supervisor).
+     */
     record WeakOutputs(double[] labelsB, double[] test, double[] pairsChosen, double[] pairsRejected, double[] val,
-                       Integer stoppedAt, Classifier.Footprint footprint) {}
+                       Integer stoppedAt, Classifier.Footprint footprint, List<Double> losses) {}
 
-    /** A ground-truth ceiling's test predictions and accuracy curve. */
+    /** A ground-truth ceiling's test predictions, accuracy curve and training loss per step (null as the weak's). */
     record CeilingOutputs(double[] test, double[] pairsChosen, double[] pairsRejected, List<RunResult.CurvePoint> curve,
-                          Integer stoppedAt, Classifier.Footprint footprint) {}
+                          Integer stoppedAt, Classifier.Footprint footprint, List<Double> losses) {}
 
     /**
      * The ingredients of a run, public so that callers (the CLI, sweeps) can write the weak labels and the per-example
@@ -122,7 +125,7 @@ public final class Experiment implements AutoCloseable {
      * Bump when a result gains fields or a metric changes: cached results from before are then computed again (from
      * the cached weak model and ceiling), while the cell key, which a results store holds, stays the same.
      */
-    private static final int RESULT_VERSION = 3;
+    private static final int RESULT_VERSION = 4;
 
     /** The identity of a run: its configuration and the hash of its data. */
     public String cellKey(ExperimentConfig config) {
@@ -146,6 +149,14 @@ public final class Experiment implements AutoCloseable {
                 k -> LongTexts.drop(task(config), strong.name(), strong.maxTokens()));
     }
 
+    /**
+     * The split a run of the configuration trains on, from the task as the run reads it (without long texts, if it
+     * drops them); sizes the task cannot meet are a {@link w2s.data.DataException} here, before anything trains.
+     */
+    public Split split(ExperimentConfig config) {
+        return Split.of(config.longTexts() != null ? dropLongTexts(config).task() : task(config), config.split());
+    }
+
     private Task task(ExperimentConfig config) {
         return tasks.computeIfAbsent(Arrays.asList(config.task(), config.data(), config.testFile()),
                 k -> config.loadTask());
@@ -166,11 +177,6 @@ public final class Experiment implements AutoCloseable {
             }
         }
         Split split = Split.of(task, config.split());
-        // Sizes larger than the data: what exists is used, the result records it (n_a, n_b, n_test), and it is said
-        // once per runner, not once per cell of a sweep.
-        for (String note : split.shortfalls(task.name(), config.split())) {
-            if (said.add(note)) System.err.println("w2s: " + note);
-        }
         List<PreferencePair> testPairs = task.pairsOf(split.test());
         List<Example> pairsChosen = chosen(testPairs);
         List<Example> pairsRejected = rejected(testPairs);
@@ -192,19 +198,22 @@ public final class Experiment implements AutoCloseable {
                         List.of(split.b().size(), split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
             Classifier classifier = Models.classifier(config.weak(), features, task.name());
             TrainConfig train = config.weak().train().withSeed(config.seed());
+            List<Double> losses = new ArrayList<>();
             if (stopAll != null) {
                 Kept k = Progress.role("weak", () -> fitKeepingBest(classifier, split.a(), oneHot(split.a()),
                         Losses.get("xent"), train, stopAll, split.val(), valTruth,
-                        List.of(split.b(), split.test(), pairsChosen, pairsRejected, split.val()), null, null, null));
+                        List.of(split.b(), split.test(), pairsChosen, pairsRejected, split.val()), null, null, null,
+                        losses));
                 return new WeakOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
                         positive(k.predictions().get(2)), positive(k.predictions().get(3)),
-                        positive(k.predictions().get(4)), k.stoppedAt(), Models.footprint(config.weak()));
+                        positive(k.predictions().get(4)), k.stoppedAt(), Models.footprint(config.weak()),
+                        orNull(losses));
             }
             Classifier.Trained model = Progress.role("weak", () -> classifier.fit(split.a(), oneHot(split.a()),
-                    Losses.get("xent"), train, Classifier.Monitor.NONE));
+                    Losses.get("xent"), train, keepingLosses(Classifier.Monitor.NONE, losses)));
             return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),
                     positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)), null, null,
-                    footprint(model, config.weak()));
+                    footprint(model, config.weak()), orNull(losses));
         });
         // Labels produced elsewhere replace the weak model's on B (the weak model still scores the test set).
         double[] labelsB = config.weakLabels() == null ? weak.labelsB()
@@ -256,6 +265,11 @@ public final class Experiment implements AutoCloseable {
         long t2 = System.nanoTime();
         Loss loss = Losses.get(config.loss());
         List<RunResult.Step> steps = new ArrayList<>();
+        List<RunResult.LossCurve> trainingLosses = new ArrayList<>();
+        if (weak.losses() != null) {
+            trainingLosses.add(new RunResult.LossCurve("weak", config.weak().train().totalSteps(split.a().size()),
+                    weak.losses()));
+        }
         List<RunResult.CurvePoint> w2sCurve = new ArrayList<>();
         double[][] labels = studentLabels;
         // Each student's validation labels are its supervisor's predictions on the validation split.
@@ -280,9 +294,13 @@ public final class Experiment implements AutoCloseable {
                     () -> fitStudent(model, classifier, on, from, loss, seed, config.earlyStop(), val,
                             last ? w2sCurve : new ArrayList<>(), testLabels,
                             List.of(pairsChosen, pairsRejected, held.docs())));
-            steps.add(new RunResult.Step(strongIndex < 0 ? "via" : strongIndex == 0 ? "student" : "s2s",
-                    model.describe(), Metrics.accuracy(student.test(), testLabels), student.stoppedAt(),
-                    student.totalSteps()));
+            String role = strongIndex < 0 ? "via" : strongIndex == 0 ? "student" : "s2s";
+            steps.add(new RunResult.Step(role, model.describe(), Metrics.accuracy(student.test(), testLabels),
+                    student.stoppedAt(), student.totalSteps()));
+            if (student.losses() != null) {
+                trainingLosses.add(new RunResult.LossCurve(RunResult.Step.name(role, strongIndex < 0 ? i + 1
+                        : strongIndex), student.totalSteps(), student.losses()));
+            }
             labels = student.b();
             if (validation != null) validation = new Labelled(split.val(), student.val());
         }
@@ -312,20 +330,27 @@ public final class Experiment implements AutoCloseable {
                         List.of(c.test(), c.pairsChosen(), c.pairsRejected()),
                         List.of(split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
             List<RunResult.CurvePoint> points = new ArrayList<>();
+            List<Double> losses = new ArrayList<>();
             TrainConfig train = ceilingModel.train().withSeed(config.seed() + 2);
             if (stopAll != null) {
                 Kept k = Progress.role("ceiling", () -> fitKeepingBest(strong, ceilingTrain, oneHot(ceilingTrain),
                         Losses.get("xent"), train, stopAll, split.val(), valTruth,
-                        List.of(split.test(), pairsChosen, pairsRejected), points, split.test(), testLabels));
+                        List.of(split.test(), pairsChosen, pairsRejected), points, split.test(), testLabels, losses));
                 return new CeilingOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
-                        positive(k.predictions().get(2)), points, k.stoppedAt(), Models.footprint(ceilingModel));
+                        positive(k.predictions().get(2)), points, k.stoppedAt(), Models.footprint(ceilingModel),
+                        orNull(losses));
             }
             Classifier.Trained model = Progress.role("ceiling", () -> strong.fit(ceilingTrain, oneHot(ceilingTrain),
-                    Losses.get("xent"), train, curve(points, split.test(), testLabels)));
+                    Losses.get("xent"), train, keepingLosses(curve(points, split.test(), testLabels), losses)));
             return new CeilingOutputs(positive(model.predict(split.test())), positive(model.predict(pairsChosen)),
-                    positive(model.predict(pairsRejected)), points, null, footprint(model, ceilingModel));
+                    positive(model.predict(pairsRejected)), points, null, footprint(model, ceilingModel),
+                    orNull(losses));
         });
         double[][] ceilingTest = twoWay(ceiling.test());
+        if (ceiling.losses() != null) {
+            trainingLosses.add(new RunResult.LossCurve("ceiling", ceilingModel.train().totalSteps(ceilingTrain.size()),
+                    ceiling.losses()));
+        }
         seconds.put("ceiling", elapsed(t3));
 
         // 4. Metrics.
@@ -364,7 +389,7 @@ public final class Experiment implements AutoCloseable {
                 footprints(weak.footprint(), config.weak(), student.footprint(), config.strong(), ceiling.footprint(),
                         ceilingModel), config,
                 new RunResult.TaskInfo(task.name(), task.train().size(), task.test().size(), task.provenance()),
-                environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt(), dropped);
+                environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt(), dropped, trainingLosses);
         Predictions predictions = new Predictions(split.test().stream().map(Example::id).toList(), testLabels,
                 weak.test(), positive(w2sTest), ceiling.test(), split.b().stream().map(Example::id).toList(),
                 Metrics.labels(split.b()), labelsB);
@@ -377,7 +402,7 @@ public final class Experiment implements AutoCloseable {
      * validation split (the next student's validation labels; null without one).
      */
     private record Fitted(double[][] test, double[][] b, List<double[][]> extra, double[][] val, Integer stoppedAt,
-                          int totalSteps, Classifier.Footprint footprint) {}
+                          int totalSteps, Classifier.Footprint footprint, List<Double> losses) {}
 
     /** What a trained model reports of itself, else what its configuration implies (see {@link Classifier.Footprint}). */
     static Classifier.Footprint footprint(Classifier.Trained model, ModelConfig config) {
@@ -410,10 +435,12 @@ public final class Experiment implements AutoCloseable {
                                      List<RunResult.CurvePoint> curve, int[] testLabels, List<List<Example>> extra) {
         List<Example> b = split.b();
         TrainConfig train = model.train().withSeed(seed);
+        List<Double> losses = new ArrayList<>();
         if (earlyStop == null) {
-            Classifier.Trained trained = classifier.fit(b, labels, loss, train, curve(curve, split.test(), testLabels));
+            Classifier.Trained trained = classifier.fit(b, labels, loss, train,
+                    keepingLosses(curve(curve, split.test(), testLabels), losses));
             return new Fitted(trained.predict(split.test()), trained.predict(b), extra.stream().map(trained::predict)
-                    .toList(), null, null, train.totalSteps(b.size()), footprint(trained, model));
+                    .toList(), null, null, train.totalSteps(b.size()), footprint(trained, model), orNull(losses));
         }
         List<Example> fit = b;
         double[][] fitLabels = labels;
@@ -429,10 +456,10 @@ public final class Experiment implements AutoCloseable {
         on.addAll(extra);
         on.add(split.val());
         Kept k = fitKeepingBest(classifier, fit, fitLabels, loss, train, earlyStop, val.docs(), valLabels, on, curve,
-                split.test(), testLabels);
+                split.test(), testLabels, losses);
         List<double[][]> p = k.predictions();
         return new Fitted(p.get(0), p.get(1), p.subList(2, 2 + extra.size()), validation != null ? p.get(p.size() - 1)
-                : null, k.stoppedAt(), k.totalSteps(), Models.footprint(model));
+                : null, k.stoppedAt(), k.totalSteps(), Models.footprint(model), orNull(losses));
     }
 
     /** Predictions of the model early stopping kept, on each set asked for; the step kept (null: the final model). */
@@ -449,12 +476,13 @@ public final class Experiment implements AutoCloseable {
      * Trains with early stopping: every {@code every} steps (and at the last) the model is scored on the validation
      * documents against their hard labels; the predictions of the best step on {@code predictOn} are kept. With
      * patience, training ends after that many scorings without improvement. A model whose trainer never calls the
-     * monitor (CCS) keeps its final state. {@code curve} (may be null) records test accuracy every evalEvery steps.
+     * monitor (CCS) keeps its final state. {@code curve} (may be null) records test accuracy every evalEvery steps,
+     * {@code losses} every step's training loss, up to the step training ended at.
      */
     private static Kept fitKeepingBest(Classifier classifier, List<Example> train, double[][] labels, Loss loss,
                                        TrainConfig config, ExperimentConfig.EarlyStop stop, List<Example> val,
                                        int[] valLabels, List<List<Example>> predictOn, List<RunResult.CurvePoint> curve,
-                                       List<Example> test, int[] testLabels) {
+                                       List<Example> test, int[] testLabels, List<Double> losses) {
         int curveEvery = curve != null ? config.evalEvery() : 0;
         // The trainer calls the monitor at multiples of one period: the gcd serves both the curve and the scoring.
         int period = curveEvery > 0 ? gcd(curveEvery, stop.every()) : stop.every();
@@ -464,7 +492,7 @@ public final class Experiment implements AutoCloseable {
         int[] sinceBest = {0};
         Classifier.Trained trained = null;
         try {
-            trained = classifier.fit(train, labels, loss, monitored, (step, total, m) -> {
+            trained = classifier.fit(train, labels, loss, monitored, keepingLosses((step, total, m) -> {
                 if (curveEvery > 0 && (step % curveEvery == 0 || step == total)) {
                     curve.add(new RunResult.CurvePoint(step, total, Metrics.accuracy(m.predict(test), testLabels)));
                 }
@@ -478,7 +506,7 @@ public final class Experiment implements AutoCloseable {
                 } else if (stop.patience() != null && ++sinceBest[0] >= stop.patience()) {
                     throw new StopTraining();
                 }
-            });
+            }, losses));
         } catch (StopTraining e) {
             // the best step's predictions are kept below
         }
@@ -520,6 +548,26 @@ public final class Experiment implements AutoCloseable {
         if (config.longTexts() != null) key.put("long_texts", config.longTexts());
         key.put("model", model);
         return key;
+    }
+
+    /** The monitor, also keeping every step's training loss in {@code losses}, in order. */
+    private static Classifier.Monitor keepingLosses(Classifier.Monitor monitor, List<Double> losses) {
+        return new Classifier.Monitor() {
+            @Override
+            public void atStep(int step, int totalSteps, Classifier.Trained model) {
+                monitor.atStep(step, totalSteps, model);
+            }
+
+            @Override
+            public void loss(int step, int totalSteps, double loss) {
+                losses.add(loss);
+            }
+        };
+    }
+
+    /** The losses a trainer reported, or null if it reported none (a CCS supervisor, which has no such steps). */
+    private static List<Double> orNull(List<Double> losses) {
+        return losses.isEmpty() ? null : List.copyOf(losses);
     }
 
     private static Classifier.Monitor curve(List<RunResult.CurvePoint> points, List<Example> test, int[] labels) {

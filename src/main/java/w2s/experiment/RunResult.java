@@ -25,7 +25,10 @@ import w2s.metrics.Metrics;
  * footprints tells, for "weak", "w2s" (the student) and "ceiling", the trainable and total parameters (fine-tuned
  * models; LoRA trains only its adapters and the head), the dtype the arithmetic ran in and the device it ran on.
  * With --long-texts drop, dropped_long_texts counts the training and test documents removed before the split for
- * being longer than the strong model's token limit (null: long texts were truncated).
+ * being longer than the strong model's token limit (null: long texts were truncated). training_losses holds every
+ * model's training loss at each optimiser step, in the order they trained: weak, each student, ceiling (a model that
+ * reports none, a CCS supervisor or a stage cached before losses were recorded, is left out); log.jsonl writes them
+ * out a line per step.
  */
 public record RunResult(
         double weakAccuracy, double w2sAccuracy, double ceilingAccuracy, double pgr,
@@ -49,7 +52,8 @@ public record RunResult(
         TaskInfo task,
         Map<String, String> environment,
         int nVal, Integer weakStoppedAt, Integer ceilingStoppedAt,
-        LongTexts.Dropped droppedLongTexts) {
+        LongTexts.Dropped droppedLongTexts,
+        List<LossCurve> trainingLosses) {
 
     /** Test accuracy after a number of optimiser steps. */
     public record CurvePoint(int step, int totalSteps, double accuracy) {}
@@ -63,7 +67,26 @@ public record RunResult(
      * @param stoppedAt   the step whose model early stopping kept (null without early stopping)
      * @param totalSteps  optimiser steps of its training
      */
-    public record Step(String role, String model, double accuracy, Integer stoppedAt, int totalSteps) {}
+    public record Step(String role, String model, double accuracy, Integer stoppedAt, int totalSteps) {
+        /**
+         * How the training log names the student of a role: "student", else the role and its place among the
+         * students of that role, counted from 1 ("via 1", "s2s 2").
+         */
+        public static String name(String role, int ordinal) {
+            return role.equals("student") ? "student" : role + " " + ordinal;
+        }
+    }
+
+    /**
+     * One model's training loss, a value per optimiser step from step 1: the mean over that step's batch of the loss
+     * the optimiser minimised (for a student, its weak-label loss, auxiliary terms included). Early stopping with
+     * patience may end training before totalSteps.
+     *
+     * @param model      "weak", "ceiling", or a student as {@link Step#name} names it
+     * @param totalSteps the optimiser steps its training was set to run
+     * @param losses     the loss after each step run
+     */
+    public record LossCurve(String model, int totalSteps, List<Double> losses) {}
 
     /** The task as it was read: its name, where it came from, and its size before splitting. */
     public record TaskInfo(String name, int trainDocuments, int testDocuments, Provenance provenance) {}

@@ -1,7 +1,10 @@
 package w2s.experiment;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import java.nio.file.Path;
 
+import w2s.data.DataException;
 import w2s.report.Progress;
 import w2s.results.Claims;
 import w2s.results.ResultStore;
@@ -72,6 +76,7 @@ public final class Sweep {
                 todo.putIfAbsent(key, c);
             }
         }
+        checkSizes(todo.values(), experiment);
         // Self-pairs first: they train every weak model and every ceiling, which the other cells then find cached
         // instead of waiting on one another for them.
         List<Map.Entry<String, ExperimentConfig>> order = new ArrayList<>(todo.entrySet());
@@ -123,6 +128,27 @@ public final class Sweep {
         }
         return new Outcome(inShard, already + meanwhile.get(),
                 todo.size() - failures.size() - elsewhere.get() - meanwhile.get(), failures, elsewhere.get());
+    }
+
+    /**
+     * Refuses cells whose split a task cannot give (a size larger than the data, an --n-val that leaves too little)
+     * before any cell trains, naming the first such cell: a size in a sweep file was typed, so it is not capped.
+     * Drawing a split is cheap; cells that differ only in models and losses share one and are checked once.
+     */
+    public static void checkSizes(Collection<ExperimentConfig> cells, Experiment experiment) {
+        Set<List<Object>> checked = new HashSet<>();
+        for (ExperimentConfig c : cells) {
+            // Dropping long texts depends on the strong model's tokenizer and limit, so it is part of the split then.
+            boolean drop = c.longTexts() != null;
+            List<Object> split = Arrays.asList(c.task(), c.data(), c.testFile(), c.split(), c.longTexts(),
+                    drop ? c.strong().name() : null, drop ? c.strong().maxTokens() : null);
+            if (!checked.add(split)) continue;
+            try {
+                experiment.split(c);
+            } catch (DataException e) {
+                throw new DataException("sweep cell " + describe(c) + ": " + e.getMessage() + " (nothing was run)");
+            }
+        }
     }
 
     public static String describe(ExperimentConfig c) {

@@ -94,8 +94,9 @@ public final class FineTuneClassifier implements Classifier {
                 for (int step = 0; step < total; step++) {
                     int[] batch = new int[batchSize];
                     for (int i = 0; i < batchSize; i++) batch[i] = order.get((int) (position++ % n));
-                    tuner.step(rows, labels, batch, loss, (double) step / total, config.lrAt(step, total),
-                            config.weightDecay(), step);
+                    double value = tuner.step(rows, labels, batch, loss, (double) step / total,
+                            config.lrAt(step, total), config.weightDecay(), step);
+                    monitor.loss(step + 1, total, value);
                     if (config.evalEvery() > 0 && ((step + 1) % config.evalEvery() == 0 || step + 1 == total)) {
                         monitor.atStep(step + 1, total, live);
                     }

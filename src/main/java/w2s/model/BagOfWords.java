@@ -38,7 +38,8 @@ public record BagOfWords(int maxN, int minDf, int maxFeatures) implements Classi
         FeatureMatrix x = vocabulary.transform(train, this);
         Head head = new Head.Linear(x.dim());
         Trained trained = examples -> HeadTrainer.predict(head, vocabulary.transform(examples, this));
-        HeadTrainer.train(head, x, labels, loss, config, (step, total) -> {
+        HeadTrainer.train(head, x, labels, loss, config, (step, total, batchLoss) -> {
+            monitor.loss(step, total, batchLoss);
             if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || step == total)) {
                 monitor.atStep(step, total, trained);
             }

@@ -23,7 +23,8 @@ public interface Classifier {
      * @param labels  N×2 soft labels, row i for train.get(i) (one-hot for ground truth)
      * @param loss    the loss, called on the logits of each whole batch
      * @param config  optimisation settings
-     * @param monitor called every {@code config.evalEvery()} steps with the model so far (may be {@link Monitor#NONE})
+     * @param monitor called every {@code config.evalEvery()} steps with the model so far, and after every optimiser
+     *                step with its training loss (may be {@link Monitor#NONE})
      */
     Trained fit(List<Example> train, double[][] labels, Loss loss, TrainConfig config, Monitor monitor);
 
@@ -49,10 +50,17 @@ public interface Classifier {
      */
     record Footprint(Long trainableParameters, Long totalParameters, String dtype, String device) {}
 
-    /** Observes training, for curves of test accuracy over steps. */
+    /** Observes training, for curves of test accuracy and of the training loss over steps. */
     interface Monitor {
         Monitor NONE = (step, totalSteps, model) -> {};
 
+        /** Every {@code evalEvery} steps and at the last: the model so far, to score; it must not be kept. */
         void atStep(int step, int totalSteps, Trained model);
+
+        /**
+         * After every optimiser step (1-based): the loss the optimiser minimised on that step's batch, as the trainer
+         * computed it (the mean over the batch, auxiliary terms such as logconf's included). Ignored by default.
+         */
+        default void loss(int step, int totalSteps, double loss) {}
     }
 }

@@ -30,7 +30,8 @@ public record Probe(String name, Function<List<String>, float[][]> features, Str
         Head h = Head.create(head, x.dim(), new Random(config.seed()));
         Trained trained = examples -> HeadTrainer.predict(h, new FeatureMatrix.Dense(
                 standardizer.apply(features.apply(texts(examples)))));
-        HeadTrainer.train(h, x, labels, loss, config, (step, total) -> {
+        HeadTrainer.train(h, x, labels, loss, config, (step, total, batchLoss) -> {
+            monitor.loss(step, total, batchLoss);
             if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || step == total)) {
                 monitor.atStep(step, total, trained);
             }

@@ -1,8 +1,10 @@
 package w2s.results;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
@@ -10,11 +12,15 @@ import w2s.report.Json;
 import w2s.train.TrainConfig;
 
 /**
- * A run's training log, {@code log.jsonl}, made from what the result records: one line per evaluation that
- * {@code --eval-every} asked for (the student's and the ceiling's accuracy curves: model, step, total_steps, the
- * learning rate the schedule gave that step, test_accuracy), then one closing line per model (weak, student, ceiling)
- * with "final": true, its step count, the step early stopping kept (stopped_at, when it stopped) and the test accuracy
- * of the predictions the run kept. Per-step training losses are not recorded: the trainers do not report them.
+ * A run's training log, {@code log.jsonl}, made from what the result records, one JSON object a line, as the openai
+ * code writes one. For each model in the order it trained (weak, each student, ceiling): a line per optimiser step
+ * with model, step (from 1), total_steps, lr (the learning rate the schedule gave that step) and loss (the training
+ * loss of that step's batch, the value the optimiser minimised), with test_accuracy on the steps {@code --eval-every}
+ * asked for; then a closing line with "final": true, its step count, the step early stopping kept (stopped_at, when it
+ * stopped) and the test accuracy of the predictions the run kept. Students are named as the result's steps are:
+ * "student", and in chains and strong-to-strong rounds "via 1", "s2s 1", ... (see {@link RunResult.Step#name}). A
+ * model without recorded losses (a CCS supervisor; a stage cached before losses were recorded) has only its
+ * evaluation lines and its closing line.
  */
 public final class TrainingLog {
     private TrainingLog() {}
@@ -23,33 +29,69 @@ public final class TrainingLog {
         ExperimentConfig c = r.config();
         StringBuilder out = new StringBuilder();
         if (c == null) return "";
-        TrainConfig strong = c.strong().train();
-        TrainConfig ceiling = c.ceilingModel().train();
-        curve(out, "student", r.w2sCurve(), strong);
-        curve(out, "ceiling", r.ceilingCurve(), ceiling);
+        Map<String, RunResult.LossCurve> losses = new HashMap<>();
+        if (r.trainingLosses() != null) r.trainingLosses().forEach(l -> losses.put(l.model(), l));
+
         TrainConfig weak = c.weak().train();
-        int weakSteps = weak.totalSteps(r.nA());
-        last(out, "weak", weakSteps, weak, r.weakStoppedAt(), r.weakAccuracy());
-        List<RunResult.Step> steps = r.steps();
-        RunResult.Step student = steps == null || steps.isEmpty() ? null : steps.get(steps.size() - 1);
-        last(out, "student", student != null ? student.totalSteps() : strong.totalSteps(r.nB()), strong,
-                student != null ? student.stoppedAt() : null, r.w2sAccuracy());
-        int ceilingSteps = ceiling.totalSteps("A".equals(c.ceilingOn()) ? r.nA() : r.nB());
+        steps(out, "weak", losses.get("weak"), null, weak);
+        last(out, "weak", weak.totalSteps(r.nA()), weak, r.weakStoppedAt(), r.weakAccuracy());
+
+        TrainConfig strong = c.strong().train();
+        List<RunResult.Step> students = r.steps();
+        if (students == null || students.isEmpty()) {
+            // A result from before the students were listed: the one student.
+            steps(out, "student", losses.get("student"), r.w2sCurve(), strong);
+            last(out, "student", strong.totalSteps(r.nB()), strong, null, r.w2sAccuracy());
+        } else {
+            Map<String, Integer> ordinals = new HashMap<>();
+            for (int i = 0; i < students.size(); i++) {
+                RunResult.Step s = students.get(i);
+                int ordinal = ordinals.merge(s.role(), 1, Integer::sum);
+                String name = RunResult.Step.name(s.role(), ordinal);
+                TrainConfig train = s.role().equals("via") ? c.via().get(ordinal - 1).train() : strong;
+                // The accuracy curve and the w2s metrics are the last student's.
+                boolean lastStudent = i == students.size() - 1;
+                steps(out, name, losses.get(name), lastStudent ? r.w2sCurve() : null, train);
+                last(out, name, s.totalSteps(), train, s.stoppedAt(), lastStudent ? r.w2sAccuracy() : s.accuracy());
+            }
+        }
+
+        TrainConfig ceiling = c.ceilingModel().train();
+        RunResult.LossCurve ceilingLosses = losses.get("ceiling");
+        steps(out, "ceiling", ceilingLosses, r.ceilingCurve(), ceiling);
+        int ceilingSteps = ceilingLosses != null ? ceilingLosses.totalSteps()
+                : ceiling.totalSteps("A".equals(c.ceilingOn()) ? r.nA() : r.nB());
         last(out, "ceiling", ceilingSteps, ceiling, r.ceilingStoppedAt(), r.ceilingAccuracy());
         return out.toString();
     }
 
-    private static void curve(StringBuilder out, String model, List<RunResult.CurvePoint> points, TrainConfig train) {
-        if (points == null) return;
-        for (RunResult.CurvePoint p : points) {
+    /** A model's lines, one per step: its loss (when recorded) and its test accuracy (at evaluations), by step. */
+    private static void steps(StringBuilder out, String model, RunResult.LossCurve losses,
+                              List<RunResult.CurvePoint> curve, TrainConfig train) {
+        TreeMap<Integer, Map<String, Object>> byStep = new TreeMap<>();
+        if (losses != null && losses.losses() != null) {
+            for (int i = 0; i < losses.losses().size(); i++) {
+                line(byStep, model, i + 1, losses.totalSteps(), train).put("loss", losses.losses().get(i));
+            }
+        }
+        if (curve != null) {
+            for (RunResult.CurvePoint p : curve) {
+                line(byStep, model, p.step(), p.totalSteps(), train).put("test_accuracy", p.accuracy());
+            }
+        }
+        for (Map<String, Object> line : byStep.values()) out.append(Json.compact(line)).append('\n');
+    }
+
+    private static Map<String, Object> line(TreeMap<Integer, Map<String, Object>> byStep, String model, int step,
+                                            int total, TrainConfig train) {
+        return byStep.computeIfAbsent(step, s -> {
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("model", model);
-            line.put("step", p.step());
-            line.put("total_steps", p.totalSteps());
-            line.put("lr", train.lrAt(Math.max(0, p.step() - 1), p.totalSteps()));
-            line.put("test_accuracy", p.accuracy());
-            out.append(Json.compact(line)).append('\n');
-        }
+            line.put("step", step);
+            line.put("total_steps", total);
+            line.put("lr", train.lrAt(Math.max(0, step - 1), total));
+            return line;
+        });
     }
 
     private static void last(StringBuilder out, String model, int total, TrainConfig train, Integer stoppedAt,

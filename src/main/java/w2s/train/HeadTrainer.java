@@ -14,9 +14,12 @@ import w2s.model.Head;
  */
 public final class HeadTrainer {
 
-    /** Called after every optimiser step with the step just finished (1-based) and the total. */
+    /**
+     * Called after every optimiser step with the step just finished (1-based), the total, and the loss of that step's
+     * batch (the value whose gradient the step followed).
+     */
     public interface StepHook {
-        void after(int step, int totalSteps);
+        void after(int step, int totalSteps, double loss);
     }
 
     private HeadTrainer() {}
@@ -47,7 +50,7 @@ public final class HeadTrainer {
             java.util.Arrays.fill(grad, 0);
             for (int i = 0; i < batch; i++) head.backward(x, rows[i], value.gradient()[i], grad);
             adam.step(params, grad, lr, config.weightDecay(), head::decays);
-            hook.after(step + 1, total);
+            hook.after(step + 1, total, value.loss());
         }
     }
 

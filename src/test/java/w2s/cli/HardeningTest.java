@@ -115,7 +115,7 @@ class HardeningTest {
             }
         }
         String help = run("run", "--help").out().replaceAll("\\s+", " ");
-        assertTrue(help.contains("(default: 4000)") && help.contains("(default: xent)") && help.contains("parquet")
+        assertTrue(help.contains("(default: 4000, or all if fewer)") && help.contains("(default: xent)") && help.contains("parquet")
                 && help.contains("ccs:MODEL") && help.contains("Hugging Face id") && help.contains("--quiet"), help);
     }
 

@@ -93,6 +93,63 @@ class MainTest {
 
     @Test
     void bowToBowRunOnAFileTaskWritesMetrics() throws Exception {
+        Path f = films();
+        Ran r = runTask("--task", f.toString(), "--weak", "bow", "--strong", "bow", "--n-train", "80", "--n-test", "40");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(Files.exists(dir.resolve("out/metrics.json")));
+    }
+
+    @Test
+    void sizesLargerThanTheDataAreRefusedUnlessTheyAreDefaultsOrAll() throws Exception {
+        Path f = films();
+        // 120 documents without a test split: half are the test set (the default's cap), half train.
+        Ran tooMany = runTask("--task", f.toString(), "--weak", "bow", "--strong", "bow", "--n-train", "500");
+        assertEquals(2, tooMany.status(), tooMany.err());
+        assertEquals("w2s: --n-train 500: task films has 60 training documents (after the 60 test documents); use at "
+                + "most 60 or --n-train all", tooMany.err().strip());
+        assertTrue(Files.notExists(dir.resolve("out/metrics.json")), "nothing ran");
+        Ran tooManyTest = runTask("--task", f.toString(), "--weak", "bow", "--strong", "bow", "--n-test", "61");
+        assertEquals(2, tooManyTest.status(), tooManyTest.err());
+        assertTrue(tooManyTest.err().contains("--n-test 61: task films has 120 documents and no test split"),
+                tooManyTest.err());
+
+        // The defaults (4000 and 1000) are caps: all there is, silently, and the result records what was used.
+        Ran defaults = runTask("--task", f.toString(), "--weak", "bow", "--strong", "bow");
+        assertEquals(0, defaults.status(), defaults.err());
+        assertTrue(!defaults.err().contains("--n-"), "no note: " + defaults.err());
+        com.fasterxml.jackson.databind.JsonNode m = w2s.report.Json.MAPPER.readTree(dir.resolve("out/metrics.json")
+                .toFile());
+        assertEquals(60, m.path("n_a").asInt() + m.path("n_b").asInt());
+        assertEquals(60, m.path("n_test").asInt());
+        assertEquals(4000, m.path("config").path("split").path("n_train").asInt());
+
+        Ran all = run("run", "--cache", dir.resolve("cache").toString(), "--out", dir.resolve("all").toString(),
+                "--task", f.toString(), "--weak", "bow", "--strong", "bow", "--n-train", "all", "--n-test", "20");
+        assertEquals(0, all.status(), all.err());
+        m = w2s.report.Json.MAPPER.readTree(dir.resolve("all/metrics.json").toFile());
+        assertEquals(100, m.path("n_a").asInt() + m.path("n_b").asInt());
+        assertEquals(20, m.path("n_test").asInt());
+        assertEquals("all", m.path("config").path("split").path("n_train").asText());
+    }
+
+    @Test
+    void aSweepWithASizeLargerThanTheDataStopsBeforeAnyCellRuns() throws Exception {
+        Path f = films();
+        Path file = Files.writeString(dir.resolve("sweep.yaml"), "tasks: [" + f + "]\nmodels: [bow]\n"
+                + "seeds: 2\nn-train: [40, 500]\nn-test: 20\n");
+        Path out = dir.resolve("sweep");
+        Ran r = run("sweep", file.toString(), "--out", out.toString(), "--cache", dir.resolve("cache").toString());
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("sweep cell ") && r.err().contains("--n-train 500: task films has 100 training "
+                + "documents (after the 20 test documents); use at most 100 or --n-train all (nothing was run)"),
+                r.err());
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            assertTrue(files.noneMatch(p -> p.getFileName().toString().equals("metrics.json")), "no cell ran");
+        }
+    }
+
+    /** A small file task, 120 films, half of them liked: 60 documents without a test split are test documents. */
+    private Path films() throws java.io.IOException {
         StringBuilder sb = new StringBuilder();
         String[] good = {"great", "lovely", "excellent", "wonderful"};
         String[] bad = {"awful", "terrible", "poor", "horrible"};
@@ -102,9 +159,6 @@ class MainTest {
             sb.append("{\"text\": \"the film was ").append(word).append(" number ").append(i)
                     .append("\", \"label\": ").append(positive ? 1 : 0).append("}\n");
         }
-        Path f = Files.writeString(dir.resolve("films.jsonl"), sb.toString());
-        Ran r = runTask("--task", f.toString(), "--weak", "bow", "--strong", "bow", "--n-train", "80", "--n-test", "40");
-        assertEquals(0, r.status(), r.err());
-        assertTrue(Files.exists(dir.resolve("out/metrics.json")));
+        return Files.writeString(dir.resolve("films.jsonl"), sb.toString());
     }
 }

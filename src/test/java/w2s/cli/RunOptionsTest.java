@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import picocli.CommandLine;
 
+import w2s.data.SplitSize;
 import w2s.experiment.ExperimentConfig;
 import w2s.train.TrainConfig;
 
@@ -30,9 +31,9 @@ class RunOptionsTest {
                 "--preset", "eleuther");
         assertEquals("eleuther", c.preset());
         assertEquals("logconf-buffer:aux=0.5,warmup=100,buffer=32,balance=false", c.loss());
-        assertEquals(10000, c.split().nTrain());
+        assertEquals(SplitSize.upTo(10000), c.split().nTrain(), "a preset's size is a cap");
         assertEquals(1000, c.split().nVal());
-        assertEquals(5000, c.split().nTest());
+        assertEquals(SplitSize.upTo(5000), c.split().nTest());
         assertTrue(c.split().balance());
         assertEquals("B", c.ceilingOn());
         assertEquals("auroc", c.earlyStop().metric());
@@ -57,10 +58,25 @@ class RunOptionsTest {
     }
 
     @Test
+    void sizesLeftOutAreCapsAndSizesTypedAreNumbersOrAll() {
+        ExperimentConfig defaults = parse("--task", "grammar");
+        assertEquals(SplitSize.upTo(4000), defaults.split().nTrain());
+        assertEquals(SplitSize.upTo(1000), defaults.split().nTest());
+        ExperimentConfig typed = parse("--task", "grammar", "--n-train", "5000", "--n-test", "all");
+        assertEquals(SplitSize.exactly(5000), typed.split().nTrain());
+        assertEquals(SplitSize.ALL, typed.split().nTest());
+        String bad = assertThrows(CommandLine.ParameterException.class, () -> parse("--task", "grammar", "--n-train",
+                "lots")).getMessage();
+        assertTrue(bad.contains("--n-train") && bad.contains("'lots' is neither a number of documents nor 'all'"), bad);
+        String help = new CommandLine(new RunCommand()).getUsageMessage().replaceAll("\\s+", " ");
+        assertTrue(help.contains("(default: 4000, or all if fewer)"), help);
+    }
+
+    @Test
     void presetsLeaveProbeTrainingAlone() {
         ExperimentConfig c = parse("--task", "grammar", "--preset", "openai");
-        assertEquals(20000, c.split().nTrain());
-        assertEquals(10000, c.split().nTest());
+        assertEquals(SplitSize.upTo(20000), c.split().nTrain());
+        assertEquals(SplitSize.upTo(10000), c.split().nTest());
         assertEquals(1e-3, c.strong().train().lr());
         assertEquals(1.0, c.strong().train().weightDecay());
         assertNull(c.earlyStop());

@@ -35,7 +35,7 @@ class SweepPlanTest {
                 "bge-small>bge-small"), pairs);
         ExperimentConfig c = cells.get(0);
         assertTrue(c.split().balance());
-        assertEquals(300, c.split().nTrain());
+        assertEquals(w2s.data.SplitSize.exactly(300), c.split().nTrain(), "a size in a sweep file is given");
         assertEquals(Set.of(0L, 1L, 2L), cells.stream().map(ExperimentConfig::seed).collect(Collectors.toSet()));
     }
 

@@ -80,17 +80,64 @@ class SplitTest {
     }
 
     @Test
-    void sizesLargerThanTheDataUseWhatExistsAndSaySo() {
-        SplitConfig config = new SplitConfig(0, 1000, 500, false);
-        Split s = Split.of(task(100, 50), config);
+    void aSizeGivenThatTheTaskCannotMeetIsAnErrorSayingWhatExists() {
+        // 100 documents, no test split: 50 held out for test leave 50 training documents.
+        String train = assertThrows(DataException.class, () -> Split.of(task(100, 50),
+                new SplitConfig(0, 1000, 20, false))).getMessage();
+        assertEquals("--n-train 1000: task t has 80 training documents (after the 20 test documents); use at most 80 "
+                + "or --n-train all", train);
+        String test = assertThrows(DataException.class, () -> Split.of(task(100, 50),
+                new SplitConfig(0, 40, 500, false))).getMessage();
+        assertEquals("--n-test 500: task t has 100 documents and no test split, so at most half of them, 50, can be "
+                + "test documents; use at most 50 or --n-test all", test);
+        // Validation documents and balancing leave fewer; the message counts what is left.
+        String both = assertThrows(DataException.class, () -> Split.of(task(400, 100),
+                new SplitConfig(0, 300, 40, true, 20))).getMessage();
+        assertEquals("--n-train 300: task t has 340 training documents (after the 40 test and 20 validation "
+                + "documents), 140 of them with the classes balanced (--balance); use at most 140 or --n-train all",
+                both);
+        Task withTest = new Task("t2", task(60, 30).train(), task(30, 15).train(), task(1, 1).provenance());
+        assertEquals("--n-test 31: task t2 has 30 test documents; use at most 30 or --n-test all",
+                assertThrows(DataException.class, () -> Split.of(withTest, new SplitConfig(0, 40, 31, false)))
+                        .getMessage());
+        // Exactly what exists is fine, and an odd balanced size asks for one fewer.
+        assertEquals(30, Split.of(withTest, new SplitConfig(0, 40, 30, false)).test().size());
+        assertEquals(60, Split.of(withTest, new SplitConfig(0, 61, 30, true)).a().size() * 2);
+    }
+
+    @Test
+    void allTakesEveryDocumentAndADefaultIsACap() {
+        SplitConfig all = new SplitConfig(0, SplitSize.ALL, SplitSize.ALL, false, false, 0);
+        Split s = Split.of(task(100, 50), all);
         assertEquals(50, s.test().size(), "at most half of a task without a test split goes to test");
         assertEquals(50, s.a().size() + s.b().size());
-        List<String> notes = s.shortfalls("t", config);
-        assertEquals(2, notes.size(), notes.toString());
-        assertTrue(notes.get(0).contains("--n-train 1000") && notes.get(0).contains("using 50"), notes.get(0));
-        assertTrue(notes.get(1).contains("--n-test 500") && notes.get(1).contains("using 50"), notes.get(1));
-        assertTrue(Split.of(task(100, 50), new SplitConfig(0, 40, 20, false)).shortfalls("t",
-                new SplitConfig(0, 40, 20, false)).isEmpty());
+        SplitConfig capped = new SplitConfig(0, SplitSize.upTo(4000), SplitSize.upTo(1000), false, false, 0);
+        assertEquals(s, Split.of(task(100, 50), capped), "a default larger than the data takes all of it");
+        SplitConfig small = new SplitConfig(0, SplitSize.upTo(40), SplitSize.upTo(20), false, false, 0);
+        assertEquals(Split.of(task(100, 50), new SplitConfig(0, 40, 20, false)), Split.of(task(100, 50), small),
+                "a cap the data meets is the number");
+        Split balanced = Split.of(task(400, 100), new SplitConfig(0, SplitSize.ALL, SplitSize.upTo(50), true, false,
+                0));
+        assertEquals(balanced.a().size() + balanced.b().size(), 2 * balanced.a().stream().filter(e -> e.label() == 1)
+                .count() + 2 * balanced.b().stream().filter(e -> e.label() == 1).count(), "all, balanced: 50/50");
+    }
+
+    @Test
+    void sizesAreNumbersOrAllInJsonAndAGivenNumberKeepsItsKey() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = w2s.report.Json.MAPPER;
+        String given = w2s.report.Json.compact(new SplitConfig(3, 400, 100, false));
+        assertEquals("{\"seed\":3,\"n_train\":400,\"n_test\":100,\"balance\":false,\"vary_test\":false}", given);
+        assertEquals(given, w2s.report.Json.compact(new SplitConfig(3, SplitSize.upTo(400), SplitSize.upTo(100), false,
+                false, 0)), "a default of the same number splits alike, under the same key");
+        SplitConfig all = new SplitConfig(3, SplitSize.ALL, SplitSize.upTo(100), false, false, 0);
+        String text = w2s.report.Json.compact(all);
+        assertTrue(text.contains("\"n_train\":\"all\""), text);
+        assertEquals(all, json.readValue(text, SplitConfig.class));
+        assertEquals(SplitSize.upTo(400), json.readValue(given, SplitConfig.class).nTrain(), "read back: a cap");
+        assertEquals(SplitSize.ALL, SplitSize.parse("all"));
+        assertEquals(SplitSize.exactly(12), SplitSize.parse("12"));
+        assertThrows(IllegalArgumentException.class, () -> SplitSize.parse("many"));
+        assertThrows(IllegalArgumentException.class, () -> new SplitConfig(0, 3, 20, false));
     }
 
     @Test

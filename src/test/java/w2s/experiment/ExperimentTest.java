@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import w2s.data.SplitConfig;
 import w2s.model.Models;
 import w2s.report.Json;
+import w2s.train.TrainConfig;
 
 /** The whole experiment on the real grammar task and the real MiniLM encoder, kept small. */
 class ExperimentTest {
@@ -96,16 +97,34 @@ class ExperimentTest {
         int correct = 0;
         for (int i = 0; i < p.student().length; i++) correct += (p.student()[i] > 0.5 ? 1 : 0) == p.testLabels()[i] ? 1 : 0;
         assertEquals(r.w2sAccuracy(), correct / (double) p.student().length, 0.02);
-        // The training log: a closing line per model at least, each a JSON object naming its model.
+        // The training log: a line per optimiser step with its loss and learning rate for every model, then a
+        // closing line per model.
         List<String> log = Files.readAllLines(out.resolve("log.jsonl"));
-        assertTrue(log.size() >= 3, log.toString());
         java.util.Set<String> closed = new java.util.HashSet<>();
+        java.util.Map<String, List<Double>> losses = new java.util.HashMap<>();
         for (String line : log) {
             JsonNode n = Json.MAPPER.readTree(line);
-            assertTrue(n.has("model") && n.has("step") && n.has("lr") && n.has("test_accuracy"), line);
-            if (n.path("final").asBoolean()) closed.add(n.path("model").asText());
+            assertTrue(n.has("model") && n.has("step") && n.has("total_steps") && n.has("lr"), line);
+            String model = n.path("model").asText();
+            if (n.path("final").asBoolean()) {
+                closed.add(model);
+                assertTrue(n.has("test_accuracy"), line);
+                continue;
+            }
+            List<Double> l = losses.computeIfAbsent(model, m -> new java.util.ArrayList<>());
+            assertEquals(l.size() + 1, n.path("step").asInt(), "steps 1, 2, ... in order: " + line);
+            assertTrue(Double.isFinite(n.path("loss").asDouble()) && n.path("loss").asDouble() > 0, line);
+            l.add(n.path("loss").asDouble());
         }
         assertEquals(java.util.Set.of("weak", "student", "ceiling"), closed);
+        TrainConfig weakTrain = config("logconf").weak().train();
+        assertEquals(weakTrain.totalSteps(r.nA()), losses.get("weak").size(), "a loss for every step of the weak model");
+        assertEquals(r.steps().get(0).totalSteps(), losses.get("student").size());
+        assertEquals(config("logconf").strong().train().totalSteps(r.nA()), losses.get("ceiling").size());
+        List<Double> weakLoss = losses.get("weak");
+        assertTrue(weakLoss.get(weakLoss.size() - 1) < weakLoss.get(0), "the weak model learns A: " + weakLoss);
+        List<Double> studentLoss = losses.get("student");
+        assertTrue(studentLoss.get(studentLoss.size() - 1) < studentLoss.get(0), "the student learns: " + studentLoss);
         List<String> labels = Files.readAllLines(out.resolve("weak_labels.jsonl"));
         assertEquals(r.nB(), labels.size());
         assertTrue(labels.get(0).contains("\"gt_label\"") && labels.get(0).contains("\"weak_soft_label\""));
@@ -113,7 +132,12 @@ class ExperimentTest {
         // A second run with the same seed reads features, weak labels and ceiling from the cache and gives
         // identical metrics.
         try (Experiment experiment = new Experiment(cache)) {
-            RunResult again = experiment.run(config("logconf")).result();
+            Experiment.Outcome rerun = experiment.run(config("logconf"));
+            RunResult again = rerun.result();
+            // The student trains again, the weak model and the ceiling come from the cache, losses and all: the same
+            // training log, line for line.
+            RunWriter.write(dir.resolve("rerun"), "k", rerun);
+            assertEquals(log, Files.readAllLines(dir.resolve("rerun").resolve("log.jsonl")));
             assertEquals(r.weakAccuracy(), again.weakAccuracy());
             assertEquals(r.w2sAccuracy(), again.w2sAccuracy());
             assertEquals(r.ceilingAccuracy(), again.ceilingAccuracy());

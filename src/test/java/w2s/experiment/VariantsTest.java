@@ -44,6 +44,19 @@ class VariantsTest {
             assertEquals(chained.steps().get(4).accuracy(), chained.w2sAccuracy());
             assertEquals(Metrics.pgr(chained.weakAccuracy(), chained.w2sAccuracy(), chained.ceilingAccuracy()),
                     chained.pgr(), 1e-12);
+            // Every model's training loss, a value per step, named as the training log names it.
+            List<String> names = List.of("weak", "via 1", "via 2", "student", "s2s 1", "s2s 2", "ceiling");
+            assertEquals(names, chained.trainingLosses().stream().map(RunResult.LossCurve::model).toList());
+            for (int i = 0; i < 5; i++) {
+                RunResult.LossCurve l = chained.trainingLosses().get(i + 1);
+                assertEquals(chained.steps().get(i).totalSteps(), l.losses().size(), l.model());
+                assertTrue(l.losses().stream().allMatch(v -> Double.isFinite(v) && v > 0), l.model());
+            }
+            java.util.Set<String> logged = new java.util.LinkedHashSet<>();
+            for (String line : w2s.results.TrainingLog.lines(chained).split("\n")) {
+                logged.add(line.replaceFirst("^\\{\"model\":\"([^\"]+)\".*", "$1"));
+            }
+            assertEquals(names, List.copyOf(logged), "the log, model by model in the order they trained");
             // Students learn from different labels, so the chain's students are not all the plain student.
             assertTrue(chained.steps().stream().anyMatch(s -> s.accuracy() != plain.w2sAccuracy()), chained.steps().toString());
         }
@@ -82,6 +95,18 @@ class VariantsTest {
             }
             assertNotNull(r.weakStoppedAt());
             assertNotNull(r.ceilingStoppedAt());
+            // With patience training may end early: a loss for every step run, at least up to the step kept.
+            for (RunResult.LossCurve l : r.trainingLosses()) {
+                assertTrue(l.losses().size() <= l.totalSteps(), l.model());
+                Integer kept = switch (l.model()) {
+                    case "weak" -> r.weakStoppedAt();
+                    case "ceiling" -> r.ceilingStoppedAt();
+                    case "via 1" -> r.steps().get(0).stoppedAt();
+                    case "student" -> r.steps().get(1).stoppedAt();
+                    default -> r.steps().get(2).stoppedAt();
+                };
+                assertTrue(l.losses().size() >= kept, l.model() + " ran " + l.losses().size() + ", kept " + kept);
+            }
             assertTrue(r.weakStoppedAt() % 4 == 0 || r.weakStoppedAt() == 62, "weak " + r.weakStoppedAt());
             // Without a validation split the weak model and the ceiling train to the end.
             RunResult plain = experiment.run(config(List.of(), 0, stop, 0)).result();
