@@ -2,6 +2,9 @@ package w2s.elicit;
 
 import java.util.List;
 
+import org.apache.commons.math3.linear.Array2DRowRealMatrix;
+import org.apache.commons.math3.linear.EigenDecomposition;
+
 /**
  * VINC, EleutherAI elk's closed-form successor to CCS ({@code elk/training/eigen_reporter.py}, {@code EigenFitter},
  * before its removal in elk #292): the reporter direction w is the top eigenvector of
@@ -109,66 +112,24 @@ public final class Vinc {
     }
 
     /**
-     * The unit eigenvector of the largest eigenvalue of a symmetric matrix (cyclic Jacobi rotations, which converge
-     * quadratically; the matrix is copied, not modified).
+     * The unit eigenvector of the largest eigenvalue of a symmetric matrix (the matrix is not modified). Commons
+     * Math's decomposition (Householder tridiagonalisation, then implicit QL) takes about a second at BERT-base's 768
+     * dimensions, where cyclic Jacobi rotations took tens of seconds per fit.
      */
     static double[] topEigenvector(double[][] matrix) {
         int d = matrix.length;
-        double[][] a = new double[d][];
-        for (int i = 0; i < d; i++) a[i] = matrix[i].clone();
-        // Symmetrise against rounding.
+        double[][] a = new double[d][d];
+        // Symmetrised against rounding: the decomposition treats a matrix as symmetric only if it is, to 1e-15·d.
         for (int i = 0; i < d; i++) {
-            for (int j = i + 1; j < d; j++) {
-                double m = 0.5 * (a[i][j] + a[j][i]);
-                a[i][j] = m;
-                a[j][i] = m;
-            }
+            for (int j = 0; j < d; j++) a[i][j] = 0.5 * (matrix[i][j] + matrix[j][i]);
         }
-        double[][] q = new double[d][d]; // columns: eigenvectors (stored as q[row][col])
-        for (int i = 0; i < d; i++) q[i][i] = 1;
-        double total = 0;
-        for (double[] row : a) for (double x : row) total += x * x;
-        for (int sweep = 0; sweep < 100; sweep++) {
-            double off = 0;
-            for (int i = 0; i < d; i++) for (int j = i + 1; j < d; j++) off += a[i][j] * a[i][j];
-            if (off <= 1e-22 * total || off == 0) break;
-            for (int p = 0; p < d; p++) {
-                for (int r = p + 1; r < d; r++) {
-                    double apr = a[p][r];
-                    if (Math.abs(apr) < 1e-300) continue;
-                    double theta = (a[r][r] - a[p][p]) / (2 * apr);
-                    double t = Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-                    if (theta == 0) t = 1;
-                    double c = 1 / Math.sqrt(t * t + 1);
-                    double s = t * c;
-                    // A ← Jᵀ A J on rows/columns p and r.
-                    for (int k = 0; k < d; k++) {
-                        double akp = a[k][p];
-                        double akr = a[k][r];
-                        a[k][p] = c * akp - s * akr;
-                        a[k][r] = s * akp + c * akr;
-                    }
-                    double[] rowP = a[p];
-                    double[] rowR = a[r];
-                    for (int k = 0; k < d; k++) {
-                        double apk = rowP[k];
-                        double ark = rowR[k];
-                        rowP[k] = c * apk - s * ark;
-                        rowR[k] = s * apk + c * ark;
-                    }
-                    for (int k = 0; k < d; k++) {
-                        double qkp = q[k][p];
-                        double qkr = q[k][r];
-                        q[k][p] = c * qkp - s * qkr;
-                        q[k][r] = s * qkp + c * qkr;
-                    }
-                }
-            }
-        }
+        EigenDecomposition eigen = new EigenDecomposition(new Array2DRowRealMatrix(a, false));
+        double[] values = eigen.getRealEigenvalues();
         int best = 0;
-        for (int i = 1; i < d; i++) if (a[i][i] > a[best][best]) best = i;
-        double[] v = new double[d];
-        for (int k = 0; k < d; k++) v[k] = q[k][best];
+        for (int i = 1; i < d; i++) if (values[i] > values[best]) best = i;
+        double[] v = eigen.getEigenvector(best).toArray();
+        double norm = Math.sqrt(Ccs.dot(v, v));
+        for (int k = 0; k < d; k++) v[k] /= norm;
         return v;
     }
 }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class VincTest {
 
     @Test
-    void jacobiFindsTheTopEigenvector() {
+    void findsTheTopEigenvector() {
         Random r = new Random(1);
         int d = 12;
         double[][] b = new double[d][d];
