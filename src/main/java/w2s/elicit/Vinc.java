@@ -2,8 +2,9 @@ package w2s.elicit;
 
 import java.util.List;
 
-import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.EigenDecomposition;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /**
  * VINC, EleutherAI elk's closed-form successor to CCS ({@code elk/training/eigen_reporter.py}, {@code EigenFitter},
@@ -112,22 +113,25 @@ public final class Vinc {
     }
 
     /**
-     * The unit eigenvector of the largest eigenvalue of a symmetric matrix (the matrix is not modified). Commons
-     * Math's decomposition (Householder tridiagonalisation, then implicit QL) takes about a second at BERT-base's 768
-     * dimensions, where cyclic Jacobi rotations took tens of seconds per fit.
+     * The unit eigenvector of the largest eigenvalue of a symmetric matrix (the matrix is not modified), through
+     * EJML's symmetric decomposition (tridiagonalisation, then QR iterations): about a second at BERT-base's 768
+     * dimensions, where cyclic Jacobi rotations took tens of seconds per fit. (Commons Math's QL failed to converge on
+     * the near-constant states of BERT's embedding layer.)
      */
     static double[] topEigenvector(double[][] matrix) {
         int d = matrix.length;
-        double[][] a = new double[d][d];
-        // Symmetrised against rounding: the decomposition treats a matrix as symmetric only if it is, to 1e-15·d.
+        DMatrixRMaj a = new DMatrixRMaj(d, d);
+        // Symmetrised against rounding: the symmetric algorithm reads one triangle only.
         for (int i = 0; i < d; i++) {
-            for (int j = 0; j < d; j++) a[i][j] = 0.5 * (matrix[i][j] + matrix[j][i]);
+            for (int j = 0; j < d; j++) a.set(i, j, 0.5 * (matrix[i][j] + matrix[j][i]));
         }
-        EigenDecomposition eigen = new EigenDecomposition(new Array2DRowRealMatrix(a, false));
-        double[] values = eigen.getRealEigenvalues();
+        EigenDecomposition_F64<DMatrixRMaj> eigen = DecompositionFactory_DDRM.eig(d, true, true);
+        if (!eigen.decompose(a)) {
+            throw new IllegalStateException("VINC: the " + d + "-dimensional eigenproblem did not converge");
+        }
         int best = 0;
-        for (int i = 1; i < d; i++) if (values[i] > values[best]) best = i;
-        double[] v = eigen.getEigenvector(best).toArray();
+        for (int i = 1; i < d; i++) if (eigen.getEigenvalue(i).real > eigen.getEigenvalue(best).real) best = i;
+        double[] v = eigen.getEigenVector(best).getData().clone();
         double norm = Math.sqrt(Ccs.dot(v, v));
         for (int k = 0; k < d; k++) v[k] /= norm;
         return v;
