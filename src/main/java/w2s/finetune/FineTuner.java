@@ -235,10 +235,23 @@ public final class FineTuner implements AutoCloseable {
         }
     }
 
-    /** Logits without a graph first; then each minibatch forward again with its graph, and backward. */
+    /**
+     * Logits without a graph first; then each minibatch forward again with its graph, and backward. Each pass runs in
+     * its own scope, so that a minibatch's activations are freed as soon as its backward pass is done: otherwise they
+     * would live until the step's scope closes, and recomputing would hold every minibatch at once, twice.
+     */
     private double backwardRecomputing(List<Batch> inputs, BatchLoss loss, long start) {
         NDList logits = new NDList();
-        for (Batch in : inputs) logits.add(logits(in));
+        for (Batch in : inputs) {
+            NDArray kept;
+            try (NDScope pass = new NDScope()) {
+                // Detached, so that nothing of this pass's graph outlives the scope.
+                kept = logits(in).stopGradient();
+                NDScope.unregister(kept);
+            }
+            NDScope.register(kept); // to the step's scope
+            logits.add(kept);
+        }
         NDArray all = concat(logits);
         long t1 = System.nanoTime();
         Loss.Value result = loss.evaluate(all);
@@ -248,7 +261,9 @@ public final class FineTuner implements AutoCloseable {
             long at = 0;
             for (Batch in : inputs) {
                 long n = in.ids().getShape().get(0);
-                collector.backward(logits(in).mul(grad.get(new NDIndex("{}:{}", at, at + n))).sum());
+                try (NDScope pass = new NDScope()) {
+                    collector.backward(logits(in).mul(grad.get(new NDIndex("{}:{}", at, at + n))).sum());
+                }
                 at += n;
             }
         }
