@@ -58,7 +58,8 @@ final class ElicitCommand implements Callable<Integer> {
             + "\"negative,positive\"")
     String labels;
     @Option(names = "--pooling", defaultValue = "last", description = "token states read: last (the paper's: the last "
-            + "real token), mean or cls (default: ${DEFAULT-VALUE})")
+            + "real token), last-text (the answer's own token, before an encoder's closing [SEP]), mean or cls (default: "
+            + "${DEFAULT-VALUE})")
     String pooling;
     @Option(names = "--max-tokens", defaultValue = "256", description = "token limit of a prompt (default: "
             + "${DEFAULT-VALUE})")

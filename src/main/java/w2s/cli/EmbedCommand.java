@@ -44,7 +44,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--layer", defaultValue = "last", description = "last, middle, N (0 = embeddings) or all;"
             + " default ${DEFAULT-VALUE}")
     String layer;
-    @Option(names = "--pooling", description = "mean, cls or last (default: last for decoders, mean for encoders)")
+    @Option(names = "--pooling", description = "mean, cls, last or last-text (before an encoder's closing "
+            + "[SEP]; default: last for decoders, mean for encoders)")
     String pooling;
     @Option(names = "--max-tokens", description = "truncate texts to this many tokens (default: 256, or the model's"
             + " context if shorter)")

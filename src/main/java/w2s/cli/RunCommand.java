@@ -98,7 +98,8 @@ final class RunCommand implements Callable<Integer> {
             + "them, or drop them before the split, as the openai code does (counted in the result; default: truncate)")
     String longTexts;
     @Option(names = "--pooling", description = "pooling of the strong model's token states: mean (over the attention "
-            + "mask), cls, or last (the last real token; the default for decoders)")
+            + "mask), cls, last (the last real token; the default for decoders) or last-text (the last token before an "
+            + "encoder's closing [SEP])")
     String pooling;
     @Option(names = "--freeze-layers", description = "fine-tuning: keep the embeddings and the lowest N layers frozen "
             + "(default: 0)")

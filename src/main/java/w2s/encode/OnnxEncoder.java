@@ -215,6 +215,7 @@ public final class OnnxEncoder implements Extractor {
             int from = switch (pooling) {
                 case MEAN, CLS -> 0;
                 case LAST -> tokens - 1;
+                case LAST_TEXT -> Math.max(0, tokens - 2); // before the closing [SEP]
             };
             int to = pooling == Pooling.MEAN ? tokens : from + 1;
             float[] v = out[r];

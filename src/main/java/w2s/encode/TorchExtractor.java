@@ -58,7 +58,8 @@ public final class TorchExtractor implements Extractor {
                 NDList states = backbone.forward(backbone.wordVectors(batch.ids()), batch, true);
                 for (int k = 0; k < layers.length; k++) {
                     int hidden = (int) states.get(layers[k]).getShape().get(2);
-                    float[] pooled = pool.pool(states.get(layers[k]), batch.mask()).toFloatArray();
+                    float[] pooled = pool.pool(states.get(layers[k]), batch.mask(),
+                            Pooling.closingTokens(checkpoint.config().causal())).toFloatArray();
                     for (int r = 0; r < group.length; r++) {
                         out[k][group[r]] = Arrays.copyOfRange(pooled, r * hidden, (r + 1) * hidden);
                     }

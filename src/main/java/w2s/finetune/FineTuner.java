@@ -40,6 +40,8 @@ public final class FineTuner implements AutoCloseable {
     private static final float BETA1 = 0.9f, EPS = 1e-8f; // torch.optim.Adam defaults
 
     private final FineTuneConfig settings;
+    /** The special tokens closing every text, which last-text pooling skips (see {@link Pooling#closingTokens}). */
+    private final int closingTokens;
     /** Optimiser and dropout settings (AdamW, β2, dropout rate, seed); the learning rate comes with each step. */
     private final TrainConfig train;
     private final float beta2;
@@ -95,6 +97,7 @@ public final class FineTuner implements AutoCloseable {
         this.train = train != null ? train : new TrainConfig(1, 1, 1, 0, "constant", 0, 0);
         this.beta2 = (float) (double) this.train.beta2();
         this.seen = new boolean[checkpoint.config().vocabSize()];
+        this.closingTokens = Pooling.closingTokens(checkpoint.config().causal());
         this.device = Torch.device(settings.device());
         this.manager = Torch.newManager(device);
         try {
@@ -361,7 +364,7 @@ public final class FineTuner implements AutoCloseable {
 
     private NDArray logits(Batch in, NDArray wordVectors) {
         NDArray hidden = encoder.forward(wordVectors, in, false).singletonOrThrow();
-        NDArray pooled = settings.pooling().pool(hidden, in.mask());
+        NDArray pooled = settings.pooling().pool(hidden, in.mask(), closingTokens);
         NDArray drop = dropoutMasks.get(in);
         return Linear.linear(drop == null ? pooled : pooled.mul(drop), head).singletonOrThrow();
     }

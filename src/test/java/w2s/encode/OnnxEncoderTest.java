@@ -60,6 +60,8 @@ class OnnxEncoderTest {
         long[][] ids = minilm.tokenize(TEXTS, 128);
         float[][] mean = new float[TEXTS.size()][];
         float[][] cls = new float[TEXTS.size()][];
+        float[][] last = new float[TEXTS.size()][];
+        float[][] lastText = new float[TEXTS.size()][];
         try (OrtSession original = env.createSession(minilm.spec().modelBytes(), new OrtSession.SessionOptions())) {
             for (int i = 0; i < ids.length; i++) {
                 long[] shape = {1, ids[i].length};
@@ -72,6 +74,8 @@ class OnnxEncoderTest {
                              "token_type_ids", types))) {
                     float[][] hidden = ((float[][][]) out.get("last_hidden_state").orElseThrow().getValue())[0];
                     cls[i] = hidden[0].clone();
+                    last[i] = hidden[hidden.length - 1].clone(); // the closing [SEP]
+                    lastText[i] = hidden[hidden.length - 2].clone(); // the text's last word piece
                     mean[i] = new float[hidden[0].length];
                     for (float[] token : hidden) {
                         for (int d = 0; d < token.length; d++) mean[i][d] += token[d] / hidden.length;
@@ -81,6 +85,9 @@ class OnnxEncoderTest {
         }
         assertTrue(maxAbsDiff(mean, encode(TEXTS, "last", "mean")) < 1e-5);
         assertTrue(maxAbsDiff(cls, encode(TEXTS, "last", "cls")) < 1e-5);
+        assertTrue(maxAbsDiff(last, encode(TEXTS, "last", "last")) < 1e-5);
+        assertTrue(maxAbsDiff(lastText, encode(TEXTS, "last", "last-text")) < 1e-5);
+        assertTrue(maxAbsDiff(last, lastText) > 0.1, "last-text must not read the [SEP]");
         assertTrue(maxAbsDiff(mean, encode(TEXTS, "6", "mean")) < 1e-5);
     }
 
