@@ -211,20 +211,20 @@ public final class OnnxEncoder implements Extractor {
         float[][] out = new float[batch.length][dim];
         for (int r = 0; r < batch.length; r++) {
             int base = r * width * dim, tokens = ids[batch[r]].length;
-            // The positions read: every real token for mean, else the one the pooling picks.
-            int from = switch (pooling) {
-                case MEAN, CLS -> 0;
-                case LAST -> tokens - 1;
-                case LAST_TEXT -> Math.max(0, tokens - 2); // before the closing [SEP]
-            };
-            int to = pooling == Pooling.MEAN ? tokens : from + 1;
+            // The positions read are those the pooling weighs (every real token for mean, else one); summed, then
+            // divided by their count, so that a mean comes out as it always has. The bundled encoders are BERTs: their
+            // texts close with [SEP].
+            float[] weights = pooling.weights(tokens, tokens, Pooling.closingTokens(false));
             float[] v = out[r];
-            for (int t = from; t < to; t++) {
+            int read = 0;
+            for (int t = 0; t < tokens; t++) {
+                if (weights[t] == 0) continue;
                 int row = base + t * dim;
                 for (int d = 0; d < dim; d++) v[d] += h[row + d];
+                read++;
             }
-            if (to - from > 1) {
-                float inv = 1f / (to - from);
+            if (read > 1) {
+                float inv = 1f / read;
                 for (int d = 0; d < dim; d++) v[d] *= inv;
             }
         }
