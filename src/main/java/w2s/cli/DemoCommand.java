@@ -8,15 +8,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import w2s.base.Places;
+import w2s.base.Table;
 import w2s.data.SplitConfig;
 import w2s.data.SplitSize;
 import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
-import w2s.experiment.RunWriter;
-import w2s.model.Models;
-import w2s.report.RunTables;
-import w2s.report.Table;
+import w2s.results.RunTables;
+import w2s.results.RunWriter;
+import w2s.zoo.Models;
 
 /**
  * {@code w2s demo}: the paper's comparison on a built-in task where the gap between supervisor and ceiling is many
@@ -53,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
         List<RunResult> results = new ArrayList<>();
         SplitSize train = nTrain != null ? nTrain : SplitSize.upTo(2000);
         SplitSize test = nTest != null ? nTest : SplitSize.upTo(993);
-        try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot())) {
+        try (Experiment experiment = new Experiment(cache != null ? cache : Places.cacheRoot())) {
             for (long seed = 0; seed < seeds; seed++) {
                 for (String loss : List.of("xent", "logconf")) {
                     ExperimentConfig config = new ExperimentConfig(task,

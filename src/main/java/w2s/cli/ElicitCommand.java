@@ -10,6 +10,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import w2s.base.Json;
+import w2s.base.Places;
+import w2s.base.Progress;
+import w2s.base.Table;
 import w2s.data.Example;
 import w2s.data.Split;
 import w2s.data.SplitConfig;
@@ -23,11 +27,8 @@ import w2s.elicit.PromptFitter;
 import w2s.elicit.ZeroShot;
 import w2s.encode.FeatureCache;
 import w2s.encode.FeatureSource;
-import w2s.report.Progress;
 import w2s.experiment.Experiment;
 import w2s.metrics.Metrics;
-import w2s.report.Json;
-import w2s.report.Table;
 
 /** {@code w2s elicit}: CCS and VINC against a supervised probe and a random direction, per layer. */
 @Command(name = "elicit", mixinStandardHelpOptions = true, sortOptions = false,
@@ -178,7 +179,7 @@ final class ElicitCommand implements Callable<Integer> {
         PromptFitter.Fitted trainPrompts;
         PromptFitter.Fitted testPrompts;
         List<Elicit.Row> rows = new ArrayList<>();
-        Path root = cache != null ? cache : Experiment.defaultCacheRoot();
+        Path root = cache != null ? cache : Places.cacheRoot();
         int[] layerArray = layers.stream().mapToInt(Integer::intValue).toArray();
         try (PromptFitter.Counter counter = PromptFitter.Counter.of(model);
              FeatureCache features = new FeatureCache(root.resolve("features"))) {

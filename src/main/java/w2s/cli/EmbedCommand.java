@@ -13,15 +13,14 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import w2s.base.Progress;
 import w2s.data.DataException;
 import w2s.encode.Extractor;
 import w2s.encode.FeatureSource;
 import w2s.model.Pooling;
-import w2s.report.Progress;
 
 /**
  * Writes a model's pooled hidden states for a list of texts, one JSON line per text and layer, so researchers can

@@ -2,11 +2,11 @@ package w2s.cli;
 
 import java.io.UncheckedIOException;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 import w2s.data.DataException;
-import w2s.model.source.HubException;
+import w2s.hub.HubException;
 import w2s.train.TrainingFailedException;
 
 /** The {@code w2s} command line. */
@@ -102,7 +102,7 @@ public final class Main implements Runnable {
     @picocli.CommandLine.Option(names = {"-q", "--quiet"}, scope = CommandLine.ScopeType.INHERIT,
             description = "no progress bars; results, warnings and errors still print")
     void setQuiet(boolean quiet) {
-        w2s.report.Progress.setQuiet(quiet);
+        w2s.base.Progress.setQuiet(quiet);
     }
 
     @Override

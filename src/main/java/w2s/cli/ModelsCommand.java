@@ -13,14 +13,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import w2s.base.Table;
 import w2s.encode.EncoderSpec;
 import w2s.encode.Encoders;
-import w2s.finetune.BertBaseInstaller;
+import w2s.hub.HuggingFaceHub;
 import w2s.model.arch.ArchConfig;
 import w2s.model.arch.Architectures;
-import w2s.model.source.HuggingFaceHub;
+import w2s.model.source.BertBaseInstaller;
 import w2s.model.source.Pretrained;
-import w2s.report.Table;
 
 /**
  * Lists every model with its architecture, size, source and whether it is on this machine: the bag-of-words

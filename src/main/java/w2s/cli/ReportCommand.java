@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import w2s.report.Json;
+import w2s.base.Json;
 import w2s.results.HtmlReport;
 import w2s.results.Results;
 

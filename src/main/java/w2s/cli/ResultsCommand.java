@@ -11,12 +11,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import w2s.base.Table;
 import w2s.metrics.Bootstrap;
 import w2s.metrics.Flags;
-import w2s.report.RunTables;
-import w2s.report.Table;
 import w2s.results.ResultStore;
 import w2s.results.Results;
+import w2s.results.RunTables;
 import w2s.results.Summary;
 
 /** {@code w2s results}: the standard summary of a results store, or any SQL query on it. */

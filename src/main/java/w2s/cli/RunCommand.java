@@ -9,18 +9,19 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import w2s.base.Places;
 import w2s.data.SplitConfig;
 import w2s.data.SplitSize;
 import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
-import w2s.experiment.RunWriter;
-import w2s.model.ModelConfig;
-import w2s.model.Training;
-import w2s.model.Models;
-import w2s.report.RunTables;
 import w2s.results.ResultStore;
+import w2s.results.RunTables;
+import w2s.results.RunWriter;
 import w2s.train.Losses;
 import w2s.train.TrainConfig;
+import w2s.zoo.ModelConfig;
+import w2s.zoo.Models;
+import w2s.zoo.Training;
 
 /** {@code w2s run}: one weak-to-strong experiment. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
@@ -453,7 +454,7 @@ final class RunCommand implements Callable<Integer> {
         if (config.preset() != null) System.out.println("preset " + config.preset() + ": " + presetSummary(config));
         Experiment.Outcome outcome;
         String key;
-        try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot())) {
+        try (Experiment experiment = new Experiment(cache != null ? cache : Places.cacheRoot())) {
             outcome = experiment.run(config);
             key = experiment.cellKey(config);
             if (store != null) {

@@ -19,13 +19,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import w2s.base.Places;
 import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
-import w2s.experiment.Sweep;
-import w2s.results.Claims;
 import w2s.results.ResultStore;
 import w2s.results.RunFiles;
-import w2s.results.Shard;
+import w2s.sweep.Claims;
+import w2s.sweep.Shard;
+import w2s.sweep.Sweep;
 
 /** {@code w2s sweep FILE}: a grid of runs into a results folder, resumable after any crash. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
@@ -121,7 +122,7 @@ final class SweepCommand implements Callable<Integer> {
             System.out.println(cells.size() + " cells");
             return 0;
         }
-        try (Experiment experiment = new Experiment(cache != null ? cache : Experiment.defaultCacheRoot())) {
+        try (Experiment experiment = new Experiment(cache != null ? cache : Places.cacheRoot())) {
             if (dryRun) {
                 int n = 0;
                 for (ExperimentConfig c : cells) {

@@ -157,10 +157,10 @@ public final class Rows {
     /** Parquet, each row turned into JSON by DuckDB (lists stay lists, structs become objects). */
     static void parquet(Path file, Consumer<Row> sink) {
         String name = file.toString();
-        w2s.experiment.Natives.beforeDuckDb();
+        w2s.base.Natives.beforeDuckDb();
         try (Connection db = DriverManager.getConnection("jdbc:duckdb:");
              PreparedStatement query = db.prepareStatement("SELECT to_json(w2s_row) FROM read_parquet(?) AS w2s_row")) {
-            w2s.experiment.Natives.afterDuckDbLoaded();
+            w2s.base.Natives.afterDuckDbLoaded();
             query.setString(1, file.toAbsolutePath().toString());
             try (ResultSet rows = query.executeQuery()) {
                 long index = 0;

@@ -1,14 +1,13 @@
 package w2s.elicit;
 
-import w2s.metrics.Metrics;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
 import w2s.data.Example;
-import w2s.model.Classifier;
+import w2s.metrics.Metrics;
+import w2s.train.Classifier;
 import w2s.train.Loss;
 import w2s.train.TrainConfig;
 

@@ -2,7 +2,7 @@ package w2s.encode;
 
 import java.util.List;
 
-import w2s.report.Progress;
+import w2s.base.Progress;
 
 /** Reads frozen hidden states of a pretrained model, pooled per text. */
 public interface Extractor extends AutoCloseable {

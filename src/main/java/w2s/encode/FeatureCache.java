@@ -1,7 +1,5 @@
 package w2s.encode;
 
-import w2s.report.Progress;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
+import w2s.base.Progress;
 
 /**
  * Frozen features on disk, reused across runs: one directory per feature definition (encoder, model artifact,

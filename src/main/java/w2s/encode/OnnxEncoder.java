@@ -1,14 +1,5 @@
 package w2s.encode;
 
-import ai.djl.huggingface.tokenizers.Encoding;
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import w2s.model.Pooling;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import w2s.report.Progress;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +13,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+
+import w2s.base.Progress;
+import w2s.model.Pooling;
 
 /**
  * Frozen sentence features from a bundled encoder, run by ONNX Runtime on the CPU: the hidden state after a chosen
@@ -37,9 +38,9 @@ import java.util.stream.IntStream;
 public final class OnnxEncoder implements Extractor {
     static {
         // ONNX Runtime's libraries from a folder under the cache, not a new temporary copy per process.
-        w2s.experiment.Natives.prepareOnnxRuntime();
+        w2s.base.Natives.prepareOnnxRuntime();
         OrtEnvironment.getEnvironment();
-        w2s.experiment.Natives.afterOnnxRuntimeLoaded();
+        w2s.base.Natives.afterOnnxRuntimeLoaded();
     }
 
     static final int BATCH = 32;

@@ -6,13 +6,14 @@ import java.util.List;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+
+import w2s.base.Progress;
 import w2s.model.Pooling;
 import w2s.model.arch.Backbone;
 import w2s.model.arch.Batch;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;
 import w2s.model.arch.Torch;
-import w2s.report.Progress;
 
 /**
  * Frozen features of any {@link Backbone} (decoders, BERT-base, a user's folder), read with PyTorch through DJL: one

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import w2s.base.Progress;
 import w2s.data.Example;
 import w2s.data.PreferencePair;
 import w2s.data.Split;
@@ -18,19 +19,18 @@ import w2s.data.Task;
 import w2s.elicit.Calibration;
 import w2s.elicit.LabelRepair;
 import w2s.elicit.RepairReport;
-import w2s.encode.FeatureSource;
 import w2s.encode.FeatureCache;
+import w2s.encode.FeatureSource;
 import w2s.encode.FeatureSpec;
 import w2s.metrics.Bootstrap;
 import w2s.metrics.Flags;
 import w2s.metrics.Metrics;
-import w2s.model.Classifier;
-import w2s.model.ModelConfig;
-import w2s.model.Models;
-import w2s.report.Progress;
+import w2s.train.Classifier;
 import w2s.train.Loss;
 import w2s.train.Losses;
 import w2s.train.TrainConfig;
+import w2s.zoo.ModelConfig;
+import w2s.zoo.Models;
 
 /**
  * The weak-to-strong experiment, data flowing one way: task → split → weak model (trained on A with ground truth)
@@ -52,22 +52,6 @@ public final class Experiment implements AutoCloseable {
     public Experiment(Path cacheRoot) {
         this.features = new FeatureCache(cacheRoot.resolve("features"));
         this.stages = new StageCache(cacheRoot);
-    }
-
-    /** $W2S_CACHE, else $XDG_CACHE_HOME/w2s, else $HOME/.cache/w2s (the environment's HOME, as shells use it). */
-    public static Path defaultCacheRoot() {
-        return cacheRoot(System.getenv());
-    }
-
-    /** {@link #defaultCacheRoot} for the given environment; Java's user.home only when HOME is unset. */
-    public static Path cacheRoot(Map<String, String> env) {
-        String root = env.get("W2S_CACHE");
-        if (root != null && !root.isBlank()) return Path.of(root);
-        String xdg = env.get("XDG_CACHE_HOME");
-        // The XDG specification: a relative path is invalid and is ignored.
-        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) return Path.of(xdg, "w2s");
-        String home = env.get("HOME");
-        return Path.of(home != null && !home.isBlank() ? home : System.getProperty("user.home"), ".cache", "w2s");
     }
 
     @Override

@@ -3,7 +3,7 @@ package w2s.experiment;
 import java.util.List;
 
 import w2s.data.SplitConfig;
-import w2s.model.ModelConfig;
+import w2s.zoo.ModelConfig;
 
 /**
  * Everything that determines one weak-to-strong experiment; a result carries it, so the result can be rerun.

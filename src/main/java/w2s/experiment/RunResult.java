@@ -47,7 +47,7 @@ public record RunResult(
         RepairReport labelRepair, RepairReport.Filtered labelFilter,
         List<Step> steps,
         Map<String, Double> seconds,
-        Map<String, w2s.model.Classifier.Footprint> footprints,
+        Map<String, w2s.train.Classifier.Footprint> footprints,
         ExperimentConfig config,
         TaskInfo task,
         Map<String, String> environment,

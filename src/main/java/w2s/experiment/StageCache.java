@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 
-import w2s.report.Json;
+import w2s.base.Json;
 
 /**
  * Products of expensive stages (weak labels, trained ceilings) stored under the hash of everything that produced

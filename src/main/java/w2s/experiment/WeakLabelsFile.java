@@ -15,9 +15,9 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import w2s.base.Json;
 import w2s.data.Example;
 import w2s.data.Task;
-import w2s.report.Json;
 
 /**
  * Soft labels produced elsewhere for the transfer half B, as the openai code's {@code weak_labels_path}: JSON Lines,

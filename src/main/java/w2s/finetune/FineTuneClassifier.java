@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.Supplier;
 
+import w2s.base.Progress;
 import w2s.data.Example;
-import w2s.model.Classifier;
-import w2s.report.Progress;
 import w2s.model.arch.Checkpoint;
-import w2s.model.source.Pretrained;
 import w2s.model.arch.Tokens;
+import w2s.model.source.Pretrained;
+import w2s.train.Classifier;
 import w2s.train.Loss;
 import w2s.train.TrainConfig;
 

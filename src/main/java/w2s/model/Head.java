@@ -31,7 +31,7 @@ public interface Head {
         private final int dim;
         private final double[] p; // [W_0 (dim), W_1 (dim), b_0, b_1]
 
-        Linear(int dim) {
+        public Linear(int dim) {
             this.dim = dim;
             this.p = new double[2 * dim + 2];
         }

@@ -16,10 +16,9 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import w2s.base.Json;
 import w2s.metrics.Bootstrap;
 import w2s.metrics.Flags;
-import w2s.report.Json;
-import w2s.report.RunTables;
 
 /**
  * The paper's figures for a folder of runs, as one HTML page that works offline: Apache ECharts (read from its WebJar

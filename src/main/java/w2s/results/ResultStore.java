@@ -17,14 +17,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import w2s.base.Json;
 import w2s.elicit.CcsClassifier;
 import w2s.encode.Encoders;
-import w2s.model.source.Pretrained;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
-import w2s.model.ModelConfig;
-import w2s.model.Models;
-import w2s.report.Json;
+import w2s.model.source.Pretrained;
+import w2s.zoo.ModelConfig;
+import w2s.zoo.Models;
 
 /**
  * Finished runs as rows of one table, {@code runs}, in an embedded DuckDB file: the configuration as columns to
@@ -68,9 +68,9 @@ public final class ResultStore implements AutoCloseable {
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            w2s.experiment.Natives.beforeDuckDb();
+            w2s.base.Natives.beforeDuckDb();
             Connection c = DriverManager.getConnection("jdbc:duckdb:" + file.toAbsolutePath());
-            w2s.experiment.Natives.afterDuckDbLoaded();
+            w2s.base.Natives.afterDuckDbLoaded();
             try (Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS runs (cell_key VARCHAR PRIMARY KEY, "
                         + COLUMNS.entrySet().stream().map(e -> e.getKey() + " " + e.getValue())

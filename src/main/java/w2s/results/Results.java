@@ -23,8 +23,8 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import w2s.base.Json;
 import w2s.experiment.RunResult;
-import w2s.report.Json;
 
 /**
  * Runs to query: a table {@code runs} with the columns of {@link RunRow} (the names of metrics.json), in an in-memory
@@ -65,7 +65,7 @@ public final class Results implements AutoCloseable {
     }
 
     private static Connection memory() throws SQLException {
-        return w2s.experiment.Natives.duckdb("jdbc:duckdb:");
+        return w2s.base.Natives.duckdb("jdbc:duckdb:");
     }
 
     private static String schema() {

@@ -18,10 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import w2s.base.Json;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.Predictions;
 import w2s.experiment.RunResult;
-import w2s.report.Json;
 
 /**
  * A run as files: a folder holding {@code metrics.json} (the whole result) and {@code row.parquet} (the same run as
@@ -145,7 +145,7 @@ public final class RunFiles {
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
             try {
-                try (Connection c = w2s.experiment.Natives.duckdb("jdbc:duckdb:"); Statement s = c.createStatement()) {
+                try (Connection c = w2s.base.Natives.duckdb("jdbc:duckdb:"); Statement s = c.createStatement()) {
                     filler.fill(c, s);
                     s.execute("COPY t TO " + literal(tmp) + " (FORMAT parquet)");
                 }

@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
+import w2s.base.Json;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
 import w2s.metrics.Bootstrap.Interval;
-import w2s.model.ModelConfig;
-import w2s.model.Models;
-import w2s.report.Json;
+import w2s.zoo.ModelConfig;
+import w2s.zoo.Models;
 
 /**
  * One run as one flat row, the schema of every {@code row.parquet} a run folder holds and of the {@code runs} table

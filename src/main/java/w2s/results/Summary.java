@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import w2s.base.Json;
 import w2s.metrics.Bootstrap;
-import w2s.report.Json;
 
 /**
  * The summary of a results store, aggregated as the paper's notebook (openai's {@code notebooks/Plotting.ipynb}) does

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import w2s.base.Json;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
-import w2s.report.Json;
 import w2s.train.TrainConfig;
 
 /**

@@ -15,12 +15,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
 import picocli.CommandLine;
+
+import w2s.base.Json;
 import w2s.experiment.ExperimentConfig;
-import w2s.model.ModelConfig;
 import w2s.model.arch.Lora;
-import w2s.report.Json;
+import w2s.zoo.ModelConfig;
 
 /** --lora-*, --dtype, --device and --grad-checkpoint, for the student, the weak model and the ceiling, and in sweeps. */
 class ComputeOptionsTest {

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import w2s.report.Json;
+import w2s.base.Json;
 
 /** {@code w2s elicit} on the real grammar task and the real MiniLM encoder, kept small. */
 class ElicitCommandTest {

@@ -16,8 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import w2s.base.Progress;
 import w2s.encode.OnnxEncoder;
-import w2s.report.Progress;
 
 /** {@code w2s embed}: one line per text and layer, the same vectors the feature path computes. */
 class EmbedCommandTest {

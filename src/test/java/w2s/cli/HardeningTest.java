@@ -72,11 +72,11 @@ class HardeningTest {
     /** Item 6: the cache follows $W2S_CACHE, then $XDG_CACHE_HOME, then $HOME, not Java's user.home. */
     @Test
     void theCacheFollowsTheEnvironment() throws Exception {
-        assertEquals(Path.of("/w"), w2s.experiment.Experiment.cacheRoot(java.util.Map.of("W2S_CACHE", "/w",
+        assertEquals(Path.of("/w"), w2s.base.Places.cacheRoot(java.util.Map.of("W2S_CACHE", "/w",
                 "XDG_CACHE_HOME", "/x", "HOME", "/h")));
-        assertEquals(Path.of("/x/w2s"), w2s.experiment.Experiment.cacheRoot(java.util.Map.of("XDG_CACHE_HOME", "/x",
+        assertEquals(Path.of("/x/w2s"), w2s.base.Places.cacheRoot(java.util.Map.of("XDG_CACHE_HOME", "/x",
                 "HOME", "/h")));
-        assertEquals(Path.of("/h/.cache/w2s"), w2s.experiment.Experiment.cacheRoot(java.util.Map.of(
+        assertEquals(Path.of("/h/.cache/w2s"), w2s.base.Places.cacheRoot(java.util.Map.of(
                 "XDG_CACHE_HOME", "relative", "HOME", "/h")));
         // The reproduction: HOME=/x bin/w2s run ... must write under /x/.cache/w2s.
         Path home = dir.resolve("home");
@@ -163,7 +163,7 @@ class HardeningTest {
     void resultFilesHonourTheUmask() throws Exception {
         Path plain = java.nio.file.Files.createFile(dir.resolve("plain"));
         Path written = dir.resolve("metrics.json");
-        w2s.report.Json.writeAtomically(written, "{}");
+        w2s.base.Json.writeAtomically(written, "{}");
         assertEquals(java.nio.file.Files.getPosixFilePermissions(plain), java.nio.file.Files.getPosixFilePermissions(written));
     }
 

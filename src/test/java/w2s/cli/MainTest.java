@@ -117,7 +117,7 @@ class MainTest {
         Ran defaults = runTask("--task", f.toString(), "--weak", "bow", "--strong", "bow");
         assertEquals(0, defaults.status(), defaults.err());
         assertTrue(!defaults.err().contains("--n-"), "no note: " + defaults.err());
-        com.fasterxml.jackson.databind.JsonNode m = w2s.report.Json.MAPPER.readTree(dir.resolve("out/metrics.json")
+        com.fasterxml.jackson.databind.JsonNode m = w2s.base.Json.MAPPER.readTree(dir.resolve("out/metrics.json")
                 .toFile());
         assertEquals(60, m.path("n_a").asInt() + m.path("n_b").asInt());
         assertEquals(60, m.path("n_test").asInt());
@@ -126,7 +126,7 @@ class MainTest {
         Ran all = run("run", "--cache", dir.resolve("cache").toString(), "--out", dir.resolve("all").toString(),
                 "--task", f.toString(), "--weak", "bow", "--strong", "bow", "--n-train", "all", "--n-test", "20");
         assertEquals(0, all.status(), all.err());
-        m = w2s.report.Json.MAPPER.readTree(dir.resolve("all/metrics.json").toFile());
+        m = w2s.base.Json.MAPPER.readTree(dir.resolve("all/metrics.json").toFile());
         assertEquals(100, m.path("n_a").asInt() + m.path("n_b").asInt());
         assertEquals(20, m.path("n_test").asInt());
         assertEquals("all", m.path("config").path("split").path("n_train").asText());

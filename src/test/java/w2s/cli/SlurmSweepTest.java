@@ -23,16 +23,15 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import w2s.results.Claims;
 import w2s.results.Results;
 import w2s.results.RunFiles;
+import w2s.sweep.Claims;
 
 /**
  * {@code w2s sweep --slurm} against a real Slurm: Debian's slurmctld and slurmd with munge, a one-node cluster on

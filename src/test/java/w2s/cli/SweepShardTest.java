@@ -18,11 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
-import w2s.experiment.Sweep;
-import w2s.results.Claims;
 import w2s.results.Results;
 import w2s.results.RunFiles;
-import w2s.results.Shard;
+import w2s.sweep.Claims;
+import w2s.sweep.Shard;
+import w2s.sweep.Sweep;
 
 /** Shards of a sweep, workers that overlap, and the command's answers to bad input. */
 class SweepShardTest {

@@ -124,13 +124,13 @@ class SplitTest {
 
     @Test
     void sizesAreNumbersOrAllInJsonAndAGivenNumberKeepsItsKey() throws Exception {
-        com.fasterxml.jackson.databind.ObjectMapper json = w2s.report.Json.MAPPER;
-        String given = w2s.report.Json.compact(new SplitConfig(3, 400, 100, false));
+        com.fasterxml.jackson.databind.ObjectMapper json = w2s.base.Json.MAPPER;
+        String given = w2s.base.Json.compact(new SplitConfig(3, 400, 100, false));
         assertEquals("{\"seed\":3,\"n_train\":400,\"n_test\":100,\"balance\":false,\"vary_test\":false}", given);
-        assertEquals(given, w2s.report.Json.compact(new SplitConfig(3, SplitSize.upTo(400), SplitSize.upTo(100), false,
+        assertEquals(given, w2s.base.Json.compact(new SplitConfig(3, SplitSize.upTo(400), SplitSize.upTo(100), false,
                 false, 0)), "a default of the same number splits alike, under the same key");
         SplitConfig all = new SplitConfig(3, SplitSize.ALL, SplitSize.upTo(100), false, false, 0);
-        String text = w2s.report.Json.compact(all);
+        String text = w2s.base.Json.compact(all);
         assertTrue(text.contains("\"n_train\":\"all\""), text);
         assertEquals(all, json.readValue(text, SplitConfig.class));
         assertEquals(SplitSize.upTo(400), json.readValue(given, SplitConfig.class).nTrain(), "read back: a cap");

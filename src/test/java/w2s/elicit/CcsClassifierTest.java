@@ -12,10 +12,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import w2s.data.Example;
-import w2s.model.Classifier;
-import w2s.model.ModelConfig;
-import w2s.model.Models;
+import w2s.train.Classifier;
 import w2s.train.Losses;
+import w2s.zoo.ModelConfig;
+import w2s.zoo.Models;
 
 class CcsClassifierTest {
     /** Statements whose contrast pairs have the synthetic planted-truth features of {@link CcsTest}. */
@@ -67,7 +67,7 @@ class CcsClassifierTest {
     void isRegisteredUnderTheCcsPrefix() {
         assertTrue(Models.names().contains("ccs:minilm-l6"));
         ModelConfig config = Models.defaults("ccs:bge-small", "probe");
-        assertEquals(w2s.model.Training.CCS, config.mode());
+        assertEquals(w2s.zoo.Training.CCS, config.mode());
         assertEquals("middle", config.layer());
         Classifier c = Models.classifier(config, new w2s.encode.FeatureCache(java.nio.file.Path.of("unused")));
         assertTrue(c.describe().startsWith("ccs on bge-small"), c.describe());

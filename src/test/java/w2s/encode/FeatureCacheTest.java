@@ -1,9 +1,11 @@
 package w2s.encode;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import w2s.encode.FeatureCache.TextKey;
-import w2s.report.Progress;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -17,12 +19,11 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.IntStream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import w2s.base.Progress;
+import w2s.encode.FeatureCache.TextKey;
 
 class FeatureCacheTest {
     // The int8 MiniLM is the quickest bundled encoder to open.
@@ -67,7 +68,7 @@ class FeatureCacheTest {
     void storedVectorsAreTheEncodersOwn() {
         float[][] direct;
         try (OnnxEncoder encoder = OnnxEncoder.open(SPEC.encoder())) {
-            direct = encoder.encode(TEXTS, SPEC, w2s.report.Progress.silent());
+            direct = encoder.encode(TEXTS, SPEC, w2s.base.Progress.silent());
         }
         try (FeatureCache cache = new FeatureCache(dir)) {
             cache.features(SPEC, TEXTS, false);

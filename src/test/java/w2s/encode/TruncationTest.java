@@ -14,10 +14,10 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import w2s.model.ModelConfig;
-import w2s.model.Models;
+import w2s.base.Json;
 import w2s.model.arch.Tokens;
-import w2s.report.Json;
+import w2s.zoo.ModelConfig;
+import w2s.zoo.Models;
 
 /** --truncate left keeps the end of a long text and its special tokens; only a non-default changes cache keys. */
 class TruncationTest {

@@ -12,10 +12,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import w2s.base.Json;
+import w2s.base.Natives;
 import w2s.data.SplitConfig;
-import w2s.model.Models;
-import w2s.report.Json;
+import w2s.results.RunWriter;
 import w2s.train.TrainConfig;
+import w2s.zoo.Models;
 
 /** The whole experiment on the real grammar task and the real MiniLM encoder, kept small. */
 class ExperimentTest {

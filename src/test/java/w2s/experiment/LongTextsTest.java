@@ -13,13 +13,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import w2s.base.Json;
 import w2s.data.Example;
 import w2s.data.Provenance;
 import w2s.data.SplitConfig;
 import w2s.data.Task;
-import w2s.model.ModelConfig;
-import w2s.model.Models;
-import w2s.report.Json;
+import w2s.zoo.ModelConfig;
+import w2s.zoo.Models;
 
 /** --long-texts drop removes documents over the strong model's token limit before the split and counts them. */
 class LongTextsTest {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import w2s.data.SplitConfig;
-import w2s.model.Models;
+import w2s.zoo.Models;
 
 /** Issue 13, item 1: a damaged stage entry or cached result is reported, naming its file, and recomputed. */
 class StageCacheTest {

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import w2s.data.SplitConfig;
 import w2s.metrics.Metrics;
-import w2s.model.ModelConfig;
-import w2s.model.Models;
+import w2s.zoo.ModelConfig;
+import w2s.zoo.Models;
 
 /** Bootstrapping, strong-to-strong rounds and early stopping on the grammar task with bag-of-words models. */
 class VariantsTest {

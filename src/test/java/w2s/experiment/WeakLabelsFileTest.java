@@ -14,9 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import w2s.base.Json;
 import w2s.data.SplitConfig;
-import w2s.model.Models;
-import w2s.report.Json;
+import w2s.results.RunWriter;
+import w2s.zoo.Models;
 
 /** --weak-labels: a student trained on soft labels produced elsewhere, and every way such a file can be wrong. */
 class WeakLabelsFileTest {

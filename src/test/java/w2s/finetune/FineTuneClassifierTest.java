@@ -1,12 +1,5 @@
 package w2s.finetune;
 
-import w2s.model.arch.Batch;
-import w2s.model.source.Pretrained;
-import w2s.model.arch.Bert;
-import w2s.model.arch.Checkpoint;
-import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,8 +12,15 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
+
 import w2s.data.Example;
-import w2s.model.Classifier;
+import w2s.model.arch.Batch;
+import w2s.model.arch.Bert;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Tokens;
+import w2s.model.arch.Torch;
+import w2s.model.source.Pretrained;
+import w2s.train.Classifier;
 import w2s.train.Loss;
 import w2s.train.Losses;
 import w2s.train.TrainConfig;

@@ -12,14 +12,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Test;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import org.junit.jupiter.api.Test;
+
 import w2s.data.Example;
-import w2s.model.Classifier;
 import w2s.model.Pooling;
 import w2s.model.arch.Backbone;
 import w2s.model.arch.Batch;
@@ -27,6 +26,7 @@ import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Lora;
 import w2s.model.arch.Tokens;
 import w2s.model.arch.Torch;
+import w2s.train.Classifier;
 import w2s.train.Losses;
 import w2s.train.TrainConfig;
 

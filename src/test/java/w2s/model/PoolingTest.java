@@ -9,9 +9,9 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import w2s.base.Progress;
 import w2s.encode.Extractor;
 import w2s.encode.FeatureSource;
-import w2s.report.Progress;
 
 /** Which position each pooling reads; last-text skips an encoder's closing [SEP] and equals last on a decoder. */
 class PoolingTest {

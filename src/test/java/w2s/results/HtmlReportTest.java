@@ -21,9 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import w2s.base.Json;
 import w2s.experiment.Experiment;
 import w2s.experiment.RunResult;
-import w2s.report.Json;
 
 /**
  * The report drawn by a real browser: headless Chromium (Debian's {@code chromium}) opens report.html, every chart

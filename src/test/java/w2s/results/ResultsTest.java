@@ -12,13 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import w2s.base.Json;
 import w2s.data.SplitConfig;
 import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
-import w2s.experiment.RunWriter;
-import w2s.model.Models;
-import w2s.report.Json;
+import w2s.zoo.Models;
 
 /** Runs as files: a folder of run folders read with DuckDB, half-written runs skipped, exports, old stores. */
 class ResultsTest {

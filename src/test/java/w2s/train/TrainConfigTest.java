@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-import w2s.report.Json;
+import w2s.base.Json;
 
 /** Schedules, warm-up and AdamW against values computed by hand. */
 class TrainConfigTest {

@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-import w2s.finetune.BertBaseInstaller;
+import w2s.hub.HubException;
+import w2s.hub.HuggingFaceHub;
 import w2s.model.arch.ArchConfig;
 import w2s.model.arch.Architectures;
 import w2s.model.arch.Bert;

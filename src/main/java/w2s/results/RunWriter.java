@@ -1,13 +1,14 @@
-package w2s.experiment;
+package w2s.results;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import w2s.base.Json;
 import w2s.data.Example;
-import w2s.report.Json;
-import w2s.results.RunFiles;
+import w2s.experiment.Experiment;
+import w2s.experiment.ExperimentConfig;
 
 /**
  * Writes a run's files, each atomically: weak_labels.jsonl, metrics.json (the result with its configuration),

@@ -1,4 +1,4 @@
-package w2s.experiment;
+package w2s.base;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
+
+import w2s.experiment.Experiment;
 
 /**
  * Native libraries without files left behind. ONNX Runtime's are extracted once into a versioned folder under the
@@ -37,7 +39,7 @@ public final class Natives {
         if (platform == null) return;
         String version = version("ai.onnxruntime.OrtEnvironment", "com.microsoft.onnxruntime", "onnxruntime");
         if (version.equals("unknown")) return;
-        Path dir = Experiment.defaultCacheRoot().resolve("native").resolve("onnxruntime-" + version).resolve(platform);
+        Path dir = Places.nativeLibraries().resolve("onnxruntime-" + version).resolve(platform);
         String ext = platform.startsWith("osx") ? ".dylib" : platform.startsWith("win") ? ".dll" : ".so";
         String prefix = platform.startsWith("win") ? "" : "lib";
         try {

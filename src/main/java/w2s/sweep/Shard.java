@@ -1,4 +1,4 @@
-package w2s.results;
+package w2s.sweep;
 
 /**
  * Shard {@code index} of {@code count}: the cells whose cell key, read as a number, leaves {@code index} when divided

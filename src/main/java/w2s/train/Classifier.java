@@ -1,10 +1,8 @@
-package w2s.model;
+package w2s.train;
 
 import java.util.List;
 
 import w2s.data.Example;
-import w2s.train.Loss;
-import w2s.train.TrainConfig;
 
 /**
  * A model family that learns a binary task from soft labels: the weak supervisor, the student and the ceiling are all

@@ -1,4 +1,4 @@
-package w2s.model.source;
+package w2s.hub;
 
 import java.io.IOException;
 import java.io.OutputStream;

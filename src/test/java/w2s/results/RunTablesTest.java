@@ -1,4 +1,4 @@
-package w2s.report;
+package w2s.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

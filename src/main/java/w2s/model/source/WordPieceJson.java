@@ -1,4 +1,4 @@
-package w2s.finetune;
+package w2s.model.source;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package w2s.model.source;
+package w2s.hub;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import w2s.report.Progress;
+
+import w2s.base.Progress;
 
 /** The Hugging Face cache layout, and downloads into it from a local stand-in for the Hub ({@link FakeHub}). */
 class HuggingFaceHubTest {

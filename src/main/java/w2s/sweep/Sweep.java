@@ -1,5 +1,6 @@
-package w2s.experiment;
+package w2s.sweep;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -14,14 +15,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import java.nio.file.Path;
-
+import w2s.base.Progress;
 import w2s.data.DataException;
-import w2s.report.Progress;
-import w2s.results.Claims;
+import w2s.experiment.Experiment;
+import w2s.experiment.ExperimentConfig;
+import w2s.experiment.RunResult;
 import w2s.results.ResultStore;
 import w2s.results.RunFiles;
-import w2s.results.Shard;
 
 /**
  * Runs a list of cells into a results folder, each cell into a run folder of its own (named by its settings and the

@@ -1,7 +1,8 @@
-package w2s.report;
+package w2s.results;
 
 import java.util.List;
 
+import w2s.base.Table;
 import w2s.experiment.RunResult;
 import w2s.metrics.Bootstrap.Interval;
 import w2s.metrics.Flags;

@@ -1,4 +1,4 @@
-package w2s.finetune;
+package w2s.model.source;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +21,8 @@ import java.util.zip.ZipFile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import w2s.base.Places;
 import w2s.model.arch.Batch;
 import w2s.model.arch.Bert;
 import w2s.model.arch.Checkpoint;
@@ -39,7 +41,7 @@ import w2s.model.arch.Torch;
  * native libraries could clash with PyTorch's. The child also runs TensorFlow's graph on a sentence, and the folder is
  * installed only if this project's encoder reproduces those hidden states. Run
  * {@code bin/w2s models install bert-base}, or
- * {@code java -cp target/w2s.jar w2s.finetune.BertBaseInstaller install [modelsDir]}.
+ * {@code java -cp target/w2s.jar w2s.model.source.BertBaseInstaller install [modelsDir]}.
  */
 public final class BertBaseInstaller {
     public static final String NAME = "bert-base";
@@ -56,10 +58,9 @@ public final class BertBaseInstaller {
 
     private BertBaseInstaller() {}
 
-    /** The w2s.models system property, or the W2S_MODELS environment variable, or models/ under the w2s cache. */
+    /** Where models are installed: see {@link Places#modelsDir}. */
     public static Path defaultModelsDir() {
-        String dir = System.getProperty("w2s.models", System.getenv("W2S_MODELS"));
-        return dir != null ? Path.of(dir) : w2s.experiment.Experiment.defaultCacheRoot().resolve("models");
+        return Places.modelsDir();
     }
 
     public static boolean installed(Path modelsDir) {

@@ -1,13 +1,12 @@
-package w2s.model;
+package w2s.train;
 
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 
 import w2s.data.Example;
-import w2s.train.HeadTrainer;
-import w2s.train.Loss;
-import w2s.train.TrainConfig;
+import w2s.model.FeatureMatrix;
+import w2s.model.Head;
 
 /**
  * A head trained on frozen features of a pretrained encoder (the reference's linear_probe). Features are standardised

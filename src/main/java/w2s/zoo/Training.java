@@ -1,4 +1,4 @@
-package w2s.model;
+package w2s.zoo;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package w2s.model.source;
+package w2s.hub;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,7 +51,8 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import w2s.report.Progress;
+
+import w2s.base.Progress;
 
 /**
  * Where a model folder comes from: a local path, or a Hugging Face model id resolved from the HF cache (downloaded

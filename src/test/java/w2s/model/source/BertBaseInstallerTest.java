@@ -1,11 +1,4 @@
-package w2s.finetune;
-
-import w2s.model.arch.Batch;
-import w2s.model.source.Pretrained;
-import w2s.model.arch.Bert;
-import w2s.model.arch.Checkpoint;
-import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
+package w2s.model.source;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +15,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import w2s.model.arch.Batch;
+import w2s.model.arch.Bert;
+import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Tokens;
+import w2s.model.arch.Torch;
 
 /** The parts of the BERT-base install that need neither the 408 MB jar nor TensorFlow. */
 class BertBaseInstallerTest {

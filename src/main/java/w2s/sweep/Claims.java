@@ -1,4 +1,4 @@
-package w2s.results;
+package w2s.sweep;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package w2s.report;
+package w2s.base;
 
 import java.io.PrintStream;
 import java.util.Locale;

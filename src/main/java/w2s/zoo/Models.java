@@ -1,4 +1,4 @@
-package w2s.model;
+package w2s.zoo;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +13,11 @@ import w2s.encode.FeatureSource;
 import w2s.encode.FeatureSpec;
 import w2s.finetune.FineTuneClassifier;
 import w2s.finetune.FineTuneConfig;
+import w2s.model.Pooling;
 import w2s.model.source.Pretrained;
+import w2s.train.BagOfWords;
+import w2s.train.Classifier;
+import w2s.train.Probe;
 import w2s.train.TrainConfig;
 
 /**

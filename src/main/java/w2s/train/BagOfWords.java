@@ -1,4 +1,4 @@
-package w2s.model;
+package w2s.train;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,9 +10,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import w2s.data.Example;
-import w2s.train.HeadTrainer;
-import w2s.train.Loss;
-import w2s.train.TrainConfig;
+import w2s.model.FeatureMatrix;
+import w2s.model.Head;
 
 /**
  * The weakest supervisor: a linear model on TF-IDF word n-grams, learned from scratch on its training set only. No

@@ -1,4 +1,4 @@
-package w2s.model.source;
+package w2s.hub;
 
 /**
  * A model could not be found in, or downloaded into, the Hugging Face cache. The message is for the user: it names
