@@ -440,8 +440,8 @@ class HuggingFaceHubTest {
 
     @Test
     void proxiesComeFromTheEnvironmentLikePythonsRequests() {
-        java.net.ProxySelector ps = new HuggingFaceHub(Map.of("HTTPS_PROXY", "http://proxy.corp:3128",
-                "NO_PROXY", "localhost,.internal.corp")).proxySelector();
+        java.net.ProxySelector ps = new HubTransfer(Map.of("HTTPS_PROXY", "http://proxy.corp:3128",
+                "NO_PROXY", "localhost,.internal.corp"), new HubCache(tmp)).proxySelector();
         assertEquals("proxy.corp:3128", ps.select(java.net.URI.create("https://huggingface.co/x")).get(0).address()
                 .toString().replace("/<unresolved>", ""));
         assertEquals(java.net.Proxy.NO_PROXY, ps.select(java.net.URI.create("https://hub.internal.corp/x")).get(0));
