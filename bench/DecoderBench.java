@@ -18,7 +18,7 @@ import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Safetensors;
 import w2s.model.arch.Tensor;
 import w2s.model.source.Pretrained;
-import w2s.report.Progress;
+import w2s.base.Progress;
 
 /**
  * Decoder probe extraction and checkpoint loading, on a GPT-2-small-shaped checkpoint with random weights (no real

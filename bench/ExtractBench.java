@@ -3,7 +3,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import w2s.encode.EncoderSpec;
 import w2s.encode.OnnxEncoder;
-import w2s.report.Progress;
+import w2s.base.Progress;
 
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
