@@ -21,7 +21,7 @@ import w2s.data.Task;
 import w2s.data.Tasks;
 
 /** {@code w2s tasks}: what data there is to run on, and what a model reads from it. */
-@Command(name = "tasks", mixinStandardHelpOptions = true, subcommands = TasksCommand.Show.class,
+@Command(name = "tasks", mixinStandardHelpOptions = true, subcommands = {TasksCommand.Show.class, TasksMakeCommand.class},
         description = {"Lists the built-in tasks (size, label balance, provenance) and the converters for datasets "
                 + "exported from Hugging Face.", "Use 'tasks show NAME' to see converted examples."})
 public final class TasksCommand implements Callable<Integer> {

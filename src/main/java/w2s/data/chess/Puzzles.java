@@ -86,25 +86,39 @@ public final class Puzzles {
     }
 
     /**
-     * One puzzle: the game so far from the initial position and its answer.
+     * One puzzle: the game so far and its answer.
      *
-     * @param moves  the game's moves so far, in SAN
-     * @param fen    the position to solve
-     * @param answer the best move in SAN (with its check mark, as PGN writes it)
-     * @param best   the best move's score for the side to move (centipawns; mates as ±100,000 ∓ moves)
-     * @param second the second-best move's score
+     * @param startFen where the game so far starts: null for the initial position (a generated game), else a FEN
+     *                 (a Lichess puzzle, which has no history before its position)
+     * @param moves    the game's moves so far, in SAN
+     * @param fen      the position to solve
+     * @param answer   the best move in SAN (with its check mark, as PGN writes it)
+     * @param best     the best move's score for the side to move (centipawns; mates as ±100,000 ∓ moves; 0 if unknown)
+     * @param second   the second-best move's score
+     * @param depth    the search depth that judged it (0: not judged here)
      */
-    public record Puzzle(String id, List<String> moves, String fen, String answer, String answerUci, int best,
-                         int second, int depth) {
-        /** The paper's prompt: the game so far as PGN movetext, ending in the move number when White is to move. */
+    public record Puzzle(String id, String startFen, List<String> moves, String fen, String answer, String answerUci,
+                         int best, int second, int depth) {
+        public Puzzle {
+            moves = List.copyOf(moves);
+        }
+
+        /**
+         * The paper's prompt: the game so far as PGN movetext, ending in the move number when White is to move
+         * ("1. e4 e5 2."), after White's move when Black is ("1. e4 e5 2. Nf3"). A game that starts from a position
+         * carries it in a FEN tag first, as PGN does.
+         */
         public String pgnPrompt() {
-            StringBuilder b = new StringBuilder();
-            for (int i = 0; i < moves.size(); i++) {
-                if (i % 2 == 0) b.append(i / 2 + 1).append(". ");
-                b.append(moves.get(i)).append(' ');
+            Board start = startFen == null ? Board.start() : Board.fromFen(startFen);
+            List<Move> played = new ArrayList<>();
+            Board b = start;
+            for (String san : moves) {
+                Move m = b.parseSan(san);
+                played.add(m);
+                b = b.play(m);
             }
-            if (moves.size() % 2 == 0) b.append(moves.size() / 2 + 1).append('.');
-            return b.toString().strip();
+            String movetext = start.movetext(played, true);
+            return startFen == null ? movetext : "[FEN \"" + startFen + "\"]\n\n" + movetext;
         }
 
         /** The position alone, for models that read FEN. */
@@ -159,7 +173,7 @@ public final class Puzzles {
                             && deep.get(1).value() <= s.secondAtMost()
                             && !(lastWasCapture && board.isCapture(best) && best.to() == last.to())
                             && seen.add(board.fen().replaceFirst(" \\d+ \\d+$", ""))) {
-                        found.add(new Puzzle("chess-" + s.seed() + "-" + game + "-" + ply, List.copyOf(sans),
+                        found.add(new Puzzle("chess-" + s.seed() + "-" + game + "-" + ply, null, sans,
                                 board.fen(), board.san(best), best.uci(), deep.get(0).value(), deep.get(1).value(),
                                 s.depth()));
                         taken++;

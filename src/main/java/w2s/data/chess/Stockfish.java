@@ -155,8 +155,8 @@ public final class Stockfish implements AutoCloseable {
             in.write(command + "\n");
             in.flush();
         } catch (IOException e) {
-            throw new DataException("The chess engine '" + this.command + "' stopped accepting commands ("
-                    + e.getMessage() + "); it may have crashed.");
+            throw new DataException("The chess engine '" + this.command + "' ended or stopped reading commands (exit "
+                    + "code " + exitCode() + "): is it a UCI engine such as stockfish?");
         }
     }
 
