@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -52,8 +53,8 @@ final class SweepCommand implements Callable<Integer> {
     int parallel;
     @Option(names = "--dry-run", description = "list the cells (of --shard, if given) and exit")
     boolean dryRun;
-    @Option(names = "--shard", paramLabel = "I/N", description = "run shard I of N (0 <= I < N): the cells whose cell "
-            + "key hash falls in it, the same on every rerun and when seeds or models are added")
+    @Option(names = "--shard", paramLabel = "I/N", description = "run shard I of N (0 <= I < N): the sweep's cells sorted "
+            + "by cell key and dealt out in turn, so shards differ by at most one cell")
     String shard;
     @Option(names = "--status", description = "show the cells done, running, failed and pending in --out, and the "
             + "states of the Slurm arrays submitted for it")
@@ -125,8 +126,9 @@ final class SweepCommand implements Callable<Integer> {
         try (Experiment experiment = new Experiment(cache != null ? cache : Places.cacheRoot())) {
             if (dryRun) {
                 int n = 0;
+                Set<String> mine = part.cells(cells.stream().map(experiment::cellKey).toList());
                 for (ExperimentConfig c : cells) {
-                    if (!part.owns(experiment.cellKey(c))) continue;
+                    if (!mine.contains(experiment.cellKey(c))) continue;
                     System.out.println(Sweep.describe(c));
                     n++;
                 }
@@ -210,10 +212,11 @@ final class SweepCommand implements Callable<Integer> {
         Map<String, ExperimentConfig> keyed = keyed(cells, experiment);
         int count = shards != null ? shards : Math.max(1, Math.min(keyed.size(), 1000));
         TreeSet<Integer> missing = new TreeSet<>();
+        Map<String, Integer> shardOf = Shard.deal(keyed.keySet(), count);
         int stored = 0;
         for (Map.Entry<String, ExperimentConfig> e : keyed.entrySet()) {
             if (RunFiles.complete(out.resolve(RunFiles.folderName(e.getValue(), e.getKey())))) stored++;
-            else missing.add(Shard.of(e.getKey(), count));
+            else missing.add(shardOf.get(e.getKey()));
         }
         if (missing.isEmpty()) {
             System.out.println("every cell of " + file.getFileName() + " is stored in " + out + " (" + stored + " of "
@@ -230,7 +233,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         List<Integer> todo = missing.stream().filter(i -> !active.containsKey(i)).toList();
         // Sizes the tasks cannot meet fail here, before anything is queued, not in every task of the array.
-        Sweep.checkSizes(keyed.entrySet().stream().filter(e -> todo.contains(Shard.of(e.getKey(), count)))
+        Sweep.checkSizes(keyed.entrySet().stream().filter(e -> todo.contains(shardOf.get(e.getKey())))
                 .map(Map.Entry::getValue).toList(), experiment);
         if (todo.isEmpty()) {
             System.out.println("the shards with missing cells are queued or running already (Slurm jobs "

@@ -1,9 +1,17 @@
 package w2s.sweep;
 
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
 /**
- * Shard {@code index} of {@code count}: the cells whose cell key, read as a number, leaves {@code index} when divided
- * by {@code count}. A cell's shard depends on its own key only, so it stays the same when the sweep is run again, when
- * seeds or models are added, and on every machine; the shards of one count split any grid into disjoint parts.
+ * Shard {@code index} of {@code count}: the sweep's cells sorted by cell key and dealt out in turn, so the shards of a
+ * sweep differ by at most one cell and every worker given the same sweep file computes the same split. Adding cells to
+ * a sweep can move others to another shard; that is harmless, since a worker claims a cell before running it and skips
+ * finished ones (see {@link Claims}), and balance is what decides when an array of shards finishes.
  */
 public record Shard(int index, int count) {
     public static final Shard ALL = new Shard(0, 1);
@@ -31,14 +39,21 @@ public record Shard(int index, int count) {
         return new Shard(i, n);
     }
 
-    /** The shard (of count) that a cell key falls in: its first 64 bits, unsigned, modulo count. */
-    public static int of(String cellKey, int count) {
-        long bits = Long.parseUnsignedLong(cellKey.substring(0, Math.min(16, cellKey.length())), 16);
-        return (int) Long.remainderUnsigned(bits, count);
+    /** The shard (of count) each cell key falls in: keys sorted, then dealt out 0, 1, …, count − 1, 0, 1, … */
+    public static Map<String, Integer> deal(Collection<String> cellKeys, int count) {
+        Map<String, Integer> shardOf = new HashMap<>();
+        int i = 0;
+        for (String key : new TreeSet<>(cellKeys)) shardOf.put(key, i++ % count);
+        return shardOf;
     }
 
-    public boolean owns(String cellKey) {
-        return count == 1 || of(cellKey, count) == index;
+    /** The cells of this shard, out of all the sweep's cells. */
+    public Set<String> cells(Collection<String> cellKeys) {
+        Set<String> mine = new HashSet<>();
+        deal(cellKeys, count).forEach((key, shard) -> {
+            if (shard == index) mine.add(key);
+        });
+        return mine;
     }
 
     @Override

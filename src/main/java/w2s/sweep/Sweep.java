@@ -63,9 +63,10 @@ public final class Sweep {
         Map<String, ExperimentConfig> todo = new LinkedHashMap<>();
         int already = 0;
         int inShard = 0;
+        Set<String> mine = shard.cells(cells.stream().map(experiment::cellKey).toList());
         for (ExperimentConfig c : cells) {
             String key = experiment.cellKey(c);
-            if (!shard.owns(key)) continue;
+            if (!mine.contains(key)) continue;
             inShard++;
             Path dir = out.resolve(RunFiles.folderName(c, key));
             if (RunFiles.complete(dir)) {

@@ -63,19 +63,21 @@ class SweepShardTest {
         }
         assertEquals(0, out.resolve(Claims.CLAIMS).toFile().list().length);
 
-        // Shards 0/2 and 1/2 split the grid; a shard's cells are those whose key falls in it.
+        // Shards 0/2 and 1/2 split the grid: 3 cells each, the cells sorted by key and dealt out in turn.
         Map<String, Integer> owner = new HashMap<>();
+        int[] ran = new int[2];
         Path sharded = dir.resolve("sharded");
         try (Experiment e = new Experiment(dir.resolve("cache-a"))) {
             for (int i = 0; i < 2; i++) {
                 try (Claims claims = Claims.open(sharded)) {
                     Sweep.Outcome o = Sweep.run(cells, e, sharded, null, 1, new Shard(i, 2), claims);
                     assertEquals(o.cells(), o.ran());
+                    ran[i] = o.ran();
                 }
             }
             for (ExperimentConfig c : cells) {
                 String key = e.cellKey(c);
-                owner.put(key, Shard.of(key, 2));
+                owner.put(key, Shard.deal(cells.stream().map(e::cellKey).toList(), 2).get(key));
                 Path run = sharded.resolve(RunFiles.folderName(c, key));
                 assertTrue(RunFiles.complete(run));
                 // Each cell's folder holds its per-example predictions and its training log too.
@@ -84,6 +86,8 @@ class SweepShardTest {
             }
         }
         assertEquals(6, owner.size());
+        assertEquals(3, ran[0]);
+        assertEquals(3, ran[1]);
     }
 
     @Test
