@@ -81,9 +81,9 @@ final class ResultsCommand implements Callable<Integer> {
         if (dir != null && store != null) throw new IllegalArgumentException("give DIR or --store, not both");
         Path p = dir != null ? dir : store != null ? store : Path.of("runs/sweep");
         if (!Files.exists(p)) {
-            throw new IllegalArgumentException("no results at " + p + ": only `w2s sweep` (into its --out folder) and"
-                    + " `w2s run --store FILE` make one (the demo and a plain run write metrics.json files only)"
-                    + (dir == null && store == null ? "; give the folder a sweep wrote into: w2s results DIR" : ""));
+            throw new IllegalArgumentException("no results at " + p + ": give a folder of run folders, e.g. a sweep's "
+                    + "--out, or runs/ where `w2s run` and `w2s demo` write theirs"
+                    + (dir == null && store == null ? " (w2s results DIR)" : ""));
         }
         return p;
     }

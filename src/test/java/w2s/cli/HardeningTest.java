@@ -180,8 +180,14 @@ class HardeningTest {
         for (String command : new String[] {"results", "report"}) {
             Ran r = run(command, "--store", dir.resolve("none.duckdb").toString());
             assertEquals(2, r.status());
-            assertTrue(r.err().contains("only `w2s sweep` (into its --out folder) and `w2s run --store FILE` make one"), r.err());
+            assertTrue(r.err().contains("no results at") && r.err().contains("a folder of run folders"), r.err());
         }
+        // A folder without finished runs gets no page: an error, nothing written.
+        java.nio.file.Path empty = java.nio.file.Files.createDirectories(dir.resolve("empty-store"));
+        Ran r = run("report", empty.toString());
+        assertEquals(2, r.status(), r.err());
+        assertTrue(r.err().contains("no finished runs in"), r.err());
+        assertTrue(!java.nio.file.Files.exists(empty.resolve("report.html")));
     }
 
         // Subprocesses get -Xss8m: ONNX Runtime reads /proc/self/cmdline when it starts and overflows a 1 MB thread stack
