@@ -1,0 +1,173 @@
+package w2s.model.arch;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+/**
+ * A safetensors header checked as the reference implementation checks it ({@code SafeTensors::read_metadata} and
+ * {@code Metadata::validate} in huggingface/safetensors): UTF-8 JSON object; {@code __metadata__} a map of strings;
+ * every tensor a known dtype, a shape of non-negative integers and two data offsets; the tensors, in offset order,
+ * contiguous from byte 0 of the data, each span exactly dtype size × elements (overflow-checked), the last ending at
+ * the end of the file. A file that passes cannot make one tensor read another's bytes, the header or past the file.
+ */
+final class SafetensorsHeader {
+    private SafetensorsHeader() {}
+
+    /** The reference's MAX_HEADER_SIZE. */
+    static final long MAX_HEADER = 100_000_000L;
+
+    /** One tensor of a header: offsets are relative to the start of the data (the byte after the header). */
+    record Entry(String name, String dtype, long[] shape, long begin, long end) {}
+
+    /** Bits per element of each dtype the reference knows. */
+    private static final Map<String, Integer> BITS = Map.ofEntries(
+            Map.entry("BOOL", 8), Map.entry("F4", 4), Map.entry("F6_E2M3", 6), Map.entry("F6_E3M2", 6),
+            Map.entry("U8", 8), Map.entry("I8", 8), Map.entry("F8_E5M2", 8), Map.entry("F8_E4M3", 8),
+            Map.entry("F8_E8M0", 8), Map.entry("I16", 16), Map.entry("U16", 16), Map.entry("F16", 16),
+            Map.entry("BF16", 16), Map.entry("I32", 32), Map.entry("U32", 32), Map.entry("F32", 32),
+            Map.entry("F64", 64), Map.entry("I64", 64), Map.entry("U64", 64), Map.entry("C64", 64));
+
+    // Duplicate names would let one entry shadow another; trailing bytes other than the padding spaces are damage.
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
+    /**
+     * The tensors of a header, in file order, or an IOException naming the file, the tensor and the value at fault.
+     *
+     * @param dataLength the bytes of the file after the header, which the tensors must cover exactly
+     */
+    static List<Entry> parse(Path file, byte[] header, long dataLength) throws IOException {
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(header)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IOException(file + ": damaged safetensors header (not UTF-8 text)");
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(text);
+        } catch (JacksonException e) {
+            throw new IOException(file + ": damaged safetensors header (" + e.getOriginalMessage() + ")");
+        }
+        if (json == null || !json.isObject()) {
+            throw new IOException(file + ": damaged safetensors header (not a JSON object)");
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().equals("__metadata__")) {
+                checkMetadata(file, e.getValue());
+            } else {
+                entries.add(entry(file, e.getKey(), e.getValue()));
+            }
+        }
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long at = 0;
+        String previous = null;
+        for (Entry t : sorted) {
+            if (t.begin() != at) {
+                throw new IOException(file + ": tensor '" + t.name() + "' has data_offsets [" + t.begin() + ", "
+                        + t.end() + "] but " + (previous == null ? "the data begins at 0"
+                        : "the tensor before it, '" + previous + "', ends at " + at)
+                        + (t.begin() < at ? " (overlapping tensors)" : " (a gap between tensors)"));
+            }
+            long bits;
+            try {
+                long elements = 1;
+                for (long d : t.shape()) elements = Math.multiplyExact(elements, d);
+                bits = Math.multiplyExact(elements, (long) BITS.get(t.dtype()));
+            } catch (ArithmeticException overflow) {
+                throw new IOException(file + ": tensor '" + t.name() + "' has shape " + Arrays.toString(t.shape())
+                        + ", too many elements to count (overflow)");
+            }
+            if (bits % 8 != 0) {
+                throw new IOException(file + ": tensor '" + t.name() + "' of " + t.dtype() + " with shape "
+                        + Arrays.toString(t.shape()) + " does not fill whole bytes (" + bits + " bits)");
+            }
+            if (t.end() - t.begin() != bits / 8) {
+                throw new IOException(file + ": tensor '" + t.name() + "' has data_offsets [" + t.begin() + ", "
+                        + t.end() + "], " + (t.end() - t.begin()) + " bytes, but its " + t.dtype() + " shape "
+                        + Arrays.toString(t.shape()) + " needs " + bits / 8);
+            }
+            at = t.end();
+            previous = t.name();
+        }
+        if (at != dataLength) {
+            throw new IOException(file + ": the tensors cover " + at + " bytes of data but the file has " + dataLength
+                    + " after its header (" + (at < dataLength ? "trailing bytes" : "truncated") + ")");
+        }
+        return entries;
+    }
+
+    private static void checkMetadata(Path file, JsonNode metadata) throws IOException {
+        if (metadata.isNull()) return;
+        if (!metadata.isObject()) {
+            throw new IOException(file + ": safetensors __metadata__ is " + brief(metadata) + ", not a map of strings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = metadata.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> m = it.next();
+            if (!m.getValue().isTextual()) {
+                throw new IOException(file + ": safetensors __metadata__ entry '" + m.getKey() + "' is "
+                        + brief(m.getValue()) + ", not a string");
+            }
+        }
+    }
+
+    private static Entry entry(Path file, String name, JsonNode t) throws IOException {
+        String where = file + ": tensor '" + name + "'";
+        if (!t.isObject()) throw new IOException(where + " is " + brief(t) + ", not an object");
+        JsonNode dtype = t.get("dtype");
+        if (dtype == null || !dtype.isTextual()) throw new IOException(where + " has no dtype");
+        if (!BITS.containsKey(dtype.asText())) {
+            throw new IOException(where + " has dtype " + brief(dtype) + ", not one of the safetensors dtypes");
+        }
+        JsonNode shape = t.get("shape");
+        if (shape == null || !shape.isArray()) throw new IOException(where + " has no shape");
+        long[] dims = new long[shape.size()];
+        for (int i = 0; i < dims.length; i++) dims[i] = unsigned(shape.get(i), where + " has shape " + brief(shape));
+        JsonNode offsets = t.get("data_offsets");
+        if (offsets == null || !offsets.isArray() || offsets.size() != 2) {
+            throw new IOException(where + (offsets == null ? " has no data_offsets"
+                    : " has data_offsets " + brief(offsets) + ", not two offsets [begin, end]"));
+        }
+        String bad = where + " has data_offsets " + brief(offsets);
+        long begin = unsigned(offsets.get(0), bad), end = unsigned(offsets.get(1), bad);
+        if (end < begin) throw new IOException(bad + ", which end before they begin");
+        return new Entry(name, dtype.asText(), dims, begin, end);
+    }
+
+    /** A non-negative integer that fits a long, or an error "{@code what}: ..." naming the value. */
+    private static long unsigned(JsonNode n, String what) throws IOException {
+        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
+            throw new IOException(what + ": " + brief(n) + " is not a non-negative integer");
+        }
+        return n.asLong();
+    }
+
+    /** A JSON value for a message, cut short: a hostile header can put megabytes in one field. */
+    private static String brief(JsonNode n) {
+        String s = n.toString();
+        return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+    }
+}
