@@ -165,9 +165,10 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
                 if (key != null) stored.putIfAbsent(key, t);
             });
         }
-        StoredTensors tensors = new StoredTensors(stored);
         // Errors about tensors name the weights file, or the index that lists the shards.
         String origin = (files.size() == 1 ? files.get(0) : dir.resolve("model.safetensors.index.json")).toString();
+        ConfigCheck.agrees(dir.resolve("config.json"), config, stored, origin);
+        StoredTensors tensors = new StoredTensors(stored);
         return new Checkpoint(origin, config, tensors, Files.readString(dir.resolve("tokenizer.json")));
     }
 

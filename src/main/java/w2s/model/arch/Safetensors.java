@@ -130,7 +130,8 @@ public final class Safetensors {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", "F32");
-            for (long d : e.getValue().shape()) t.withArray("shape").add(d);
+            var shape = t.putArray("shape"); // written even when empty: a scalar has shape []
+            for (long d : e.getValue().shape()) shape.add(d);
             long bytes = (long) e.getValue().data().length * Float.BYTES;
             t.withArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
