@@ -90,7 +90,7 @@ public final class HuggingFaceHub {
     private static final Pattern REPO_ID = Pattern.compile("(?:\\w(?:[\\w.-]*\\w)?/)?\\w(?:[\\w.-]*\\w)?");
     private static final Pattern COMMIT = Pattern.compile("[0-9a-f]{40}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern SAFE_ETAG = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    private static final Pattern SAFE_ETAG = Pattern.compile("(?!\\.\\.?$)[A-Za-z0-9._-]{1,200}"); // a file name: not . or ..
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final Set<String> TRUE = Set.of("1", "ON", "YES", "TRUE");
     private static final int MAX_REDIRECTS = 5;
