@@ -40,6 +40,7 @@ public final class OnnxEncoder implements Extractor {
         w2s.experiment.Natives.prepareOnnxRuntime();
         OrtEnvironment.getEnvironment();
         w2s.experiment.Natives.afterOnnxRuntimeLoaded();
+        OrtDebugLog.remove();
     }
 
     static final int BATCH = 32;
