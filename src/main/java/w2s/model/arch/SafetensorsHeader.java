@@ -14,8 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -44,10 +46,12 @@ final class SafetensorsHeader {
             Map.entry("BF16", 16), Map.entry("I32", 32), Map.entry("U32", 32), Map.entry("F32", 32),
             Map.entry("F64", 64), Map.entry("I64", 64), Map.entry("U64", 64), Map.entry("C64", 64));
 
-    // Duplicate names would let one entry shadow another; trailing bytes other than the padding spaces are damage.
-    private static final ObjectMapper JSON = JsonMapper.builder()
+    // Duplicate names would let one entry shadow another.
+    // Tensor names are unique: interning a million of them would cost more than the parse.
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                    .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build())
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     /**
@@ -63,23 +67,24 @@ final class SafetensorsHeader {
         } catch (CharacterCodingException e) {
             throw new IOException(file + ": damaged safetensors header (not UTF-8 text)");
         }
-        JsonNode json;
-        try {
-            json = JSON.readTree(text);
+        // Read entry by entry: a header may be 100 MB, and a tree of all of it would take gigabytes.
+        List<Entry> entries = new ArrayList<>();
+        try (JsonParser p = JSON.createParser(text)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException(file + ": damaged safetensors header (not a JSON object)");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals("__metadata__")) {
+                    checkMetadata(file, value(p));
+                } else {
+                    entries.add(entry(file, name, p));
+                }
+            }
+            if (p.nextToken() != null) throw new IOException(file + ": damaged safetensors header (trailing data)");
         } catch (JacksonException e) {
             throw new IOException(file + ": damaged safetensors header (" + e.getOriginalMessage() + ")");
-        }
-        if (json == null || !json.isObject()) {
-            throw new IOException(file + ": damaged safetensors header (not a JSON object)");
-        }
-        List<Entry> entries = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            if (e.getKey().equals("__metadata__")) {
-                checkMetadata(file, e.getValue());
-            } else {
-                entries.add(entry(file, e.getKey(), e.getValue()));
-            }
         }
         List<Entry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
@@ -134,35 +139,71 @@ final class SafetensorsHeader {
         }
     }
 
-    private static Entry entry(Path file, String name, JsonNode t) throws IOException {
-        String where = file + ": tensor '" + name + "'";
-        if (!t.isObject()) throw new IOException(where + " is " + brief(t) + ", not an object");
-        JsonNode dtype = t.get("dtype");
-        if (dtype == null || !dtype.isTextual()) throw new IOException(where + " has no dtype");
-        if (!BITS.containsKey(dtype.asText())) {
-            throw new IOException(where + " has dtype " + brief(dtype) + ", not one of the safetensors dtypes");
+    /**
+     * One tensor's entry, read from the parser (at its first token) without building a tree: a header may hold a
+     * million tensors. Messages are built only on failure.
+     */
+    private static Entry entry(Path file, String name, JsonParser p) throws IOException {
+        java.util.function.Supplier<String> where = () -> file + ": tensor '" + name + "'";
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            throw new IOException(where.get() + " is " + brief(value(p)) + ", not an object");
         }
-        JsonNode shape = t.get("shape");
-        if (shape == null || !shape.isArray()) throw new IOException(where + " has no shape");
-        long[] dims = new long[shape.size()];
-        for (int i = 0; i < dims.length; i++) dims[i] = unsigned(shape.get(i), where + " has shape " + brief(shape));
-        JsonNode offsets = t.get("data_offsets");
-        if (offsets == null || !offsets.isArray() || offsets.size() != 2) {
-            throw new IOException(where + (offsets == null ? " has no data_offsets"
-                    : " has data_offsets " + brief(offsets) + ", not two offsets [begin, end]"));
+        String dtype = null;
+        long[] shape = null, offsets = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String field = p.currentName();
+            p.nextToken();
+            switch (field) {
+                case "dtype" -> {
+                    if (p.currentToken() != JsonToken.VALUE_STRING || !BITS.containsKey(p.getText())) {
+                        throw new IOException(where.get() + " has dtype " + brief(value(p))
+                                + ", not one of the safetensors dtypes");
+                    }
+                    dtype = p.getText();
+                }
+                case "shape" -> shape = unsigned(p, () -> where.get() + " has shape");
+                case "data_offsets" -> offsets = unsigned(p, () -> where.get() + " has data_offsets");
+                default -> p.skipChildren();
+            }
         }
-        String bad = where + " has data_offsets " + brief(offsets);
-        long begin = unsigned(offsets.get(0), bad), end = unsigned(offsets.get(1), bad);
-        if (end < begin) throw new IOException(bad + ", which end before they begin");
-        return new Entry(name, dtype.asText(), dims, begin, end);
+        if (dtype == null) throw new IOException(where.get() + " has no dtype");
+        if (shape == null) throw new IOException(where.get() + " has no shape");
+        if (offsets == null) throw new IOException(where.get() + " has no data_offsets");
+        if (offsets.length != 2) {
+            throw new IOException(where.get() + " has data_offsets " + Arrays.toString(offsets)
+                    + ", not two offsets [begin, end]");
+        }
+        if (offsets[1] < offsets[0]) {
+            throw new IOException(where.get() + " has data_offsets " + Arrays.toString(offsets)
+                    + ", which end before they begin");
+        }
+        return new Entry(name, dtype, shape, offsets[0], offsets[1]);
     }
 
-    /** A non-negative integer that fits a long, or an error "{@code what}: ..." naming the value. */
-    private static long unsigned(JsonNode n, String what) throws IOException {
-        if (!n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
-            throw new IOException(what + ": " + brief(n) + " is not a non-negative integer");
+    /** An array of non-negative integers that fit a long, or an error "{@code what} ...: value is not ...". */
+    private static long[] unsigned(JsonParser p, java.util.function.Supplier<String> what) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            throw new IOException(what.get() + " " + brief(value(p)) + ", not a list of non-negative integers");
         }
-        return n.asLong();
+        long[] values = new long[4];
+        int n = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            boolean fits = p.currentToken() == JsonToken.VALUE_NUMBER_INT
+                    && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER && p.getLongValue() >= 0;
+            if (!fits) {
+                throw new IOException(what.get() + " " + Arrays.toString(Arrays.copyOf(values, n)).replace("]",
+                        n > 0 ? ", ...]" : "...]") + ": " + brief(value(p)) + " is not a non-negative integer");
+            }
+            if (n == values.length) values = Arrays.copyOf(values, 2 * n);
+            values[n++] = p.getLongValue();
+        }
+        return Arrays.copyOf(values, n);
+    }
+
+    /** The value at the parser's current token, as a tree (for checks and messages only). */
+    private static JsonNode value(JsonParser p) throws IOException {
+        JsonNode v = JSON.readTree(p);
+        return v == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : v;
     }
 
     /** A JSON value for a message, cut short: a hostile header can put megabytes in one field. */
