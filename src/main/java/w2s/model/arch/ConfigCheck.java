@@ -141,13 +141,16 @@ public final class ConfigCheck {
         }
         List<String> unused = new ArrayList<>();
         for (String name : stored.keySet()) if (!shapes.containsKey(name)) unused.add(name);
-        if (!unused.isEmpty()) {
+        if (!unused.isEmpty() && WARNED.add(origin)) {
             System.err.println("w2s: warning: " + origin + ": " + unused.size() + " tensor"
                     + (unused.size() == 1 ? "" : "s") + " that " + config.modelType() + " does not read: "
                     + String.join(", ", unused.subList(0, Math.min(5, unused.size())))
                     + (unused.size() > 5 ? ", …" : ""));
         }
     }
+
+    /** Weights files whose unused tensors were reported already: describing a model and loading it check twice. */
+    private static final java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** The config's integer fields whose value is a dimension that disagrees: ": n_embd = 48", or "". */
     private static String suspects(JsonNode json, long[] actual, long[] expected) {
