@@ -19,6 +19,7 @@ import w2s.encode.Encoders;
 import w2s.hub.HuggingFaceHub;
 import w2s.model.arch.ArchConfig;
 import w2s.model.arch.Architectures;
+import w2s.model.arch.ConfigCheck;
 import w2s.model.source.BertBaseInstaller;
 import w2s.model.source.Pretrained;
 
@@ -61,7 +62,7 @@ final class ModelsCommand implements Callable<Integer> {
                 continue;
             }
             try {
-                ArchConfig c = Architectures.read(snapshot.get().resolve("config.json"));
+                ArchConfig c = ConfigCheck.read(snapshot.get());
                 t.row(id, c.modelType(), millions(Pretrained.parameters(c)), c.layers(), c.hidden(), "probe, finetune",
                         "huggingface:" + id, "yes (" + snapshot.get() + ")");
             } catch (IOException | RuntimeException e) {

@@ -41,6 +41,7 @@ public final class OnnxEncoder implements Extractor {
         w2s.base.Natives.prepareOnnxRuntime();
         OrtEnvironment.getEnvironment();
         w2s.base.Natives.afterOnnxRuntimeLoaded();
+        OrtDebugLog.remove();
     }
 
     static final int BATCH = 32;

@@ -12,6 +12,7 @@ import w2s.model.Pooling;
 import w2s.model.arch.Backbone;
 import w2s.model.arch.Batch;
 import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Finite;
 import w2s.model.arch.Tokens;
 import w2s.model.arch.Torch;
 
@@ -61,6 +62,10 @@ public final class TorchExtractor implements Extractor {
                     int hidden = (int) states.get(layers[k]).getShape().get(2);
                     float[] pooled = pool.pool(states.get(layers[k]), batch.mask(),
                             Pooling.closingTokens(checkpoint.config().causal())).toFloatArray();
+                    if (!Finite.all(pooled)) {
+                        throw Finite.error(checkpoint.origin(), "hidden states",
+                                Finite.firstBadLayer(states, batch.mask()), states.size() - 1);
+                    }
                     for (int r = 0; r < group.length; r++) {
                         out[k][group[r]] = Arrays.copyOfRange(pooled, r * hidden, (r + 1) * hidden);
                     }

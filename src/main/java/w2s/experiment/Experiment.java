@@ -113,9 +113,14 @@ public final class Experiment implements AutoCloseable {
 
     /** The identity of a run: its configuration and the hash of its data. */
     public String cellKey(ExperimentConfig config) {
+        return cellKey(config, task(config).provenance().sha256());
+    }
+
+    /** The cell key of a run from its configuration and its data's hash, as its metrics.json records both. */
+    public static String cellKey(ExperimentConfig config, String dataSha256) {
         Map<String, Object> key = new LinkedHashMap<>();
         key.put("stage", "cell");
-        key.put("data_sha256", task(config).provenance().sha256());
+        key.put("data_sha256", dataSha256);
         key.put("config", config);
         if (config.weakLabels() != null) key.put("weak_labels_sha256", WeakLabelsFile.sha256(Path.of(config.weakLabels())));
         return StageCache.key(key);

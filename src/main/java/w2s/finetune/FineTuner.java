@@ -17,10 +17,12 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.GradientCollector;
+
 import w2s.model.Pooling;
 import w2s.model.arch.Backbone;
 import w2s.model.arch.Batch;
 import w2s.model.arch.Checkpoint;
+import w2s.model.arch.Finite;
 import w2s.model.arch.Lora;
 import w2s.model.arch.Tokens;
 import w2s.model.arch.Torch;
@@ -50,6 +52,8 @@ public final class FineTuner implements AutoCloseable {
     private final ai.djl.Device device;
     private final NDManager manager;
     private final Backbone encoder;
+    /** The checkpoint's origin, named when its outputs are not finite. */
+    private final String origin;
     private final Lora lora;
     private final NDArray head;
     private final List<NDArray> trainable = new ArrayList<>();
@@ -94,6 +98,7 @@ public final class FineTuner implements AutoCloseable {
      */
     public FineTuner(Checkpoint checkpoint, FineTuneConfig settings, TrainConfig train) {
         this.settings = settings;
+        this.origin = checkpoint.origin();
         this.train = train != null ? train : new TrainConfig(1, 1, 1, 0, "constant", 0, 0);
         this.beta2 = (float) (double) this.train.beta2();
         this.seen = new boolean[checkpoint.config().vocabSize()];
@@ -190,7 +195,7 @@ public final class FineTuner implements AutoCloseable {
                     dropoutMasks.put(in, manager.create(mask, new Shape(in.ids().getShape().get(0), hidden)));
                 }
             }
-            BatchLoss batchLoss = logits -> evaluate(logits, batchLabels, loss, progress, step, lr);
+            BatchLoss batchLoss = logits -> evaluate(logits, batchLabels, loss, progress, step, lr, inputs);
             double value;
             try {
                 value = settings.keepGraphs() ? backwardKeepingGraphs(inputs, batchLoss, t0)
@@ -282,8 +287,20 @@ public final class FineTuner implements AutoCloseable {
     }
 
     private Loss.Value evaluate(NDArray logits, double[][] labels, Loss loss, double progress,
-                                          int step, double lr) {
+                                          int step, double lr, List<Batch> inputs) {
         float[] flat = logits.toFloatArray();
+        if (!Finite.all(flat)) {
+            // The model's own output, not the loss, went bad: say which layer did first.
+            int layer = Integer.MAX_VALUE, layers = encoder.config().layers();
+            for (Batch in : inputs) {
+                try (NDScope pass = new NDScope()) {
+                    int bad = Finite.firstBadLayer(encoder.forward(encoder.wordVectors(in.ids()), in, true), in.mask());
+                    if (bad >= 0) layer = Math.min(layer, bad);
+                }
+            }
+            throw Finite.error(origin, "logits at training step " + step, layer == Integer.MAX_VALUE ? -1 : layer,
+                    layers);
+        }
         double[][] z = new double[labels.length][2];
         for (int i = 0; i < z.length; i++) {
             z[i][0] = flat[2 * i];
@@ -376,7 +393,13 @@ public final class FineTuner implements AutoCloseable {
         for (int i = 0; i < order.length; i += settings.predictBatch()) {
             int[] group = Arrays.copyOfRange(order, i, Math.min(order.length, i + settings.predictBatch()));
             try (NDScope scope = new NDScope()) {
-                float[] z = logits(Tokens.pad(manager, rows, group)).toFloatArray();
+                Batch batch = Tokens.pad(manager, rows, group);
+                float[] z = logits(batch).toFloatArray();
+                if (!Finite.all(z)) {
+                    NDList states = encoder.forward(encoder.wordVectors(batch.ids()), batch, true);
+                    throw Finite.error(origin, "class probabilities", Finite.firstBadLayer(states, batch.mask()),
+                            states.size() - 1);
+                }
                 for (int r = 0; r < group.length; r++) probs[group[r]] = Loss.softmax(new double[] {z[2 * r], z[2 * r + 1]});
             }
         }

@@ -63,7 +63,7 @@ final class HubTransfer {
     static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern SAFE_ETAG = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    private static final Pattern SAFE_ETAG = Pattern.compile("(?!\\.\\.?$)[A-Za-z0-9._-]{1,200}"); // a file name: not . or ..
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int MAX_REDIRECTS = 5;
     private static final int BUFFER = 1 << 20;

@@ -83,9 +83,17 @@ public final class Results implements AutoCloseable {
             if (RunFiles.isParquet(row)) {
                 rows.add(row);
             } else if (Files.isRegularFile(metrics)) {
-                if (Files.exists(row)) notes.add(root.relativize(dir) + ": " + RunFiles.ROW + " is not a whole Parquet "
-                        + "file; read from " + RunFiles.METRICS + " instead");
-                fromMetrics.add(dir);
+                if (Files.exists(row)) {
+                    notes.add(root.relativize(dir) + ": " + RunFiles.ROW + " is not a whole Parquet "
+                            + "file; read from " + RunFiles.METRICS + " instead");
+                    fromMetrics.add(dir);
+                } else if (RunFiles.interrupted(dir)) {
+                    notes.add("skipped " + root.relativize(dir) + ": an interrupted run (" + RunFiles.METRICS
+                            + " written, " + RunFiles.ROW + " not: killed while writing its files; the next run or sweep"
+                            + " into this folder redoes it)");
+                } else {
+                    fromMetrics.add(dir);
+                }
             } else {
                 notes.add("skipped " + root.relativize(dir) + ": a half-written run (no " + RunFiles.METRICS + " or "
                         + RunFiles.ROW + "; killed while writing, or still running)");
@@ -94,6 +102,21 @@ public final class Results implements AutoCloseable {
         try {
             Connection c = memory();
             try (Statement s = c.createStatement()) {
+                // Each run once: a run folder copied elsewhere in the tree holds the same cell key.
+                Map<String, Path> seen = new java.util.HashMap<>();
+                List<Path> kept = new ArrayList<>();
+                if (!rows.isEmpty()) {
+                    Map<Path, String> keys = new java.util.HashMap<>();
+                    try (ResultSet rs = s.executeQuery("SELECT filename, cell_key FROM read_parquet(["
+                            + rows.stream().map(RunFiles::literal).collect(Collectors.joining(", "))
+                            + "], union_by_name = true, filename = true)")) {
+                        while (rs.next()) keys.put(Path.of(rs.getString(1)).toAbsolutePath().normalize(), rs.getString(2));
+                    }
+                    for (Path row : rows) {
+                        String key = keys.get(row.toAbsolutePath().normalize());
+                        if (key == null || once(root, seen, key, row.getParent(), notes)) kept.add(row);
+                    }
+                }
                 s.execute("CREATE TEMP TABLE runs_from_metrics (" + schema() + ")");
                 int read = 0;
                 for (Path dir : fromMetrics) {
@@ -105,14 +128,22 @@ public final class Results implements AutoCloseable {
                                 + e.getMessage().lines().findFirst().orElse("") + ")");
                         continue;
                     }
-                    insert(c, "runs_from_metrics", "metrics.json:" + root.relativize(dir), r);
+                    String key = cellKey(r);
+                    if (key == null) {
+                        key = "metrics.json:" + root.relativize(dir);
+                        notes.add(root.relativize(dir) + ": its cell key cannot be recomputed from its "
+                                + RunFiles.METRICS + " (no config or data hash, or its weak-labels file is gone); keyed"
+                                + " by its folder");
+                    }
+                    if (!once(root, seen, key, dir, notes)) continue;
+                    insert(c, "runs_from_metrics", key, r);
                     read++;
                 }
                 if (read > 0) notes.add(read + " run(s) read from " + RunFiles.METRICS + " (no " + RunFiles.ROW
                         + ": written by an earlier w2s)");
                 String view = "SELECT * FROM runs_from_metrics";
-                if (!rows.isEmpty()) {
-                    view = "SELECT * FROM read_parquet([" + rows.stream().map(RunFiles::literal)
+                if (!kept.isEmpty()) {
+                    view = "SELECT * FROM read_parquet([" + kept.stream().map(RunFiles::literal)
                             .collect(Collectors.joining(", ")) + "], union_by_name = true) UNION ALL BY NAME " + view;
                 }
                 // The column order of RunRow, whatever the files hold.
@@ -122,6 +153,31 @@ public final class Results implements AutoCloseable {
             return new Results(c, notes, root.toString());
         } catch (SQLException e) {
             throw new IllegalArgumentException("cannot read the runs in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether this is the first folder of run {@code key}; a later one is noted as a copy and not counted. */
+    private static boolean once(Path root, Map<String, Path> seen, String key, Path dir, List<String> notes) {
+        Path first = seen.putIfAbsent(key, dir);
+        if (first == null) return true;
+        notes.add("counted once: " + root.relativize(dir) + " is the same run as " + root.relativize(first)
+                + " (cell key " + key.substring(0, Math.min(12, key.length())) + ")");
+        return false;
+    }
+
+    /**
+     * The cell key a run was stored under, recomputed from its metrics.json (its config and its data's hash, as
+     * {@link w2s.experiment.Experiment#cellKey} computes it), or null when they are not there.
+     */
+    static String cellKey(RunResult r) {
+        if (r.config() == null || r.task() == null || r.task().provenance() == null
+                || r.task().provenance().sha256() == null) {
+            return null;
+        }
+        try {
+            return w2s.experiment.Experiment.cellKey(r.config(), r.task().provenance().sha256());
+        } catch (RuntimeException e) {
+            return null; // a weak-labels file named by the config and gone since
         }
     }
 

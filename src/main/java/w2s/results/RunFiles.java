@@ -74,6 +74,14 @@ public final class RunFiles {
      * complete.
      */
     public static void write(Path dir, String cellKey, RunResult result, Predictions predictions) {
+        // Temporary files of an earlier attempt killed while writing here: this attempt rewrites every file.
+        for (Path stale : staleTemporaries(dir)) {
+            try {
+                Files.deleteIfExists(stale);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove " + stale + ": " + e.getMessage(), e);
+            }
+        }
         Json.writeAtomically(dir.resolve(METRICS), result);
         if (predictions != null) writePredictions(dir, predictions);
         Json.writeAtomically(dir.resolve(LOG), TrainingLog.lines(result));
@@ -167,6 +175,31 @@ public final class RunFiles {
     /** A path as an SQL string literal. */
     static String literal(Path p) {
         return "'" + p.toAbsolutePath().toString().replace("'", "''") + "'";
+    }
+
+    /**
+     * Whether a folder without a row holds a run killed while its files were written: it has files that only a w2s
+     * writing rows writes before the row (log.jsonl, predictions.parquet, or one's temporary file). A folder that a
+     * w2s from before rows wrote holds metrics.json (and weak labels) only.
+     */
+    public static boolean interrupted(Path dir) {
+        if (complete(dir)) return false;
+        if (Files.exists(dir.resolve(LOG)) || Files.exists(dir.resolve(PREDICTIONS))) return true;
+        return !staleTemporaries(dir).isEmpty();
+    }
+
+    /** Temporary files of a run's files ({@code .metrics.json…tmp}, {@code .row.parquet…tmp}, …) left in a folder. */
+    static List<Path> staleTemporaries(Path dir) {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> {
+                String name = f.getFileName().toString();
+                return name.startsWith(".") && name.endsWith(".tmp") && java.util.stream.Stream.of(ROW, METRICS, WEAK_LABELS,
+                        PREDICTIONS, LOG).anyMatch(r -> name.startsWith("." + r));
+            }).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /** Whether a file is a whole Parquet file: "PAR1" at both ends (a truncated copy lacks the footer's). */

@@ -52,6 +52,8 @@ final class FakeHub implements AutoCloseable {
     final Map<String, String> renamed = new ConcurrentHashMap<>();
     /** Serve the whole file with 200 when asked for a range. */
     volatile boolean ignoreRange;
+    /** ETags sent for these (non-LFS) files instead of their git hash. */
+    final Map<String, String> etags = new ConcurrentHashMap<>();
 
     private final Path root;
     private final HttpServer server;
@@ -164,7 +166,7 @@ final class FakeHub implements AutoCloseable {
         }
         String gitSha = hex("SHA-1", ("blob " + bytes.length + "\0" + new String(bytes, StandardCharsets.ISO_8859_1))
                 .getBytes(StandardCharsets.ISO_8859_1));
-        ex.getResponseHeaders().set("ETag", "\"" + gitSha + "\"");
+        ex.getResponseHeaders().set("ETag", "\"" + etags.getOrDefault(file, gitSha) + "\"");
         send(ex, file, bytes);
     }
 

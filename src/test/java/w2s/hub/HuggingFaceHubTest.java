@@ -321,6 +321,23 @@ class HuggingFaceHubTest {
         assertEquals(Optional.empty(), hubWith().cached(REPO, "main"));
     }
 
+    /** Issue 22 item 7: an ETag of . or .. names the blobs folder or its parent, never a blob; it is refused. */
+    @Test
+    void anEtagThatIsNotAFileNameIsRefused() throws IOException {
+        for (String etag : List.of(".", "..")) {
+            hub.etags.put("config.json", etag);
+            assertContains(message(() -> hubWith().resolve(REPO, "main")), "a usable ETag", "config.json");
+            assertEquals(Optional.empty(), hubWith().cached(REPO, "main"));
+        }
+        if (Files.isDirectory(repoDir().resolve("blobs"))) {
+            try (var blobs = Files.list(repoDir().resolve("blobs"))) {
+                assertTrue(blobs.noneMatch(b -> b.getFileName().toString().startsWith(".")), "no ./.. leftovers");
+            }
+        }
+        hub.etags.clear();
+        assertTrue(Files.isRegularFile(hubWith().resolve(REPO, "main").resolve("config.json")));
+    }
+
     @Test
     void aShardNamedInTheIndexThatIsMissingIsAnError() {
         hub.hidden.add(SHARD2);

@@ -1,6 +1,7 @@
 package w2s.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,11 +88,13 @@ class ResultsTest {
         Files.write(truncated.resolve(RunFiles.ROW), java.util.Arrays.copyOf(row, row.length / 2));
 
         try (Results results = Results.open(dir)) {
-            assertEquals(4, results.count());
+            // old and truncated hold the same runs as sweep-a and sweep-b: each run is counted once.
+            assertEquals(2, results.count());
             String notes = String.join("\n", results.notes());
             assertTrue(notes.contains("skipped sweep-a/killed: a half-written run"), notes);
             assertTrue(notes.contains("truncated: row.parquet is not a whole Parquet file"), notes);
-            assertTrue(notes.contains("2 run(s) read from metrics.json"), notes);
+            assertTrue(notes.contains("counted once: old is the same run as " + dir.relativize(a)), notes);
+            assertTrue(notes.contains("counted once: truncated is the same run as sweep-b/nested/run"), notes);
             ResultStore.Rows rows = results.query("SELECT loss, seed, weak_accuracy, w2s_accuracy, pgr_ci, flags, "
                     + "weak_params, n_test, config, w2s_version FROM runs WHERE cell_key = '" + xentKey + "'");
             List<Object> r = rows.rows().get(0);
@@ -106,8 +109,48 @@ class ResultsTest {
             assertTrue(((String) r.get(8)).contains("\"loss\":\"xent\""));
             assertTrue(r.get(9) != null);
             // The summary reads the same table.
-            assertEquals(4, Summary.summarize(results, true).total());
+            assertEquals(2, Summary.summarize(results, true).total());
         }
+    }
+
+    /** Issue 22 item 5: copies counted once, real cell keys for runs read from metrics.json, interrupted runs. */
+    @Test
+    void eachRunIsCountedOnceUnderItsRealCellKeyAndInterruptedRunsAreNamed(@TempDir Path dir) throws Exception {
+        Path a = dir.resolve("sweep").resolve(RunFiles.folderName(xent.result().config(), xentKey));
+        RunWriter.write(a, xentKey, xent);
+        Path copy = Files.createDirectories(dir.resolve("backup").resolve(a.getFileName()));
+        try (var files = Files.list(a)) {
+            for (Path f : files.toList()) Files.copy(f, copy.resolve(f.getFileName()));
+        }
+        // Written before rows existed, twice: keyed as the run was, so the copy shows.
+        Path old = dir.resolve("old");
+        Json.writeAtomically(old.resolve(RunFiles.METRICS), logconf.result());
+        Path oldCopy = dir.resolve("zz-old-copy");
+        Json.writeAtomically(oldCopy.resolve(RunFiles.METRICS), logconf.result());
+        // Killed after metrics.json, before row.parquet.
+        Path killed = dir.resolve("killed");
+        RunWriter.write(killed, logconfKey, logconf);
+        Files.delete(killed.resolve(RunFiles.ROW));
+        Files.writeString(killed.resolve(".row.parquet42.tmp"), "PAR1 half");
+        assertTrue(RunFiles.interrupted(killed));
+        assertFalse(RunFiles.interrupted(old), "metrics.json alone is an earlier w2s's run, not an interrupted one");
+
+        try (Results results = Results.open(dir)) {
+            assertEquals(2, results.count());
+            String notes = String.join("\n", results.notes());
+            assertTrue(notes.contains("counted once: " + dir.relativize(a) + " is the same run as "
+                    + dir.relativize(copy)), notes);
+            assertTrue(notes.contains("counted once: zz-old-copy is the same run as old"), notes);
+            assertTrue(notes.contains("skipped killed: an interrupted run"), notes);
+            assertFalse(notes.contains("killed: a half-written") || notes.contains("2 run(s) read from"), notes);
+            ResultStore.Rows keys = results.query("SELECT cell_key FROM runs ORDER BY cell_key");
+            assertEquals(new java.util.TreeSet<>(List.of(xentKey, logconfKey)), new java.util.TreeSet<>(
+                    keys.rows().stream().map(r -> (String) r.get(0)).toList()));
+        }
+        // The next write into the interrupted folder clears its temporary files and completes it.
+        RunWriter.write(killed, logconfKey, logconf);
+        assertTrue(RunFiles.complete(killed));
+        assertFalse(Files.exists(killed.resolve(".row.parquet42.tmp")));
     }
 
     @Test

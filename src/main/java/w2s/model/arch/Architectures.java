@@ -54,6 +54,7 @@ public final class Architectures {
             throw new IllegalArgumentException(where + ": model_type '" + type + "' is not supported; supported: "
                     + String.join(", ", BY_TYPE.keySet()));
         }
+        ConfigCheck.ranges(json, where);
         return reader.apply(json, where);
     }
 

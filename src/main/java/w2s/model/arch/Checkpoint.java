@@ -165,10 +165,11 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
                 if (key != null) stored.putIfAbsent(key, t);
             });
         }
-        StoredTensors tensors = new StoredTensors(stored);
         // Errors about tensors name the weights file, or the index that lists the shards.
         String origin = (files.size() == 1 ? files.get(0) : dir.resolve("model.safetensors.index.json")).toString();
-        return new Checkpoint(origin, config, tensors, Files.readString(dir.resolve("tokenizer.json")));
+        ConfigCheck.agrees(dir.resolve("config.json"), config, stored, origin);
+        StoredTensors tensors = new StoredTensors(stored);
+        return new Checkpoint(origin, config, tensors, TokenizerCheck.read(dir.resolve("tokenizer.json")));
     }
 
     /** The safetensors files of a folder: the single file, or every shard its index names (each must exist). */
@@ -194,7 +195,18 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
         map.elements().forEachRemaining(v -> shards.add(v.asText()));
         java.util.List<Path> files = new java.util.ArrayList<>();
         for (String shard : shards) {
-            Path f = dir.resolve(shard);
+            // As the Hub client refuses it: an index names files of its own folder, never ../ or an absolute path.
+            Path f;
+            try {
+                f = dir.resolve(shard).normalize();
+            } catch (java.nio.file.InvalidPathException e) {
+                f = null;
+            }
+            if (f == null || shard.isEmpty() || Path.of(shard).isAbsolute() || !f.startsWith(dir.normalize())
+                    || f.equals(dir.normalize()) || shard.contains("\\")) {
+                throw new IllegalArgumentException(index + ": shard '" + shard + "' is not a file of the model folder"
+                        + " (an index may name only files beside it)");
+            }
             if (!Files.isRegularFile(f)) {
                 throw new IllegalArgumentException(index + ": shard '" + shard + "' is missing (" + f + ")");
             }

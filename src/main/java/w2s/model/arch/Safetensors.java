@@ -9,11 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -29,48 +27,46 @@ public final class Safetensors {
     public record Stored(Path file, String name, String dtype, long[] shape, long offset, long length) {}
 
     /**
-     * The tensors of a file without their data: names, dtypes, shapes and byte ranges, checked against the file's
-     * size. Integer tensors (BERT's position_ids buffer) are left out.
+     * The tensors of a file without their data: names, dtypes, shapes and byte ranges. The header is validated as
+     * the reference library (huggingface/safetensors) validates it, from the header alone: see {@link SafetensorsHeader}.
+     * Integer tensors (BERT's position_ids buffer) are checked, then left out.
      */
     public static Map<String, Stored> index(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            if (ch.read(len, 0) != 8) throw new IOException(file + ": too short for a safetensors file");
+            if (size < 8 || ch.read(len, 0) != 8) {
+                throw new IOException(file + ": too short for a safetensors file (" + size + " bytes)");
+            }
             long headerLength = len.getLong(0);
-            if (headerLength <= 0 || headerLength > Math.min(100_000_000L, ch.size() - 8)) {
-                throw new IOException(file + ": invalid safetensors header length " + headerLength);
+            // Unsigned, as the reference reads it: a "negative" length is one above 2^63, far too large.
+            if (headerLength < 0 || headerLength > SafetensorsHeader.MAX_HEADER) {
+                throw new IOException(file + ": invalid safetensors header length " + Long.toUnsignedString(headerLength)
+                        + " (at most " + SafetensorsHeader.MAX_HEADER + " bytes)");
+            }
+            if (headerLength > size - 8) {
+                throw new IOException(file + ": invalid safetensors header length " + headerLength + " (the file has "
+                        + (size - 8) + " bytes after the length)");
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
-            ch.read(header, 8);
-            JsonNode json;
-            try {
-                json = new ObjectMapper().readTree(new String(header.array(), StandardCharsets.UTF_8));
-            } catch (com.fasterxml.jackson.core.JacksonException e) {
-                throw new IOException(file + ": damaged safetensors header (" + e.getOriginalMessage() + ")");
+            while (header.hasRemaining()) {
+                if (ch.read(header, 8 + header.position()) < 0) throw new IOException(file + ": ends inside its header");
             }
             long base = 8 + headerLength;
             Map<String, Stored> tensors = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__")) continue;
-                String name = e.getKey();
-                String dtype = e.getValue().path("dtype").asText();
-                int width = switch (dtype) {
+            for (SafetensorsHeader.Entry t : SafetensorsHeader.parse(file, header.array(), size - base)) {
+                int width = switch (t.dtype()) {
                     case "F32" -> 4;
                     case "F16", "BF16" -> 2;
                     default -> 0;
                 };
                 if (width == 0) continue;
-                long[] shape = new long[e.getValue().path("shape").size()];
-                long count = 1;
-                for (int i = 0; i < shape.length; i++) count *= shape[i] = e.getValue().path("shape").get(i).asLong();
-                long begin = e.getValue().path("data_offsets").get(0).asLong();
-                long end = e.getValue().path("data_offsets").get(1).asLong();
-                if (end - begin != count * width || base + end > ch.size() || count > Integer.MAX_VALUE) {
-                    throw new IOException(file + ": tensor '" + name + "' has byte range [" + begin + ", " + end
-                            + ") that does not fit its " + dtype + " shape or the file");
+                if (t.end() - t.begin() > Integer.MAX_VALUE - 8) {
+                    throw new IOException(file + ": tensor '" + t.name() + "' has " + (t.end() - t.begin())
+                            + " bytes, more than one tensor can hold here (2 GiB)");
                 }
-                tensors.put(name, new Stored(file, name, dtype, shape, base + begin, end - begin));
+                tensors.put(t.name(), new Stored(file, t.name(), t.dtype(), t.shape(), base + t.begin(),
+                        t.end() - t.begin()));
             }
             return tensors;
         }
@@ -134,7 +130,8 @@ public final class Safetensors {
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", "F32");
-            for (long d : e.getValue().shape()) t.withArray("shape").add(d);
+            var shape = t.putArray("shape"); // written even when empty: a scalar has shape []
+            for (long d : e.getValue().shape()) shape.add(d);
             long bytes = (long) e.getValue().data().length * Float.BYTES;
             t.withArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;

@@ -22,6 +22,7 @@ import w2s.model.arch.ArchConfig;
 import w2s.model.arch.Architectures;
 import w2s.model.arch.Bert;
 import w2s.model.arch.Checkpoint;
+import w2s.model.arch.ConfigCheck;
 
 /**
  * A pretrained backbone by name, and where it comes from: an encoder bundled in a Maven jar, BERT-base once
@@ -114,9 +115,9 @@ public record Pretrained(String name, String source, ArchConfig config, double l
     private static Pretrained folder(String name, Path dir, String source) {
         ArchConfig config;
         try {
-            config = Architectures.read(dir.resolve("config.json"));
+            config = ConfigCheck.read(dir); // the config against the weights' headers, before counting parameters
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
         double lr = parameters(config) > LARGE ? 1e-5 : 5e-5;
         return new Pretrained(name, source, config, lr, fingerprint(dir), () -> load(dir));
