@@ -322,7 +322,10 @@ public final class Results implements AutoCloseable {
 
     /**
      * Writes the runs (or a query's rows) to a file, atomically: csv (with a header), parquet, or json (one object
-     * per line). Intervals and flags are lists (in CSV, as text "[lo, hi]").
+     * per line), each readable without a second parser of our making. In CSV, a list (an interval, flags) or a nested
+     * part of metrics.json (config, reliability, curves, steps) is one line of JSON text in its cell, so
+     * {@code json.loads} reads it; in JSON the nested parts are objects and arrays, not strings; Parquet keeps lists as
+     * lists and nested parts as JSON text, as the run rows hold them.
      */
     public void export(String format, Path out, String sql) {
         String f = format.toLowerCase(Locale.ROOT);
@@ -335,6 +338,7 @@ public final class Results implements AutoCloseable {
             default -> "FORMAT json";
         };
         String query = sql != null ? sql : "SELECT * FROM runs ORDER BY task, weak, strong, loss, seed, cell_key";
+        if (!f.equals("parquet")) query = asJsonCells(query, f.equals("csv"));
         try {
             Path dir = out.toAbsolutePath().getParent();
             Files.createDirectories(dir);
@@ -352,6 +356,27 @@ public final class Results implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The query with its nested values made plain JSON: lists and structs as JSON text when {@code text} (CSV cells),
+     * and the columns holding metrics.json's nested parts parsed as JSON (minified text for CSV, objects for JSON).
+     */
+    private String asJsonCells(String query, boolean text) {
+        List<String> select = new ArrayList<>();
+        for (List<Object> column : query("DESCRIBE " + query).rows()) {
+            String name = String.valueOf(column.get(0)), type = String.valueOf(column.get(1));
+            String quoted = "\"" + name.replace("\"", "\"\"") + "\"";
+            boolean composite = type.endsWith("]") || type.startsWith("STRUCT") || type.startsWith("MAP");
+            if (NESTED.contains(name) || name.equals("config")) {
+                select.add((text ? "CAST(json(" + quoted + ") AS VARCHAR)" : "json(" + quoted + ")") + " AS " + quoted);
+            } else if (composite && text) {
+                select.add("CAST(to_json(" + quoted + ") AS VARCHAR) AS " + quoted);
+            } else {
+                select.add(quoted);
+            }
+        }
+        return "SELECT " + String.join(", ", select) + " FROM (" + query + ")";
     }
 
     public long count() {

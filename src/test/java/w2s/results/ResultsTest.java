@@ -181,6 +181,45 @@ class ResultsTest {
         assertTrue(RunFiles.isParquet(dir.resolve("runs.parquet")));
     }
 
+    /** Each export read back with Python's standard library alone (csv + json) gives metrics.json's values. */
+    @Test
+    void exportsRoundTripThroughPythonsStandardLibrary(@TempDir Path dir) throws Exception {
+        RunWriter.write(dir.resolve("runs").resolve("one"), xentKey, xent);
+        try (Results results = Results.open(dir.resolve("runs"))) {
+            results.export("csv", dir.resolve("runs.csv"), null);
+            results.export("json", dir.resolve("runs.json"), null);
+        }
+        String script = String.join("\n",
+                "import csv, json, sys",
+                "m = json.load(open(sys.argv[1]))",
+                "row = next(csv.DictReader(open(sys.argv[2], newline='')))",
+                "obj = json.loads(open(sys.argv[3]).readline())",
+                "def same(a, b):",
+                "    if isinstance(a, float) and isinstance(b, float): return abs(a - b) < 1e-12",
+                "    return a == b",
+                "out = []",
+                "for k in ['weak_accuracy', 'pgr', 'pgr_ci', 'gap_ci', 'flags', 'config', 'reliability']:",
+                "    want = m[k]",
+                "    cell = row[k]",
+                "    try: got_csv = float(cell) if isinstance(want, float) else (None if cell == '' else json.loads(cell))",
+                "    except ValueError: got_csv = 'unreadable %r' % cell",
+                "    got_json = obj[k]",
+                "    flat = lambda v: json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v",
+                "    ok = all(same(flat(want), flat(g)) if not isinstance(want, float) else same(want, g) for g in (got_csv, got_json))",
+                "    out.append(k + ('=ok' if ok else '=DIFF %r %r %r' % (want, got_csv, got_json)))",
+                "print(' '.join(out))");
+        Path py = dir.resolve("check.py");
+        Files.writeString(py, script);
+        Path metrics = dir.resolve("runs").resolve("one").resolve(RunFiles.METRICS);
+        Process p = new ProcessBuilder("python3", py.toString(), metrics.toString(), dir.resolve("runs.csv").toString(),
+                dir.resolve("runs.json").toString()).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), said);
+        assertEquals("weak_accuracy=ok pgr=ok pgr_ci=ok gap_ci=ok flags=ok config=ok reliability=ok", said);
+        // One run, one line: nothing in a cell spans lines.
+        assertEquals(2, Files.readAllLines(dir.resolve("runs.csv")).size());
+    }
+
     @Test
     void aStoreOfEarlierVersionsReadsWithTheSameColumns(@TempDir Path dir) {
         Path file = dir.resolve("old.duckdb");
