@@ -5,8 +5,10 @@ import java.util.Locale;
 
 /**
  * A progress bar on standard error with rate and ETA. When standard error is a terminal it redraws one line at most
- * every 200 ms (clearing what a longer line left); otherwise (CI logs, pipes, {@code 2> log}) it prints a line at
- * every 10% so logs stay short. {@code W2S_PROGRESS=tty|plain} overrides the detection. A bar inside another (a
+ * every 200 ms (clearing what a longer line left); otherwise (CI logs, pipes, {@code 2> log}) it prints at most one
+ * line a minute and one when it ends, so logs stay short. {@code W2S_PROGRESS=tty|plain} overrides the detection.
+ * The ETA is measured from the end of the first unit of work, so a slow start (loading a model, extracting
+ * features before the first layer's fit) does not inflate it; until a second unit is done it shows "?". A bar inside another (a
  * model's training inside a sweep) is erased when it finishes, so only the outer bar stays on screen; a bar started
  * within {@link #role} says which model it trains.
  */
@@ -21,9 +23,15 @@ public final class Progress implements AutoCloseable {
     private final long total;
     private final long start = System.nanoTime();
     private final PrintStream out = System.err;
+    private static final long PLAIN_EVERY_NANOS = 60_000_000_000L;
+
     private long done;
-    private long lastDraw;
-    private int lastDecile = -1;
+    private long lastDraw = System.nanoTime();
+    /** Closed, or silent from the start: draws nothing more. */
+    private boolean finished;
+    /** When the first unit of work ended, and how much was done then: where the ETA's rate is measured from. */
+    private long firstAt = -1;
+    private long firstDone;
 
     public Progress(String label, long total, String unit) {
         String role = ROLE.get();
@@ -36,7 +44,7 @@ public final class Progress implements AutoCloseable {
     /** A progress bar that prints nothing, for library callers and tests. */
     public static Progress silent() {
         Progress p = new Progress("", 0, "");
-        p.lastDecile = Integer.MAX_VALUE;
+        p.finished = true;
         return p;
     }
 
@@ -70,15 +78,19 @@ public final class Progress implements AutoCloseable {
 
     public synchronized void advance(long n) {
         done += n;
+        if (firstAt < 0 && done > 0) {
+            firstAt = System.nanoTime();
+            firstDone = done;
+        }
         draw(false);
     }
 
     private void draw(boolean last) {
-        if (quiet || lastDecile == Integer.MAX_VALUE || total == 0) return;
+        if (quiet || finished || total == 0) return;
         long now = System.nanoTime();
         double seconds = (now - start) / 1e9;
         double rate = seconds > 0 ? done / seconds : 0;
-        double eta = rate > 0 ? (total - done) / rate : Double.NaN;
+        double eta = eta(total, done, firstDone, firstAt < 0 ? 0 : (now - firstAt) / 1e9);
         int width = 28;
         int filled = (int) Math.min(width, width * done / total);
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
@@ -92,12 +104,17 @@ public final class Progress implements AutoCloseable {
             if (last && OPEN.get() > 1) out.print("\r\033[K");
             else out.print("\r" + line + "\033[K" + (last ? "\n" : ""));
         } else {
-            int decile = (int) (10 * done / total);
-            if (!last && decile == lastDecile) return;
-            lastDecile = decile;
-            if (last || decile < 10) out.println(line);
+            if (!last && now - lastDraw < PLAIN_EVERY_NANOS) return;
+            lastDraw = now;
+            out.println(line);
         }
         out.flush();
+    }
+
+    /** Seconds left at the rate since the first unit ended; NaN (shown as "?") until a second unit is done. */
+    static double eta(long total, long done, long firstDone, double secondsSinceFirst) {
+        if (done <= firstDone || secondsSinceFirst <= 0) return Double.NaN;
+        return (total - done) * secondsSinceFirst / (done - firstDone);
     }
 
     private static String clock(double seconds) {
@@ -109,9 +126,9 @@ public final class Progress implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (lastDecile == Integer.MAX_VALUE) return;
+        if (finished) return;
         draw(true);
-        lastDecile = Integer.MAX_VALUE;
+        finished = true;
         if (!label.isEmpty()) OPEN.decrementAndGet();
     }
 }

@@ -31,10 +31,13 @@ class SweepCommandTest {
                 + "n-train: 300\nn-test: 100\n");
         Path out = dir.resolve("out");
         Path cache = dir.resolve("cache");
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        ProcessBuilder childBuilder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Xss8m", "-cp", System.getProperty("java.class.path"), "w2s.cli.Main", "sweep", file.toString(),
                 "--out", out.toString(), "--cache", cache.toString())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        // As on a terminal: a progress line every 200 ms (into a pipe it would be one a minute).
+        childBuilder.environment().put("W2S_PROGRESS", "tty");
+        Process child = childBuilder.start();
         // Progress lines ("k/24 cells") arrive on stderr; kill once a few cells are done, wherever the child is.
         Pattern done = Pattern.compile("(\\d+)/" + CELLS + " cells");
         int seen = 0;
