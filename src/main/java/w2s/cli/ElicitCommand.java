@@ -65,8 +65,9 @@ final class ElicitCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "256", description = "token limit of a prompt (default: "
             + "${DEFAULT-VALUE})")
     int maxTokens;
-    @Option(names = "--truncate", defaultValue = "truncate", description = "over-long prompts: truncate (cut the text "
-            + "inside the template, never the answer) or drop (leave the example out, as the reference does)")
+    @Option(names = "--long-texts", defaultValue = "truncate", description = "prompts longer than --max-tokens: truncate "
+            + "(cut the text inside the template, never the answer) or drop (leave the example out, as the reference "
+            + "does); the same option as run's (default: ${DEFAULT-VALUE})")
     String truncate;
     @Option(names = "--normalize", defaultValue = "test", description = "statistics that centre the test pairs: test "
             + "(their own, as the reference does) or train (default: ${DEFAULT-VALUE})")

@@ -33,7 +33,7 @@ public final class PromptFitter {
             try {
                 return valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("--truncate: unknown value '" + s + "'; valid: truncate (cut the "
+                throw new IllegalArgumentException("--long-texts: unknown value '" + s + "'; valid: truncate (cut the "
                         + "text inside the template, keeping the answer), drop (leave the example out)");
             }
         }
