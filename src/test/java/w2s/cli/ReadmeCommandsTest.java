@@ -62,7 +62,7 @@ class ReadmeCommandsTest {
         TABLE.put("bin/w2s results [DIR] [--include-flagged] [--sql Q] [--format csv|parquet|json --out FILE]",
                 List.of("bin/w2s results runs/sweep --include-flagged --sql \"SELECT task, count(pgr) FROM runs GROUP BY task\"",
                         "bin/w2s results runs/sweep --format json --out runs.jsonl"));
-        TABLE.put("bin/w2s report [DIR] [--out DIR]", List.of("bin/w2s report runs/sweep --out runs/table-report"));
+        TABLE.put("bin/w2s report [DIR] [--out FILE]", List.of("bin/w2s report runs/sweep --out runs/table-report/report.html"));
         TABLE.put("bin/w2s tasks show NAME", List.of("bin/w2s tasks show grammar"));
         TABLE.put("bin/w2s elicit --task T --model M --layer all", List.of("bin/w2s elicit --task grammar --model minilm-l6 --layer all"));
         TABLE.put("bin/w2s embed --model M --texts FILE --layer N|last|middle|all --out OUT.jsonl",
