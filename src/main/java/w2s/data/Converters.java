@@ -301,6 +301,71 @@ public final class Converters {
         return new Task(c.name(), train.examples, test.examples, pairs, provenance);
     }
 
+    /** A converter's Hugging Face dataset as {@link #dataset} names it: "org/name" or "org/name (config)". */
+    record HubName(String repoId, String config) {
+        static HubName of(String dataset) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\S+)(?: \\((.+)\\))?").matcher(dataset);
+            if (!m.matches()) throw new IllegalStateException("not a dataset name: " + dataset);
+            return new HubName(m.group(1), m.group(2));
+        }
+    }
+
+    /**
+     * Converts the dataset's training and test splits as the Hugging Face Hub serves them, from the Hugging Face cache,
+     * downloading them first when they are not there (see {@link w2s.hub.HubDatasets}); revision null means main.
+     * The commit read is recorded in the task's provenance.
+     */
+    public static Task load(Converter c, String revision, w2s.hub.HubDatasets hub) {
+        HubName name = HubName.of(c.dataset());
+        w2s.hub.HubDatasets.Snapshot s = hub.resolve(name.repoId(), name.config(), revision,
+                List.of(c.trainSplit(), c.testSplit()), List.of());
+        Part train = convertHub(c.trainSplit(), s, c.format());
+        Part test = convertHub(c.testSplit(), s, c.format());
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("converter", c.name());
+        details.put("dataset", c.dataset());
+        details.put("formatter", c.origin());
+        details.put("rule", c.rule());
+        details.put("conversion_seed", Long.toString(SEED));
+        hubDetails(details, s);
+        details.put("test", "the " + c.testSplit() + " split");
+        details.put("files", String.join(", ", train.fileHashes) + ", " + String.join(", ", test.fileHashes));
+        details.put("rows", train.rows + " train, " + test.rows + " test");
+        details.put("dropped_empty_text", Long.toString(train.emptyDropped + test.emptyDropped));
+        List<PreferencePair> pairs = new ArrayList<>(train.pairs);
+        pairs.addAll(test.pairs);
+        Provenance provenance = new Provenance("huggingface", hubLocation(s), "unknown (see the dataset card of "
+                + c.dataset() + ")", listingHash(train.fileHashes, test.fileHashes), details);
+        return new Task(c.name(), train.examples, test.examples, pairs, provenance);
+    }
+
+    /** Where a task read from the Hub came from, for its provenance: hf://datasets/org/name[/config]@commit. */
+    static String hubLocation(w2s.hub.HubDatasets.Snapshot s) {
+        return "hf://datasets/" + s.repoId() + "/" + s.config() + "@"
+                + (s.datasetCommit() != null ? s.datasetCommit() : s.commit());
+    }
+
+    /** What provenance records of a dataset read from the Hub: the repo, configuration, revision and commits. */
+    static void hubDetails(Map<String, String> details, w2s.hub.HubDatasets.Snapshot s) {
+        details.put("hub_dataset", s.repoId());
+        details.put("config", s.config());
+        details.put("revision", s.revision());
+        details.put("commit", s.datasetCommit() != null ? s.datasetCommit() : "unknown (read from the cache)");
+        details.put("parquet", s.converted() ? "the Hub's Parquet conversion (" + w2s.hub.HubDatasets.CONVERSION
+                + ") at commit " + s.commit() : "the repo's own files at commit " + s.commit());
+    }
+
+    /** One split of a Hub snapshot, its files named by their paths in the repo. */
+    static Part convertHub(String split, w2s.hub.HubDatasets.Snapshot s, Format format) {
+        Part part = convert(split, s.files(split), format);
+        List<String> paths = s.splits().get(split);
+        for (int i = 0; i < part.fileHashes.size(); i++) {
+            String h = part.fileHashes.get(i);
+            part.fileHashes.set(i, paths.get(i) + h.substring(h.indexOf(" sha256=")));
+        }
+        return part;
+    }
+
     /** The documents of one split, read from its files in order, ids "split:row index" as Hugging Face counts. */
     static Part convert(String split, List<Path> files, Format format) {
         PyRandom rng = new PyRandom(SEED);
@@ -331,7 +396,7 @@ public final class Converters {
     }
 
     /** One file: its SHA-256; several: the SHA-256 of their "name sha256=..." listing, in reading order. */
-    private static String listingHash(List<String> train, List<String> test) {
+    static String listingHash(List<String> train, List<String> test) {
         List<String> all = new ArrayList<>(train);
         all.addAll(test);
         if (all.size() == 1) return all.get(0).substring(all.get(0).indexOf("sha256=") + 7);

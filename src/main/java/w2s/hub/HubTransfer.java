@@ -256,6 +256,62 @@ final class HubTransfer {
         throw new HubException("Too many redirects for " + resolveUrl(kind, repoId, rev, file) + ".");
     }
 
+    /**
+     * GET a JSON document of the Hub's API ({@code {endpoint}/api/{path}}), with the token, following the relative
+     * redirects of a renamed repo. Failures say what to do, as those of {@link #head} do.
+     */
+    com.fasterxml.jackson.databind.JsonNode api(HubCache.Kind kind, String repoId, String rev, String path) {
+        URI url = URI.create(endpoint() + "/api/" + path);
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            HttpResponse<byte[]> r;
+            try {
+                r = http().send(request(url, true, timeout("HF_HUB_ETAG_TIMEOUT")).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException e) {
+                String what = e instanceof HttpTimeoutException ? "timed out" : "failed (" + describe(e) + ")";
+                throw new HubException("Could not reach the Hugging Face Hub for " + repoId + ": " + url + " " + what
+                        + ". Check the network (and HF_ENDPOINT, HTTPS_PROXY), or set HF_HUB_OFFLINE=1 to use only the "
+                        + "cache (" + cache.root() + ").", e, true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HubException("Interrupted while asking " + url + " about " + repoId + ".", e);
+            }
+            int status = r.statusCode();
+            Optional<String> location = r.headers().firstValue("Location");
+            if (status >= 300 && status < 400 && location.isPresent() && sameHost(url, url.resolve(location.get()))) {
+                url = url.resolve(location.get());
+                continue;
+            }
+            if (status < 200 || status >= 300) throw httpError(kind, status, r.headers(), repoId, rev, "its file list", url);
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+            } catch (IOException e) {
+                throw new HubException(url + " answered with something other than JSON (" + describe(e) + "). Is "
+                        + endpoint() + " a Hugging Face Hub? Check HF_ENDPOINT.", e);
+            }
+        }
+        throw new HubException("Too many redirects for " + url + ".");
+    }
+
+    /** {@code path} with each segment percent-encoded, for URLs. */
+    static String encodePath(String path) {
+        StringBuilder out = new StringBuilder();
+        for (String part : path.split("/")) {
+            if (out.length() > 0) out.append('/');
+            out.append(encode(part));
+        }
+        return out.toString();
+    }
+
+    /** HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) set to 1, ON, YES or TRUE: the network is never used. */
+    boolean offline() {
+        return isTrue(env.get("HF_HUB_OFFLINE")) || isTrue(env.get("TRANSFORMERS_OFFLINE"));
+    }
+
+    private static boolean isTrue(String v) {
+        return v != null && java.util.Set.of("1", "ON", "YES", "TRUE").contains(v.strip().toUpperCase(Locale.ROOT));
+    }
+
     private static boolean sameHost(URI a, URI b) {
         return b.getHost() != null && b.getHost().equalsIgnoreCase(a.getHost()) && a.getPort() == b.getPort()
                 && b.getScheme().equalsIgnoreCase(a.getScheme());
@@ -302,7 +358,7 @@ final class HubTransfer {
             if (hasToken)
                 return new HubException("Access to " + repoId + " was refused (HTTP " + status + ") for " + url
                         + hubSays + " although a token is set. Check that HF_TOKEN is a valid token and that its "
-                        + "account has accepted the model's licence on " + page + ".");
+                        + "account has accepted the repo's licence on " + page + ".");
             return new HubException(repoId + " is gated or private (HTTP " + status + " for " + url + ")" + hubSays
                     + ". Accept the licence on " + page + " while logged in, create a read access token at "
                     + endpoint() + "/settings/tokens and set HF_TOKEN to it (or run `huggingface-cli login`).");

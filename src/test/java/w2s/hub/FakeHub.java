@@ -95,11 +95,30 @@ final class FakeHub implements AutoCloseable {
     }
 
     static boolean isLfs(String file) {
-        return file.endsWith(".safetensors") || file.endsWith(".bin");
+        return file.endsWith(".safetensors") || file.endsWith(".bin") || file.endsWith(".parquet");
+    }
+
+    /** The folder serving a repo's Parquet conversion ({@code refs/convert/parquet}), beside the repo's own. */
+    static Path conversionOf(Path repoFolder) {
+        return repoFolder.resolveSibling(repoFolder.getFileName() + "@convert");
+    }
+
+    /** A repo's files and commit at a revision: main, a commit, or the Parquet conversion; null if there is none. */
+    private record At(Path folder, String commit) {}
+
+    private At at(String repoId, String rev) {
+        String convCommit = commitOf(repoId + "@" + HubDatasets.CONVERSION);
+        if (rev.equals(HubDatasets.CONVERSION) || rev.equals(convCommit)) {
+            Path conv = conversionOf(root.resolve(repoId));
+            return Files.isDirectory(conv) ? new At(conv, convCommit) : null;
+        }
+        String commit = olderCommits.contains(rev) ? rev : commitOf(repoId);
+        return rev.equals("main") || rev.equals(commit) ? new At(root.resolve(repoId), commit) : null;
     }
 
     private static final Pattern RESOLVE = Pattern.compile("/(.+?)/resolve/([^/]+)/(.+)");
     private static final Pattern CDN = Pattern.compile("/cdn/([0-9a-f]{64})");
+    private static final Pattern API = Pattern.compile("/api/(models|datasets)/(.+?)/revision/([^/]+)");
 
     private void handle(HttpExchange ex) throws IOException {
         String raw = ex.getRequestURI().getRawPath();
@@ -110,7 +129,10 @@ final class FakeHub implements AutoCloseable {
         try (ex) {
             Matcher m = RESOLVE.matcher(raw);
             Matcher c = CDN.matcher(raw);
-            if (m.matches()) resolve(ex, decode(m.group(1)), decode(m.group(2)), decode(m.group(3)));
+            Matcher a = API.matcher(raw);
+            if (a.matches()) api(ex, (a.group(1).equals("datasets") ? "datasets/" : "") + decode(a.group(2)),
+                    decode(a.group(3)));
+            else if (m.matches()) resolve(ex, decode(m.group(1)), decode(m.group(2)), decode(m.group(3)));
             else if (c.matches()) cdn(ex, c.group(1));
             else error(ex, 404, null, "Not found");
         } catch (IOException e) {
@@ -140,11 +162,13 @@ final class FakeHub implements AutoCloseable {
                     + "and be authenticated to access it. Please log in.");
             return;
         }
-        if (olderCommits.contains(rev)) commit = rev;
-        if (!rev.equals("main") && !rev.equals(commit)) {
+        At at = at(repoId, rev);
+        if (at == null) {
             error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
             return;
         }
+        repo = at.folder();
+        commit = at.commit();
         Path f = repo.resolve(file);
         if (!Files.isRegularFile(f) || hidden.contains(file)) {
             error(ex, 404, "EntryNotFound", file + " does not exist on \"" + rev + "\"");
@@ -166,6 +190,32 @@ final class FakeHub implements AutoCloseable {
                 .getBytes(StandardCharsets.ISO_8859_1));
         ex.getResponseHeaders().set("ETag", "\"" + gitSha + "\"");
         send(ex, file, bytes);
+    }
+
+    /** {@code /api/{kind}/{id}/revision/{rev}}: the commit and the file list, as the Hub's API answers (not gated). */
+    private void api(HttpExchange ex, String repoId, String rev) throws IOException {
+        if (!Files.isDirectory(root.resolve(repoId))) {
+            error(ex, 401, "RepoNotFound", "Repository Not Found for url: " + ex.getRequestURI());
+            return;
+        }
+        At at = at(repoId, rev);
+        if (at == null) {
+            error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
+            return;
+        }
+        StringBuilder json = new StringBuilder("{\"id\":\"" + repoId.replaceFirst("^datasets/", "") + "\",\"sha\":\""
+                + at.commit() + "\",\"siblings\":[");
+        try (java.util.stream.Stream<Path> files = Files.walk(at.folder())) {
+            List<String> names = files.filter(Files::isRegularFile)
+                    .map(p -> at.folder().relativize(p).toString().replace('\\', '/'))
+                    .filter(n -> !hidden.contains(n)).sorted().toList();
+            for (int i = 0; i < names.size(); i++)
+                json.append(i == 0 ? "" : ",").append("{\"rfilename\":\"").append(names.get(i)).append("\"}");
+        }
+        byte[] body = json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
     }
 
     private void cdn(HttpExchange ex, String sha) throws IOException {
