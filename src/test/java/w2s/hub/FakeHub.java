@@ -29,16 +29,16 @@ import com.sun.net.httpserver.HttpServer;
  * Range requests. Each folder {@code {org}/{name}} under the fixture root is a repo at one commit. Every request is
  * recorded, and faults can be switched on per file.
  */
-final class FakeHub implements AutoCloseable {
-    static final String TOKEN = "hf_test_token";
+public final class FakeHub implements AutoCloseable {
+    public static final String TOKEN = "hf_test_token";
 
-    record Request(String method, String path, String authorization, String range) {}
+    public record Request(String method, String path, String authorization, String range) {}
 
     final List<Request> requests = new ArrayList<>();
     /** Repos that need {@link #TOKEN}. */
-    final Set<String> gated = ConcurrentHashMap.newKeySet();
+    public final Set<String> gated = ConcurrentHashMap.newKeySet();
     /** Files whose next download is cut after half their bytes (the connection is closed). */
-    final Set<String> truncateOnce = ConcurrentHashMap.newKeySet();
+    public final Set<String> truncateOnce = ConcurrentHashMap.newKeySet();
     /** Files whose next download sends half their bytes and then stalls for {@link #stallMillis}. */
     final Set<String> stallOnce = ConcurrentHashMap.newKeySet();
     volatile long stallMillis = 5000;
@@ -58,7 +58,7 @@ final class FakeHub implements AutoCloseable {
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
     private final Map<String, Path> bySha = new ConcurrentHashMap<>();
 
-    FakeHub(Path fixtures) throws IOException {
+    public FakeHub(Path fixtures) throws IOException {
         this.root = fixtures;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
@@ -66,11 +66,11 @@ final class FakeHub implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    static String commitOf(String repoId) {
+    public static String commitOf(String repoId) {
         return hex("SHA-1", repoId.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -86,11 +86,11 @@ final class FakeHub implements AutoCloseable {
         }
     }
 
-    synchronized List<Request> requests() {
+    public synchronized List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    synchronized int requestCount() {
+    public synchronized int requestCount() {
         return requests.size();
     }
 
@@ -99,7 +99,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** The folder serving a repo's Parquet conversion ({@code refs/convert/parquet}), beside the repo's own. */
-    static Path conversionOf(Path repoFolder) {
+    public static Path conversionOf(Path repoFolder) {
         return repoFolder.resolveSibling(repoFolder.getFileName() + "@convert");
     }
 
