@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import w2s.hub.HubDatasets;
+import w2s.hub.HubException;
 
 /**
  * The registry of tasks: built-in ones by name, datasets exported from Hugging Face by converter name and path
@@ -84,8 +85,14 @@ public final class Tasks {
         int at = name.indexOf('@');
         Converters.Converter converter = Converters.find(at > 0 ? name.substring(0, at) : name);
         if (converter != null) {
-            if (data == null) return Converters.load(converter, at > 0 ? name.substring(at + 1) : null,
-                    new HubDatasets(env));
+            if (data == null) {
+                try {
+                    return Converters.load(converter, at > 0 ? name.substring(at + 1) : null, new HubDatasets(env));
+                } catch (HubException e) {
+                    throw new HubException(e.getMessage() + " Or give the dataset exported from Hugging Face (a file "
+                            + "or folder) with --data PATH.", e);
+                }
+            }
             if (at > 0) throw new DataException("task '" + name + "': a revision (@" + name.substring(at + 1)
                     + ") is for the Hugging Face Hub, not for --data " + data);
             return Converters.load(converter, data);

@@ -54,7 +54,7 @@ class TasksCommandTest {
     void showReportsBadInputWithoutAStackTrace() {
         Run run = run("show", "sciq");
         assertEquals(1, run.exit());
-        assertTrue(run.err().startsWith("w2s tasks show: task 'sciq' converts the Hugging Face dataset allenai/sciq"),
+        assertTrue(run.err().startsWith("w2s tasks show: The dataset allenai/sciq is not in the Hugging Face cache"),
                 run.err());
     }
 
