@@ -82,9 +82,14 @@ public final class HubDatasets {
                     + ": pass a branch, a tag or a commit hash.");
         HubCache.Repo repo = cache.repo(DATASET, repoId);
         Optional<Snapshot> hit = cached(repoId, repo, config, rev, required, preferred);
-        if (hit.isPresent()) return hit.get();
-        if (transfer.offline()) throw offlineMiss(repoId, repo, config, rev);
-        return download(repoId, repo, config, rev, required, preferred);
+        if (hit.isEmpty() && transfer.offline()) throw offlineMiss(repoId, repo, config, rev);
+        Snapshot s = hit.isPresent() ? hit.get() : download(repoId, repo, config, rev, required, preferred);
+        s.splits().forEach((split, files) -> {
+            if (files.get(0).contains("/partial-")) System.err.println("w2s: the Hub's Parquet conversion of " + repoId
+                    + " holds only the first part of the split " + split + " (" + files.get(0).substring(0,
+                    files.get(0).lastIndexOf('/')) + "/); that part is what is read.");
+        });
+        return s;
     }
 
     // ------------------------------------------------------------------------------------------------ layout
@@ -134,16 +139,27 @@ public final class HubDatasets {
                                                 List<String> preferred) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (String s : required) {
-            if (!splits.containsKey(s) || !complete(splits.get(s))) return null;
-            out.put(s, splits.get(s));
+            List<String> files = files(splits, s);
+            if (files == null) return null;
+            out.put(s, files);
         }
         for (String s : preferred) {
-            if (splits.containsKey(s) && complete(splits.get(s))) {
-                out.put(s, splits.get(s));
+            List<String> files = files(splits, s);
+            if (files != null) {
+                out.put(s, files);
                 break;
             }
         }
         return out;
+    }
+
+    /**
+     * A split's complete set of files, or null. The Hub converts only the first few gigabytes of a large split, into
+     * {@code {config}/partial-{split}/}: that stands in for the split, and its paths (in the provenance) say so.
+     */
+    private static List<String> files(Map<String, List<String>> splits, String split) {
+        List<String> files = splits.containsKey(split) ? splits.get(split) : splits.get("partial-" + split);
+        return files != null && complete(files) ? files : null;
     }
 
     /** A split stored as numbered shards ({@code -00001-of-00004}) must have every one of them. */
@@ -288,7 +304,8 @@ public final class HubDatasets {
                     : repoId + " has several configurations in " + where + ": " + layout.keySet()
                     + "; name one (hf:" + repoId + ":CONFIG).");
         }
-        List<String> lacking = required.stream().filter(s -> !layout.get(cfg).containsKey(s)).toList();
+        List<String> lacking = required.stream().filter(s -> !layout.get(cfg).containsKey(s)
+                && !layout.get(cfg).containsKey("partial-" + s)).toList();
         if (lacking.isEmpty()) return new HubException(repoId + " (" + cfg + ") in " + where + " has an incomplete "
                 + "set of shards for " + required + ": " + layout.get(cfg) + ".");
         return new HubException(repoId + " (" + cfg + ") has no split " + String.join(", ", lacking) + " in " + where

@@ -208,6 +208,9 @@ class HubDatasetsTest {
         assertEquals(new HubDatasets.Place("deontology", "test"),
                 HubDatasets.place("deontology/test/0000.parquet", true));
         assertNull(HubDatasets.place("data/train.jsonl.gz", false));
+        assertEquals(List.of("default/partial-train/0000.parquet"), HubDatasets.pickSplits(HubDatasets.layout(
+                List.of("default/partial-train/0000.parquet", "default/test/0000.parquet"), true).get("default"),
+                List.of("train"), List.of()).get("train"), "a large split's partial conversion stands in for it");
         assertFalse(HubDatasets.complete(List.of("a/train-00000-of-00002.parquet")), "a missing shard");
         assertTrue(HubDatasets.complete(List.of("a/train-00000-of-00002.parquet", "a/train-00001-of-00002.parquet")));
     }
