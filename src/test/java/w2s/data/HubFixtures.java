@@ -112,6 +112,16 @@ public final class HubFixtures {
         }
     }
 
+    /** The rows of a DuckDB query as a Parquet file. */
+    static void query(Path to, String select) throws Exception {
+        Files.createDirectories(to.getParent());
+        w2s.base.Natives.beforeDuckDb();
+        try (Connection db = DriverManager.getConnection("jdbc:duckdb:"); Statement st = db.createStatement()) {
+            w2s.base.Natives.afterDuckDbLoaded();
+            st.execute("COPY (" + select + ") TO " + quote(to) + " (FORMAT PARQUET)");
+        }
+    }
+
     private static String quote(Path p) {
         return "'" + p.toAbsolutePath().toString().replace("'", "''") + "'";
     }

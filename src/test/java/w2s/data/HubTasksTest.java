@@ -127,6 +127,27 @@ class HubTasksTest {
                 HubTask.withColumns("hf:org/name:cfg@v1", "t", "l", null, null));
     }
 
+    /** A converter's dataset whose rows do not fit its formatter: the file, row, column and what is there. */
+    @Test
+    void rowsThatDoNotFitTheFormatterAreNamed() throws Exception {
+        Path root = tmp.resolve("odd-hub");
+        HubFixtures.query(root.resolve("datasets/google/boolq/data/train-00000-of-00001.parquet"),
+                "SELECT 'q' || i AS question, CASE WHEN i = 2 THEN 'maybe' ELSE 'true' END AS answer, 'p' AS passage "
+                        + "FROM range(4) t(i)");
+        HubFixtures.query(root.resolve("datasets/google/boolq/data/validation-00000-of-00001.parquet"),
+                "SELECT 'q' AS question, true AS answer FROM range(2) t(i)");
+        try (FakeHub odd = new FakeHub(root)) {
+            Map<String, String> env = env("HF_ENDPOINT", odd.url(), "HF_HUB_CACHE", tmp.resolve("odd-cache").toString());
+            String label = dataMessage("boolq", env);
+            assertContains(label, "train-00000-of-00001.parquet, row index 2", "'answer'", "\"maybe\"");
+            HubFixtures.query(root.resolve("datasets/google/boolq/data/train-00000-of-00001.parquet"),
+                    "SELECT 'q' || i AS question, i % 2 = 0 AS answer, 'p' AS passage FROM range(4) t(i)");
+            Map<String, String> fresh = env("HF_ENDPOINT", odd.url(), "HF_HUB_CACHE", tmp.resolve("odd2").toString());
+            assertContains(dataMessage("boolq", fresh), "validation-00000-of-00001.parquet, row index 0",
+                    "'passage'", "missing", "[question, answer]");
+        }
+    }
+
     @Test
     void badInputSaysWhatExists() {
         assertContains(dataMessage("hf:google/boolq", env()), "--text COLUMN --label COLUMN",
