@@ -34,6 +34,7 @@ public final class HubDatasets {
     /** The revision under which the Hub keeps its Parquet conversion of a dataset's main branch. */
     public static final String CONVERSION = "refs/convert/parquet";
     static final String DEFAULT_CONFIG = "default";
+    static final String README = "README.md";
     private static final HubCache.Kind DATASET = HubCache.Kind.DATASET;
     private static final Pattern SHARD = Pattern.compile("^(.+?)-(\\d{5})-of-(\\d{5})(?:-[0-9a-f]+)?$");
     private static final Pattern REPO_ID = Pattern.compile("\\w(?:[\\w.-]*\\w)?/\\w(?:[\\w.-]*\\w)?|\\w(?:[\\w.-]*\\w)?");
@@ -127,6 +128,59 @@ public final class HubDatasets {
         return out;
     }
 
+    /**
+     * config → split → Parquet files, as a dataset card's {@code configs} declare them (the YAML header of README.md,
+     * which the Hub's API returns as {@code cardData}): {@code data_files} is a pattern, a list of patterns (the train
+     * split), or a list of {@code {split, path}} whose path is a pattern or a list of them. Patterns are globs as the
+     * Hub reads them ({@code *} within a folder, {@code **} across folders). Null if the card declares no configs.
+     */
+    static Map<String, Map<String, List<String>>> cardLayout(JsonNode configs, List<String> files) {
+        if (configs == null || !configs.isArray() || configs.isEmpty()) return null;
+        Map<String, Map<String, List<String>>> out = new TreeMap<>();
+        for (JsonNode c : configs) {
+            String name = c.path("config_name").asText(DEFAULT_CONFIG);
+            Map<String, List<String>> patterns = new LinkedHashMap<>();
+            JsonNode df = c.path("data_files");
+            if (df.isTextual()) patterns.put("train", List.of(df.asText()));
+            else if (df.isArray()) for (JsonNode e : df) {
+                if (e.isTextual()) patterns.computeIfAbsent("train", k -> new ArrayList<>()).add(e.asText());
+                else {
+                    String split = e.path("split").asText("train");
+                    JsonNode path = e.path("path");
+                    List<String> globs = patterns.computeIfAbsent(split, k -> new ArrayList<>());
+                    if (path.isArray()) path.forEach(x -> globs.add(x.asText()));
+                    else if (path.isTextual()) globs.add(path.asText());
+                }
+            }
+            Map<String, List<String>> splits = new TreeMap<>();
+            patterns.forEach((split, globs) -> {
+                List<java.nio.file.PathMatcher> matchers = globs.stream().map(g -> java.nio.file.FileSystems
+                        .getDefault().getPathMatcher("glob:" + g.replaceFirst("^\\./", ""))).toList();
+                List<String> hits = files.stream().filter(f -> f.endsWith(".parquet"))
+                        .filter(f -> matchers.stream().anyMatch(m -> m.matches(Path.of(f)))).sorted().toList();
+                if (!hits.isEmpty()) splits.put(split, hits);
+            });
+            if (!splits.isEmpty()) out.put(name, splits);
+        }
+        return out;
+    }
+
+    /** The configs a snapshot's README.md declares in its YAML header, or null. */
+    static JsonNode cardConfigs(Path readme) {
+        try {
+            if (!Files.isRegularFile(readme)) return null;
+            String text = Files.readString(readme);
+            if (!text.startsWith("---")) return null;
+            int end = text.indexOf("\n---", 3);
+            if (end < 0) return null;
+            JsonNode card = new com.fasterxml.jackson.databind.ObjectMapper(
+                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(text.substring(3, end));
+            return card == null ? null : card.path("configs");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The configuration to read: the one asked for, else the only one, else "default"; null if none fits. */
     static String pickConfig(Map<String, Map<String, List<String>>> layout, String config) {
         if (config != null) return layout.containsKey(config) ? config : null;
@@ -186,8 +240,14 @@ public final class HubDatasets {
             if (converted && !rev.equals("main")) break;
             Optional<String> commit = repo.commitOf(converted ? CONVERSION : rev);
             if (commit.isEmpty()) continue;
-            Map<String, Map<String, List<String>>> layout = layout(localFiles(repo.snapshot(commit.get())), converted);
+            List<String> local = localFiles(repo.snapshot(commit.get()));
+            JsonNode declared = converted ? null : cardConfigs(repo.snapshot(commit.get()).resolve(README));
+            Map<String, Map<String, List<String>>> card = cardLayout(declared, local);
+            Map<String, Map<String, List<String>>> layout = card != null && !card.isEmpty() ? card
+                    : layout(local, converted);
             String cfg = pickConfig(layout, config);
+            // The card names every configuration, also those not downloaded: with several, one must be named.
+            if (config == null && card != null && declared.size() > 1 && !card.containsKey(DEFAULT_CONFIG)) cfg = null;
             if (cfg == null) continue;
             Map<String, List<String>> splits = pickSplits(layout.get(cfg), required, preferred);
             if (splits != null) return Optional.of(new Snapshot(repoId, cfg, rev, commit.get(),
@@ -221,7 +281,9 @@ public final class HubDatasets {
     private Snapshot download(String repoId, HubCache.Repo repo, String config, String rev, List<String> required,
                               List<String> preferred) {
         Listing main = list(repoId, rev);
-        Map<String, Map<String, List<String>>> layout = layout(main.files, false);
+        Map<String, Map<String, List<String>>> card = cardLayout(main.configs, main.files);
+        // A card whose patterns name no Parquet file (JSON Lines, CSV) leaves the data to the Hub's conversion.
+        Map<String, Map<String, List<String>>> layout = card != null ? card : layout(main.files, false);
         String cfg = pickConfig(layout, config);
         Map<String, List<String>> splits = cfg == null ? null : pickSplits(layout.get(cfg), required, preferred);
         Listing source = main;
@@ -253,7 +315,10 @@ public final class HubDatasets {
         }
         String commit = source.commit;
         List<HubTransfer.FileInfo> fetch = new ArrayList<>();
-        for (List<String> files : splits.values()) {
+        List<List<String>> wanted = new ArrayList<>(splits.values());
+        // The card says where the files are; the snapshot keeps it so that an offline run reads them the same way.
+        if (!converted && card != null && main.files.contains(README)) wanted.add(List.of(README));
+        for (List<String> files : wanted) {
             for (String f : files) {
                 if (repo.has(commit, f)) continue;
                 HubTransfer.FileInfo m = transfer.head(DATASET, repoId, commit, f, false);
@@ -278,7 +343,8 @@ public final class HubDatasets {
     }
 
     /** A revision's commit and files. */
-    private record Listing(String commit, List<String> files) {}
+    /** A revision's commit, files, and the configs its dataset card declares (null if none). */
+    private record Listing(String commit, List<String> files, JsonNode configs) {}
 
     private Listing list(String repoId, String rev) {
         JsonNode info = transfer.api(DATASET, repoId, rev, "datasets/" + repoId + "/revision/"
@@ -291,7 +357,8 @@ public final class HubDatasets {
             String f = s.path("rfilename").asText("");
             if (!f.isEmpty() && !f.startsWith("/") && !List.of(f.split("/")).contains("..")) files.add(f);
         }
-        return new Listing(sha, files);
+        JsonNode configs = info.path("cardData").path("configs");
+        return new Listing(sha, files, configs.isArray() && !configs.isEmpty() ? configs : null);
     }
 
     /** The message for a dataset without the configuration or a split asked for: what it has instead. */

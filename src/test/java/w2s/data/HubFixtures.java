@@ -70,18 +70,40 @@ public final class HubFixtures {
         return ConvertersTest.fixtures().resolve(converter.equals("sciq_with_support") ? "sciq" : converter);
     }
 
-    /** Writes every converter's repo under root, as FakeHub serves them: datasets/{org}/{name}[@convert]/... */
+    /**
+     * Writes every converter's repo under root, as FakeHub serves them: datasets/{org}/{name}[@convert]/... A repo
+     * with its own Parquet files gets a card declaring its configs, as push_to_hub writes one (config → split → glob).
+     */
     public static void writeAll(Path root) throws Exception {
-        for (Map.Entry<String, Layout> e : LAYOUTS.entrySet()) write(root, e.getKey(), e.getValue());
+        Map<String, Map<String, Map<String, String>>> cards = new LinkedHashMap<>();
+        for (Map.Entry<String, Layout> e : LAYOUTS.entrySet()) {
+            Layout layout = e.getValue();
+            Map<String, String> splits = write(root, e.getKey(), layout);
+            if (layout.converted()) continue;
+            String config = layout.path().startsWith("data/") ? "default" : layout.path().split("/")[0];
+            cards.computeIfAbsent(layout.repo(), k -> new LinkedHashMap<>()).put(config, splits);
+        }
+        for (Map.Entry<String, Map<String, Map<String, String>>> card : cards.entrySet()) {
+            StringBuilder yaml = new StringBuilder("---\nconfigs:\n");
+            card.getValue().forEach((config, splits) -> {
+                yaml.append("- config_name: ").append(config).append("\n  data_files:\n");
+                splits.forEach((split, glob) -> yaml.append("  - split: ").append(split).append("\n    path: ")
+                        .append(glob).append("\n"));
+            });
+            Files.writeString(root.resolve("datasets").resolve(card.getKey()).resolve("README.md"),
+                    yaml.append("---\n").toString());
+        }
     }
 
-    static void write(Path root, String converter, Layout layout) throws Exception {
+    /** Writes one converter's splits; returns split → the glob a card gives for its files. */
+    static Map<String, String> write(Path root, String converter, Layout layout) throws Exception {
         Path repo = root.resolve("datasets").resolve(layout.repo());
         Files.createDirectories(repo);
         String name = layout.repo().substring(layout.repo().indexOf('/') + 1);
         // What such repos hold beside (or instead of) Parquet: a card, and a loading script or raw files.
         Files.writeString(repo.resolve("README.md"), "---\npretty_name: " + name + "\n---\n");
         if (layout.converted()) Files.writeString(repo.resolve(name + ".py"), "# a loading script\n");
+        Map<String, String> globs = new LinkedHashMap<>();
         Path dest = layout.converted() ? w2s.hub.FakeHub.conversionOf(repo) : repo;
         SplitFiles files = SplitFiles.of(source(converter));
         for (Map.Entry<String, List<Path>> split : files.splits().entrySet()) {
@@ -91,7 +113,10 @@ public final class HubFixtures {
                 if (parts.size() > 1) target = target.resolveSibling(part.getFileName());
                 parquet(part, target);
             }
+            String path = layout.path().replace("{split}", split.getKey());
+            globs.put(split.getKey(), path.substring(0, path.lastIndexOf('/') + 1) + split.getKey() + "-*");
         }
+        return globs;
     }
 
     /** A fixture file as Parquet: copied if it is one, else converted by DuckDB (types inferred, rows in order). */

@@ -91,6 +91,10 @@ class HubTasksTest {
         assertTrue(p.details().get("files").contains(layout.path().replace("{split}", "")
                 .replaceFirst("-00000-of-00001\\.parquet$", "").replace("//0000.parquet", "/")), p.details().get("files"));
 
+        if (!layout.converted()) assertTrue(java.nio.file.Files.isRegularFile(tmp.resolve("cache").resolve("datasets--"
+                + layout.repo().replace("/", "--")).resolve("snapshots").resolve(commit).resolve("README.md")),
+                "the files were found through the card's configs, and the card is kept");
+
         // Offline, the cache alone serves it.
         assertEquals(task, Tasks.load(name, null, env("HF_HUB_OFFLINE", "1")));
     }

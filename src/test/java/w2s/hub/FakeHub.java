@@ -212,7 +212,21 @@ public final class FakeHub implements AutoCloseable {
             for (int i = 0; i < names.size(); i++)
                 json.append(i == 0 ? "" : ",").append("{\"rfilename\":\"").append(names.get(i)).append("\"}");
         }
-        byte[] body = json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+        json.append("]");
+        // The Hub returns a dataset card's YAML header as cardData.
+        Path readme = at.folder().resolve("README.md");
+        if (Files.isRegularFile(readme)) {
+            String card = Files.readString(readme);
+            int end = card.indexOf("\n---", 3);
+            if (card.startsWith("---") && end > 0) {
+                Object yaml = new com.fasterxml.jackson.databind.ObjectMapper(
+                        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(card.substring(3, end),
+                        Object.class);
+                if (yaml != null) json.append(",\"cardData\":")
+                        .append(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(yaml));
+            }
+        }
+        byte[] body = json.append("}").toString().getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.sendResponseHeaders(200, body.length);
         ex.getResponseBody().write(body);

@@ -142,6 +142,29 @@ class HubDatasetsTest {
         assertEquals(s, offline);
     }
 
+    /** A card's configs say where the data files are, wherever they are; the snapshot keeps the card for offline. */
+    @Test
+    void aDatasetCardsConfigsPlaceTheFiles() throws Exception {
+        Path repo = tmp.resolve("hub/datasets/org/carded");
+        for (String f : List.of("glue/cola/training-a.parquet", "glue/cola/training-b.parquet", "glue/cola/dev.parquet",
+                "glue/sst2/train-00000-of-00001.parquet"))
+            parquet(repo.resolve(f), "SELECT 'text' AS sentence, 1 AS label");
+        Files.writeString(repo.resolve("README.md"), "---\nconfigs:\n- config_name: cola\n  data_files:\n"
+                + "  - split: train\n    path: glue/cola/training-*.parquet\n  - split: validation\n"
+                + "    path: [glue/cola/dev.parquet]\n- config_name: sst2\n  data_files: glue/sst2/*.parquet\n---\n# Card\n");
+        HubDatasets.Snapshot s = datasets().resolve("org/carded", "cola", null, List.of("train", "validation"),
+                List.of());
+        assertEquals(Map.of("train", List.of("glue/cola/training-a.parquet", "glue/cola/training-b.parquet"),
+                "validation", List.of("glue/cola/dev.parquet")), s.splits());
+        assertTrue(Files.isRegularFile(s.folder().resolve("README.md")), "the card is kept with the files");
+        assertEquals(s, datasets("HF_HUB_OFFLINE", "1").resolve("org/carded", "cola", null,
+                List.of("train", "validation"), List.of()));
+        assertContains(message(() -> datasets().resolve("org/carded", null, null, List.of("train"), List.of())),
+                "several configurations", "[cola, sst2]");
+        assertEquals(List.of("glue/sst2/train-00000-of-00001.parquet"), datasets().resolve("org/carded", "sst2", null,
+                List.of("train"), List.of()).splits().get("train"));
+    }
+
     @Test
     void offlineAndNotCachedSaysTheDatasetIsNotCachedAndHowToFetchIt() {
         String msg = message(() -> datasets("HF_HUB_OFFLINE", "1").resolve(BOOLQ, null, null, List.of("train"),
