@@ -20,7 +20,8 @@ import w2s.base.Places;
 /**
  * Hugging Face datasets as Parquet files in the Hugging Face cache ({@code datasets--{org}--{name}}, the layout
  * {@code huggingface_hub} uses, so either tool finds the other's downloads). A dataset's data files are its repo's own
- * Parquet files ({@code data/train-00000-of-00001.parquet}, {@code {config}/train-….parquet}, {@code train/0000.parquet})
+ * Parquet files, where its card's {@code configs} place them, else by the Hub's conventions
+ * ({@code data/train-00000-of-00001.parquet}, {@code {config}/train-….parquet}, {@code train/0000.parquet}),
  * or, where the repo has none (a loading script, JSON Lines), the Hub's Parquet conversion at the revision
  * {@code refs/convert/parquet} ({@code {config}/{split}/0000.parquet}), which exists for the main branch only.
  *

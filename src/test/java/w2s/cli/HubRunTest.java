@@ -124,6 +124,22 @@ class HubRunTest {
     }
 
     @Test
+    void theOptionsAreWrittenIntoTheTasksName() {
+        assertEquals("hf:org/name:cfg@v2;text=t;label=l",
+                RunCommand.hubTask("hf:org/name:cfg", null, "v2", "t", "l", null, null));
+        assertEquals("hf:org/name@v2;test=dev;chosen=c;rejected=r",
+                RunCommand.hubTask("hf:org/name;test=dev", null, "v2", null, null, "c", "r"));
+        assertEquals("sciq@abc", RunCommand.hubTask("sciq", null, "abc", null, null, null, null));
+        assertEquals("grammar", RunCommand.hubTask("grammar", null, null, null, null, null, null));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RunCommand.hubTask("sciq", "sciq/", "abc", null, null, null, null)).getMessage()
+                .contains("not for --data"));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> RunCommand.hubTask("sciq@v1", null, "abc", null, null, null, null)).getMessage()
+                .contains("give one"));
+    }
+
+    @Test
     void badInputIsOneLineAndStatusTwo() {
         Ran unknown = run("bad1", "--task", "boolqq");
         assertEquals(2, unknown.status());
@@ -138,5 +154,7 @@ class HubRunTest {
         Ran columnsForAFile = run("bad4", "--task", "boolq", "--text", "passage");
         assertEquals(2, columnsForAFile.status());
         assertTrue(columnsForAFile.err().contains("hf:ORG/NAME"), columnsForAFile.err());
+        for (Ran r : List.of(unknown, noColumns, notCached, columnsForAFile))
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
     }
 }
