@@ -102,6 +102,14 @@ public final class Tasks {
                     + "; converters: " + String.join(", ", converterNames()));
         }
         Path path = Path.of(name);
+        List<String> readers = Converters.all().stream()
+                .filter(c -> Converters.HubName.of(c.dataset()).repoId().equalsIgnoreCase(name))
+                .map(Converters.Converter::name).toList();
+        if (!readers.isEmpty() && !Files.exists(path))
+            throw new DataException("unknown task '" + name + "': it is the Hugging Face dataset that the converter"
+                    + (readers.size() == 1 ? " " : "s ") + String.join(", ", readers) + " read (--task "
+                    + readers.get(0) + "); for another reading of it, --task hf:" + name
+                    + " with --text COLUMN --label COLUMN");
         if (Files.exists(path) || TaskFiles.looksLikeFile(name)) return TaskFiles.load(path);
         List<String> known = new ArrayList<>(BUILTIN.keySet());
         known.addAll(converterNames());

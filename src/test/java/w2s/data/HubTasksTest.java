@@ -164,6 +164,9 @@ class HubTasksTest {
                 "[text, label");
         assertContains(dataMessage("boolqq", env()), "unknown task 'boolqq'", "did you mean boolq?");
         assertContains(dataMessage("ethics-justic", env()), "did you mean ethics_justice?");
+        assertContains(dataMessage("google/boolq", env()), "the converter boolq read (--task boolq)",
+                "--task hf:google/boolq");
+        assertContains(dataMessage("aps/super_glue", env()), "the converters multirc, wic read");
 
         assertContains(assertThrows(HubException.class, () -> Tasks.load("hf:aps/super_glue;text=a;label=b", null,
                 env())).getMessage(), "several configurations", "[multirc, wic]");
