@@ -193,6 +193,21 @@ class HubDatasetsTest {
     }
 
     @Test
+    void aCorruptDownloadIsDeletedAndNeverUsed() throws Exception {
+        hub.corrupt.add("validation-00000-of-00001.parquet");
+        assertContains(message(() -> datasets().resolve(BOOLQ, null, null, List.of("train", "validation"), List.of())),
+                "validation-00000-of-00001.parquet", "corrupt", "sha256");
+        String commit = FakeHub.commitOf("datasets/" + BOOLQ);
+        assertFalse(Files.exists(repoDir(BOOLQ).resolve("snapshots").resolve(commit), LinkOption.NOFOLLOW_LINKS),
+                "not even the good file is linked");
+        hub.corrupt.clear();
+        HubDatasets.Snapshot s = datasets().resolve(BOOLQ, null, null, List.of("train", "validation"), List.of());
+        assertEquals(FakeHub.sha256(Files.readAllBytes(tmp.resolve("hub/datasets/" + BOOLQ)
+                .resolve("data/validation-00000-of-00001.parquet"))), FakeHub.sha256(Files.readAllBytes(
+                s.files("validation").get(0))));
+    }
+
+    @Test
     void aGatedDatasetNeedsAToken() throws Exception {
         hub.gated.add("datasets/" + BOOLQ);
         String msg = message(() -> datasets().resolve(BOOLQ, null, null, List.of("train"), List.of()));
