@@ -115,6 +115,25 @@ class HubRunTest {
     }
 
     @Test
+    void tasksShowReadsTheCachedDataset() {
+        PrintStream out = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int status;
+        try {
+            status = Main.execute("tasks", "show", "boolq", "-n", "2");
+        } finally {
+            System.setOut(out);
+        }
+        String shown = captured.toString(StandardCharsets.UTF_8);
+        assertEquals(0, status, shown);
+        assertTrue(shown.startsWith("boolq: 60 examples (40 / 20)"), shown);
+        assertTrue(shown.contains("source: huggingface hf://datasets/google/boolq/default@" + commit), shown);
+        assertTrue(shown.contains("parquet: the repo's own files at commit " + commit), shown);
+        assertTrue(shown.contains("Passage: item 0 is fine and good\nQuestion: is item 0 fine"), shown);
+    }
+
+    @Test
     void anyDatasetWithItsColumnsNamed() throws Exception {
         Ran r = run("hf", "--task", "hf:google/boolq", "--text", "passage", "--label", "answer", "--n-train", "40");
         assertEquals(0, r.status(), r.err());
