@@ -54,9 +54,19 @@ public record HubTask(String repoId, String config, String revision, Map<String,
         return s.toString();
     }
 
-    /** The task's name: the dataset, its configuration and revision, without the column parameters. */
-    public String name() {
+    /** The dataset, its configuration and revision, without the column parameters: for messages. */
+    public String dataset() {
         return PREFIX + repoId + (config != null ? ":" + config : "") + (revision != null ? "@" + revision : "");
+    }
+
+    /**
+     * The task's name: the dataset and every parameter, in a fixed order, so that two readings of one dataset (other
+     * columns or splits) are never taken for the same task in results.
+     */
+    public String name() {
+        StringBuilder s = new StringBuilder(dataset());
+        for (String k : KEYS) if (columns.containsKey(k)) s.append(';').append(k).append('=').append(columns.get(k));
+        return s.toString();
     }
 
     private boolean pairs() {
@@ -96,14 +106,14 @@ public record HubTask(String repoId, String config, String revision, Map<String,
     private Converters.Format format(HubDatasets.Snapshot s, String train) {
         if (pairs()) {
             if (!columns.containsKey("chosen") || !columns.containsKey("rejected"))
-                throw new DataException(name() + ": preference pairs need both --chosen COLUMN and --rejected COLUMN; "
+                throw new DataException(dataset() + ": preference pairs need both --chosen COLUMN and --rejected COLUMN; "
                         + "the dataset's columns are " + columnsOf(s, train));
             String chosen = columns.get("chosen");
             String rejected = columns.get("rejected");
             return (r, rng) -> Converters.Doc.pair(r.string(chosen), r.string(rejected), rng);
         }
         if (!columns.containsKey("text") || !columns.containsKey("label"))
-            throw new DataException(name() + ": give the text and label columns with --text COLUMN --label COLUMN "
+            throw new DataException(dataset() + ": give the text and label columns with --text COLUMN --label COLUMN "
                     + "(or --chosen and --rejected for preference pairs); the dataset's columns are "
                     + columnsOf(s, train));
         String text = columns.get("text");

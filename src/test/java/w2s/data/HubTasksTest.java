@@ -110,7 +110,7 @@ class HubTasksTest {
     @Test
     void anyDatasetByItsIdWithItsColumnsNamed() {
         Task t = Tasks.load("hf:google/boolq;text=question;label=answer", null, env());
-        assertEquals("hf:google/boolq", t.name());
+        assertEquals("hf:google/boolq;text=question;label=answer", t.name());
         assertEquals(3, t.train().size());
         assertTrue(t.hasTestSet(), "the validation split is the test set");
         assertTrue(t.test().get(0).id().startsWith("validation:"));
@@ -119,7 +119,9 @@ class HubTasksTest {
         assertEquals("the validation split", t.provenance().details().get("test"));
 
         Task cola = Tasks.load("hf:nyu-mll/glue:cola@main;text=sentence;label=label", null, env());
-        assertEquals("hf:nyu-mll/glue:cola@main", cola.name());
+        assertEquals("hf:nyu-mll/glue:cola@main;text=sentence;label=label", cola.name());
+        assertEquals(cola.name(), Tasks.load("hf:nyu-mll/glue:cola@main;label=label;text=sentence", null, env()).name(),
+                "one name whatever the order of the parameters");
         assertEquals("cola", cola.provenance().details().get("config"));
 
         Task pairs = Tasks.load("hf:Anthropic/hh-rlhf;chosen=chosen;rejected=rejected", null, env());
