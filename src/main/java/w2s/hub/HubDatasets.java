@@ -1,8 +1,10 @@
 package w2s.hub;
 
 import java.io.IOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +16,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import w2s.base.Places;
 
@@ -37,6 +41,7 @@ public final class HubDatasets {
     static final String DEFAULT_CONFIG = "default";
     static final String README = "README.md";
     private static final HubCache.Kind DATASET = HubCache.Kind.DATASET;
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Pattern SHARD = Pattern.compile("^(.+?)-(\\d{5})-of-(\\d{5})(?:-[0-9a-f]+)?$");
     private static final Pattern REPO_ID = Pattern.compile("\\w(?:[\\w.-]*\\w)?/\\w(?:[\\w.-]*\\w)?|\\w(?:[\\w.-]*\\w)?");
 
@@ -155,8 +160,8 @@ public final class HubDatasets {
             }
             Map<String, List<String>> splits = new TreeMap<>();
             patterns.forEach((split, globs) -> {
-                List<java.nio.file.PathMatcher> matchers = globs.stream().map(g -> java.nio.file.FileSystems
-                        .getDefault().getPathMatcher("glob:" + g.replaceFirst("^\\./", ""))).toList();
+                List<PathMatcher> matchers = globs.stream().map(g -> FileSystems.getDefault()
+                        .getPathMatcher("glob:" + g.replaceFirst("^\\./", ""))).toList();
                 List<String> hits = files.stream().filter(f -> f.endsWith(".parquet"))
                         .filter(f -> matchers.stream().anyMatch(m -> m.matches(Path.of(f)))).sorted().toList();
                 if (!hits.isEmpty()) splits.put(split, hits);
@@ -174,8 +179,7 @@ public final class HubDatasets {
             if (!text.startsWith("---")) return null;
             int end = text.indexOf("\n---", 3);
             if (end < 0) return null;
-            JsonNode card = new com.fasterxml.jackson.databind.ObjectMapper(
-                    new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(text.substring(3, end));
+            JsonNode card = YAML.readTree(text.substring(3, end));
             return card == null ? null : card.path("configs");
         } catch (IOException | RuntimeException e) {
             return null;

@@ -45,6 +45,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import w2s.base.Places;
 import w2s.base.Progress;
 
@@ -63,6 +66,8 @@ final class HubTransfer {
     static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.Set<String> TRUE = java.util.Set.of("1", "ON", "YES", "TRUE");
     private static final Pattern SAFE_ETAG = Pattern.compile("[A-Za-z0-9._-]{1,200}");
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int MAX_REDIRECTS = 5;
@@ -260,7 +265,7 @@ final class HubTransfer {
      * GET a JSON document of the Hub's API ({@code {endpoint}/api/{path}}), with the token, following the relative
      * redirects of a renamed repo. Failures say what to do, as those of {@link #head} do.
      */
-    com.fasterxml.jackson.databind.JsonNode api(HubCache.Kind kind, String repoId, String rev, String path) {
+    JsonNode api(HubCache.Kind kind, String repoId, String rev, String path) {
         URI url = URI.create(endpoint() + "/api/" + path);
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             HttpResponse<byte[]> r;
@@ -284,7 +289,7 @@ final class HubTransfer {
             }
             if (status < 200 || status >= 300) throw httpError(kind, status, r.headers(), repoId, rev, "its file list", url);
             try {
-                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+                return JSON.readTree(r.body());
             } catch (IOException e) {
                 throw new HubException(url + " answered with something other than JSON (" + describe(e) + "). Is "
                         + endpoint() + " a Hugging Face Hub? Check HF_ENDPOINT.", e);
@@ -309,7 +314,7 @@ final class HubTransfer {
     }
 
     private static boolean isTrue(String v) {
-        return v != null && java.util.Set.of("1", "ON", "YES", "TRUE").contains(v.strip().toUpperCase(Locale.ROOT));
+        return v != null && TRUE.contains(v.strip().toUpperCase(Locale.ROOT));
     }
 
     private static boolean sameHost(URI a, URI b) {
