@@ -221,6 +221,19 @@ class HubDatasetsTest {
     }
 
     @Test
+    void anUnreachableHubSaysSoUnlessTheCacheServes() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        String endpoint = "http://127.0.0.1:" + closed;
+        assertContains(message(() -> datasets("HF_ENDPOINT", endpoint).resolve(BOOLQ, null, null, List.of("train"),
+                List.of())), "Could not reach the Hugging Face Hub", BOOLQ, "HF_HUB_OFFLINE=1");
+        HubDatasets.Snapshot s = datasets().resolve(BOOLQ, null, null, List.of("train"), List.of());
+        assertEquals(s, datasets("HF_ENDPOINT", endpoint).resolve(BOOLQ, null, null, List.of("train"), List.of()));
+    }
+
+    @Test
     void badNamesConfigsSplitsAndRevisionsSayWhatExists() {
         assertContains(message(() -> datasets().resolve("nobody/nothing", null, null, List.of("train"), List.of())),
                 "nobody/nothing", "not found");
