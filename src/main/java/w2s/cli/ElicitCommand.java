@@ -38,7 +38,8 @@ import w2s.metrics.Metrics;
                 + "(supervised) and a random direction on a held-out test set, per template and ensembled over "
                 + "templates; print and write accuracy, AUROC, ECE, Brier.")
 final class ElicitCommand implements Callable<Integer> {
-    @Option(names = "--task", required = true, description = "built-in task, converter name (with --data) or a "
+    @Option(names = "--task", required = true, description = "built-in task, converter name (its dataset from the "
+            + "Hugging Face Hub, or --data), hf:ORG/NAME[:CONFIG][@REVISION];text=COLUMN;label=COLUMN, or a "
             + ".jsonl/.csv file")
     String task;
     @Option(names = "--data", description = "the file or folder a converter task reads (e.g. --task sst2 --data PATH)")

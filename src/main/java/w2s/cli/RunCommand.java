@@ -32,11 +32,27 @@ final class RunCommand implements Callable<Integer> {
     static final int N_TRAIN = 4000;
     static final int N_TEST = 1000;
 
-    @Option(names = "--task", required = true, description = "built-in task, a converter's name (with --data) or a "
-            + ".jsonl, .csv or .parquet file (see w2s tasks)")
+    @Option(names = "--task", required = true, description = "built-in task, a converter's name (its dataset is "
+            + "read from the Hugging Face Hub, or from --data), hf:ORG/NAME[:CONFIG][@REVISION] with --text and "
+            + "--label, or a .jsonl, .csv or .parquet file (see w2s tasks)")
     String task;
     @Option(names = "--data", description = "file or folder a converter task reads (e.g. --task sciq --data sciq/)")
     String data;
+    @Option(names = "--revision", description = "for a converter or hf: task without --data: the dataset's branch, "
+            + "tag or commit on the Hugging Face Hub (same as --task NAME@REVISION; default main)")
+    String revision;
+    @Option(names = "--text", paramLabel = "COLUMN", description = "for --task hf:ORG/NAME[:CONFIG][@REVISION]: the "
+            + "column holding the text")
+    String textColumn;
+    @Option(names = "--label", paramLabel = "COLUMN", description = "for an hf: task: the column holding the binary "
+            + "label (0/1, false/true)")
+    String labelColumn;
+    @Option(names = "--chosen", paramLabel = "COLUMN", description = "for an hf: task of preference pairs: the chosen "
+            + "side's column (with --rejected)")
+    String chosenColumn;
+    @Option(names = "--rejected", paramLabel = "COLUMN", description = "for an hf: task of preference pairs: the "
+            + "rejected side's column")
+    String rejectedColumn;
     @Option(names = "--test", description = "a separate test file for a file task (default: a seeded hold-out)")
     String testFile;
     @Option(names = "--weak", defaultValue = "bow", description = "weak model: bow, a bundled encoder (see w2s "
@@ -225,6 +241,28 @@ final class RunCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     /**
+     * The task as the configuration records it: {@code --revision} and the hf: column options written into its name
+     * ({@code boolq@REV}, {@code hf:org/name;text=COLUMN;label=COLUMN}), so a result names everything it read.
+     */
+    static String hubTask(String task, String data, String revision, String text, String label, String chosen,
+                          String rejected) {
+        boolean columns = text != null || label != null || chosen != null || rejected != null;
+        if (columns && !w2s.data.HubTask.isSpec(task))
+            throw new IllegalArgumentException("--text, --label, --chosen and --rejected name the columns of an "
+                    + "hf:ORG/NAME task, not of " + task);
+        if (revision != null) {
+            if (data != null) throw new IllegalArgumentException("--revision is for a dataset read from the Hugging "
+                    + "Face Hub, not for --data " + data);
+            if (task.contains("@")) throw new IllegalArgumentException("--revision " + revision + " and a revision in "
+                    + "--task " + task + ": give one");
+            int params = task.indexOf(';');
+            task = params < 0 ? task + "@" + revision : task.substring(0, params) + "@" + revision
+                    + task.substring(params);
+        }
+        return w2s.data.HubTask.withColumns(task, text, label, chosen, rejected);
+    }
+
+    /**
      * The presets: option → value, applied to options the command line did not give. "all" applies always, "finetune"
      * and "weak-finetune" when the strong or the weak model is fine-tuned (probes and bow keep their own training
      * defaults, which the references do not describe). A preset's sizes are caps, as the defaults are: the user did
@@ -344,7 +382,8 @@ final class RunCommand implements Callable<Integer> {
                 earlyStopMetric, earlyStopPatience) : null;
         SplitConfig split = new SplitConfig(seed, nTrain != null ? nTrain : SplitSize.upTo(N_TRAIN),
                 nTest != null ? nTest : SplitSize.upTo(N_TEST), balance, varyTest, nVal != null ? nVal : 0);
-        return new ExperimentConfig(task, data, testFile, split, w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling,
+        return new ExperimentConfig(hubTask(task, data, revision, textColumn, labelColumn, chosenColumn,
+                rejectedColumn), data, testFile, split, w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling,
                 weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset, dropLong);
     }
 

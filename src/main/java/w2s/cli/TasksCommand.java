@@ -8,12 +8,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
+
 import w2s.data.Converters;
 import w2s.data.DataException;
 import w2s.data.Example;
@@ -42,14 +43,17 @@ public final class TasksCommand implements Callable<Integer> {
             out.printf("  %-13s %s%n", "", builtin.description());
         }
         out.println();
-        out.println("Converters for datasets exported from Hugging Face (JSON Lines, CSV or Parquet; a file, or a "
-                + "folder of split files):");
-        out.println("  --task NAME --data PATH; the test set is the split named, or held out when PATH is one file.");
+        out.println("Converters for the references' Hugging Face datasets:");
+        out.println("  --task NAME[@REVISION] reads the dataset's Parquet files from the Hugging Face cache, downloading "
+                + "them from the Hub when missing;");
+        out.println("  --task NAME --data PATH reads an export (JSON Lines, CSV or Parquet; a file, or a folder of split "
+                + "files). The test set is the split named, or held out when PATH is one file.");
         out.printf("  %-22s %-46s %-11s %s%n", "NAME", "DATASET", "TEST SPLIT", "FORMATTER");
         for (Converters.Converter c : Tasks.converters()) {
             out.printf("  %-22s %-46s %-11s %s%n", c.name(), c.dataset(), c.testSplit(), c.origin());
         }
         out.println();
+        out.println("Any other dataset repo: --task hf:ORG/NAME[:CONFIG][@REVISION] --text COLUMN --label COLUMN.");
         out.println("Or give your own file: columns text,label (binary) or prompt,chosen,rejected (preference pairs).");
         return 0;
     }
@@ -58,7 +62,8 @@ public final class TasksCommand implements Callable<Integer> {
     @Command(name = "show", mixinStandardHelpOptions = true,
             description = "Prints a task's provenance and a few of its examples of each class, as the model reads them.")
     static final class Show implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME", description = "a built-in task, a converter (with --data), or a task file")
+        @Parameters(paramLabel = "NAME", description = "a built-in task, a converter (its dataset from the Hugging "
+                + "Face Hub, or --data), hf:ORG/NAME[:CONFIG][@REVISION];text=COLUMN;label=COLUMN, or a task file")
         String name;
 
         @Option(names = "--data", paramLabel = "PATH",
@@ -78,7 +83,7 @@ public final class TasksCommand implements Callable<Integer> {
             Task task;
             try {
                 task = Tasks.load(name, data);
-            } catch (DataException e) {
+            } catch (DataException | w2s.hub.HubException e) {
                 spec.commandLine().getErr().println("w2s tasks show: " + e.getMessage());
                 return 1;
             }

@@ -8,9 +8,14 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import w2s.hub.HubDatasets;
 
 /**
- * Converters for the reference's datasets, from the files users export from Hugging Face (see {@link SplitFiles}).
+ * Converters for the reference's datasets, from the Hugging Face Hub (its Parquet files, through the Hugging Face
+ * cache: {@link HubDatasets}) or from the files users export from it (see {@link SplitFiles}).
  * Each is a small function from a row, in the dataset's real columns, to a document, written as the reference
  * formatter is: openai/weak-to-strong's for amazon_polarity, sciq, anthropic_hh, cosmos_qa and boolq, EleutherAI/w2s's
  * for the rest. Seeded choices are drawn as the reference draws them, from Python's generator ({@link PyRandom})
@@ -301,6 +306,73 @@ public final class Converters {
         return new Task(c.name(), train.examples, test.examples, pairs, provenance);
     }
 
+    /** A converter's Hugging Face dataset as {@link #dataset} names it: "org/name" or "org/name (config)". */
+    record HubName(String repoId, String config) {
+        private static final Pattern DATASET = Pattern.compile("(\\S+)(?: \\((.+)\\))?");
+
+        static HubName of(String dataset) {
+            Matcher m = DATASET.matcher(dataset);
+            if (!m.matches()) throw new IllegalStateException("not a dataset name: " + dataset);
+            return new HubName(m.group(1), m.group(2));
+        }
+    }
+
+    /**
+     * Converts the dataset's training and test splits as the Hugging Face Hub serves them, from the Hugging Face cache,
+     * downloading them first when they are not there (see {@link HubDatasets}); revision null means main.
+     * The commit read is recorded in the task's provenance.
+     */
+    public static Task load(Converter c, String revision, HubDatasets hub) {
+        HubName name = HubName.of(c.dataset());
+        HubDatasets.Snapshot s = hub.resolve(name.repoId(), name.config(), revision,
+                List.of(c.trainSplit(), c.testSplit()), List.of());
+        Part train = convertHub(c.trainSplit(), s, c.format());
+        Part test = convertHub(c.testSplit(), s, c.format());
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("converter", c.name());
+        details.put("dataset", c.dataset());
+        details.put("formatter", c.origin());
+        details.put("rule", c.rule());
+        details.put("conversion_seed", Long.toString(SEED));
+        hubDetails(details, s);
+        details.put("test", "the " + c.testSplit() + " split");
+        details.put("files", String.join(", ", train.fileHashes) + ", " + String.join(", ", test.fileHashes));
+        details.put("rows", train.rows + " train, " + test.rows + " test");
+        details.put("dropped_empty_text", Long.toString(train.emptyDropped + test.emptyDropped));
+        List<PreferencePair> pairs = new ArrayList<>(train.pairs);
+        pairs.addAll(test.pairs);
+        Provenance provenance = new Provenance("huggingface", hubLocation(s), "unknown (see the dataset card of "
+                + c.dataset() + ")", listingHash(train.fileHashes, test.fileHashes), details);
+        return new Task(c.name(), train.examples, test.examples, pairs, provenance);
+    }
+
+    /** Where a task read from the Hub came from, for its provenance: hf://datasets/org/name[/config]@commit. */
+    static String hubLocation(HubDatasets.Snapshot s) {
+        return "hf://datasets/" + s.repoId() + "/" + s.config() + "@"
+                + (s.datasetCommit() != null ? s.datasetCommit() : s.commit());
+    }
+
+    /** What provenance records of a dataset read from the Hub: the repo, configuration, revision and commits. */
+    static void hubDetails(Map<String, String> details, HubDatasets.Snapshot s) {
+        details.put("hub_dataset", s.repoId());
+        details.put("config", s.config());
+        details.put("revision", s.revision());
+        details.put("commit", s.datasetCommit() != null ? s.datasetCommit() : "unknown (read from the cache)");
+        details.put("parquet", s.converted() ? "the Hub's Parquet conversion (" + HubDatasets.CONVERSION
+                + ") at commit " + s.commit() : "the repo's own files at commit " + s.commit());
+    }
+
+    /** One split of a Hub snapshot, its files named by their paths in the repo. */
+    static Part convertHub(String split, HubDatasets.Snapshot s, Format format) {
+        Part part = convert(split, s.files(split), format);
+        List<String> paths = s.splits().get(split);
+        for (int i = 0; i < part.fileHashes.size(); i++) {
+            String h = part.fileHashes.get(i);
+            part.fileHashes.set(i, paths.get(i) + h.substring(h.indexOf(" sha256=")));
+        }
+        return part;
+    }
+
     /** The documents of one split, read from its files in order, ids "split:row index" as Hugging Face counts. */
     static Part convert(String split, List<Path> files, Format format) {
         PyRandom rng = new PyRandom(SEED);
@@ -331,7 +403,7 @@ public final class Converters {
     }
 
     /** One file: its SHA-256; several: the SHA-256 of their "name sha256=..." listing, in reading order. */
-    private static String listingHash(List<String> train, List<String> test) {
+    static String listingHash(List<String> train, List<String> test) {
         List<String> all = new ArrayList<>(train);
         all.addAll(test);
         if (all.size() == 1) return all.get(0).substring(all.get(0).indexOf("sha256=") + 7);

@@ -2,10 +2,14 @@ package w2s.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+
+import w2s.hub.HubDatasets;
+import w2s.hub.HubException;
 
 /**
  * The registry of tasks: built-in ones by name, datasets exported from Hugging Face by converter name and path
@@ -59,28 +63,97 @@ public final class Tasks {
      * from Hugging Face, as for {@code --task sciq --data PATH}), or, with no data, a user's task file by path.
      */
     public static Task load(String name, Path data) {
+        return load(name, data, System.getenv());
+    }
+
+    /**
+     * A task by name, as {@link #load(String, Path)}, reading HF_* variables from {@code env}: a converter without
+     * data ({@code boolq}, {@code boolq@REVISION}) reads its dataset from the Hugging Face cache, downloading it from
+     * the Hub when missing; {@code hf:ORG/NAME[:CONFIG][@REVISION];text=COLUMN;label=COLUMN} reads any dataset repo
+     * (see {@link HubTask}).
+     */
+    public static Task load(String name, Path data, Map<String, String> env) {
         Builtin task = BUILTIN.get(name);
         if (task != null) {
             if (data != null) throw new DataException("built-in task '" + name + "' takes no --data");
             return task.loader().get();
         }
-        Converters.Converter converter = Converters.find(name);
+        if (HubTask.isSpec(name)) {
+            if (data != null) throw new DataException("task '" + name + "' reads the Hugging Face Hub and takes no --data");
+            return HubTask.parse(name).load(new HubDatasets(env));
+        }
+        int at = name.indexOf('@');
+        Converters.Converter converter = Converters.find(at > 0 ? name.substring(0, at) : name);
         if (converter != null) {
             if (data == null) {
-                throw new DataException("task '" + name + "' converts the Hugging Face dataset " + converter.dataset()
-                        + "; give the file or folder you exported with --data PATH");
+                try {
+                    return Converters.load(converter, at > 0 ? name.substring(at + 1) : null, new HubDatasets(env));
+                } catch (HubException e) {
+                    throw new HubException(e.getMessage() + " Or give the dataset exported from Hugging Face (a file "
+                            + "or folder) with --data PATH.", e);
+                }
             }
+            if (at > 0) throw new DataException("task '" + name + "': a revision (@" + name.substring(at + 1)
+                    + ") is for the Hugging Face Hub, not for --data " + data);
             return Converters.load(converter, data);
         }
         if (data != null) {
-            throw new DataException("no converter named '" + name + "'; converters: "
-                    + String.join(", ", Converters.all().stream().map(Converters.Converter::name).toList()));
+            throw new DataException("no converter named '" + name + "'" + suggest(name, converterNames())
+                    + "; converters: " + String.join(", ", converterNames()));
         }
         Path path = Path.of(name);
+        List<String> readers = Converters.all().stream()
+                .filter(c -> Converters.HubName.of(c.dataset()).repoId().equalsIgnoreCase(name))
+                .map(Converters.Converter::name).toList();
+        if (!readers.isEmpty() && !Files.exists(path))
+            throw new DataException("unknown task '" + name + "': it is the Hugging Face dataset that the converter"
+                    + (readers.size() == 1 ? " " : "s ") + String.join(", ", readers) + " read (--task "
+                    + readers.get(0) + "); for another reading of it, --task hf:" + name
+                    + " with --text COLUMN --label COLUMN");
         if (Files.exists(path) || TaskFiles.looksLikeFile(name)) return TaskFiles.load(path);
-        throw new DataException("unknown task '" + name + "'; built-in tasks: " + String.join(", ", BUILTIN.keySet())
-                + "; converters (with --data PATH): "
-                + String.join(", ", Converters.all().stream().map(Converters.Converter::name).toList())
-                + "; or give a .jsonl, .csv or .parquet file");
+        List<String> known = new ArrayList<>(BUILTIN.keySet());
+        known.addAll(converterNames());
+        throw new DataException("unknown task '" + name + "'" + suggest(name, known) + "; built-in tasks: "
+                + String.join(", ", BUILTIN.keySet()) + "; converters (from the Hugging Face Hub, or with --data PATH): "
+                + String.join(", ", converterNames())
+                + "; hf:ORG/NAME with --text and --label for any dataset; or give a .jsonl, .csv or .parquet file");
+    }
+
+    private static List<String> converterNames() {
+        return Converters.all().stream().map(Converters.Converter::name).toList();
+    }
+
+    /** "; did you mean X or Y?" for the names closest to a mistyped one (by edit distance), or nothing. */
+    static String suggest(String typed, List<String> names) {
+        String t = typed.toLowerCase(java.util.Locale.ROOT).replace('-', '_');
+        int best = Integer.MAX_VALUE;
+        List<String> close = new ArrayList<>();
+        for (String n : names) {
+            int d = distance(t, n);
+            if (d > Math.max(2, n.length() / 3)) continue;
+            if (d < best) {
+                best = d;
+                close.clear();
+            }
+            if (d == best) close.add(n);
+        }
+        return close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1),
+                        prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] swap = prev;
+            prev = cur;
+            cur = swap;
+        }
+        return prev[b.length()];
     }
 }

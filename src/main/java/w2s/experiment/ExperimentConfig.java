@@ -8,7 +8,9 @@ import w2s.zoo.ModelConfig;
 /**
  * Everything that determines one weak-to-strong experiment; a result carries it, so the result can be rerun.
  *
- * @param task      a built-in task name, a converter name (with data), or a .jsonl / .csv / .parquet file
+ * @param task      a built-in task name, a converter name (its dataset read from the Hugging Face cache or Hub, at
+ *                  {@code NAME@REVISION} if given, or from data), {@code hf:ORG/NAME[:CONFIG][@REVISION];text=...;label=...}
+ *                  (see {@link w2s.data.HubTask}), or a .jsonl / .csv / .parquet file
  * @param data      the file or folder a converter reads (e.g. a Hugging Face export of sciq), else null
  * @param testFile  a separate test file for a file task (null: hold out a seeded test set)
  * @param split     split sizes, seed and class balancing

@@ -1,7 +1,7 @@
 package w2s.hub;
 
 /**
- * A model could not be found in, or downloaded into, the Hugging Face cache. The message is for the user: it names
+ * A model or dataset could not be found in, or downloaded into, the Hugging Face cache. The message is for the user: it names
  * the repo, the file, the URL or the cache path involved, and says what to do; print it without a stack trace.
  */
 public final class HubException extends RuntimeException {

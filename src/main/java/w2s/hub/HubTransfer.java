@@ -45,6 +45,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import w2s.base.Places;
 import w2s.base.Progress;
 
@@ -63,6 +66,8 @@ final class HubTransfer {
     static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.Set<String> TRUE = java.util.Set.of("1", "ON", "YES", "TRUE");
     private static final Pattern SAFE_ETAG = Pattern.compile("(?!\\.\\.?$)[A-Za-z0-9._-]{1,200}"); // a file name: not . or ..
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int MAX_REDIRECTS = 5;
@@ -256,6 +261,62 @@ final class HubTransfer {
         throw new HubException("Too many redirects for " + resolveUrl(kind, repoId, rev, file) + ".");
     }
 
+    /**
+     * GET a JSON document of the Hub's API ({@code {endpoint}/api/{path}}), with the token, following the relative
+     * redirects of a renamed repo. Failures say what to do, as those of {@link #head} do.
+     */
+    JsonNode api(HubCache.Kind kind, String repoId, String rev, String path) {
+        URI url = URI.create(endpoint() + "/api/" + path);
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            HttpResponse<byte[]> r;
+            try {
+                r = http().send(request(url, true, timeout("HF_HUB_ETAG_TIMEOUT")).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+            } catch (IOException e) {
+                String what = e instanceof HttpTimeoutException ? "timed out" : "failed (" + describe(e) + ")";
+                throw new HubException("Could not reach the Hugging Face Hub for " + repoId + ": " + url + " " + what
+                        + ". Check the network (and HF_ENDPOINT, HTTPS_PROXY), or set HF_HUB_OFFLINE=1 to use only the "
+                        + "cache (" + cache.root() + ").", e, true);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HubException("Interrupted while asking " + url + " about " + repoId + ".", e);
+            }
+            int status = r.statusCode();
+            Optional<String> location = r.headers().firstValue("Location");
+            if (status >= 300 && status < 400 && location.isPresent() && sameHost(url, url.resolve(location.get()))) {
+                url = url.resolve(location.get());
+                continue;
+            }
+            if (status < 200 || status >= 300) throw httpError(kind, status, r.headers(), repoId, rev, "its file list", url);
+            try {
+                return JSON.readTree(r.body());
+            } catch (IOException e) {
+                throw new HubException(url + " answered with something other than JSON (" + describe(e) + "). Is "
+                        + endpoint() + " a Hugging Face Hub? Check HF_ENDPOINT.", e);
+            }
+        }
+        throw new HubException("Too many redirects for " + url + ".");
+    }
+
+    /** {@code path} with each segment percent-encoded, for URLs. */
+    static String encodePath(String path) {
+        StringBuilder out = new StringBuilder();
+        for (String part : path.split("/")) {
+            if (out.length() > 0) out.append('/');
+            out.append(encode(part));
+        }
+        return out.toString();
+    }
+
+    /** HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) set to 1, ON, YES or TRUE: the network is never used. */
+    boolean offline() {
+        return isTrue(env.get("HF_HUB_OFFLINE")) || isTrue(env.get("TRANSFORMERS_OFFLINE"));
+    }
+
+    private static boolean isTrue(String v) {
+        return v != null && TRUE.contains(v.strip().toUpperCase(Locale.ROOT));
+    }
+
     private static boolean sameHost(URI a, URI b) {
         return b.getHost() != null && b.getHost().equalsIgnoreCase(a.getHost()) && a.getPort() == b.getPort()
                 && b.getScheme().equalsIgnoreCase(a.getScheme());
@@ -302,7 +363,7 @@ final class HubTransfer {
             if (hasToken)
                 return new HubException("Access to " + repoId + " was refused (HTTP " + status + ") for " + url
                         + hubSays + " although a token is set. Check that HF_TOKEN is a valid token and that its "
-                        + "account has accepted the model's licence on " + page + ".");
+                        + "account has accepted the repo's licence on " + page + ".");
             return new HubException(repoId + " is gated or private (HTTP " + status + " for " + url + ")" + hubSays
                     + ". Accept the licence on " + page + " while logged in, create a read access token at "
                     + endpoint() + "/settings/tokens and set HF_TOKEN to it (or run `huggingface-cli login`).");

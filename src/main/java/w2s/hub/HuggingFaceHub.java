@@ -58,7 +58,6 @@ public final class HuggingFaceHub {
     private static final HubCache.Kind MODEL = HubCache.Kind.MODEL;
 
     private static final Pattern REPO_ID = Pattern.compile("(?:\\w(?:[\\w.-]*\\w)?/)?\\w(?:[\\w.-]*\\w)?");
-    private static final Set<String> TRUE = Set.of("1", "ON", "YES", "TRUE");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<String, String> env;
@@ -84,11 +83,7 @@ public final class HuggingFaceHub {
 
     /** HF_HUB_OFFLINE (or TRANSFORMERS_OFFLINE) set to 1, ON, YES or TRUE: the network is never used. */
     boolean offline() {
-        return isTrue(env.get("HF_HUB_OFFLINE")) || isTrue(env.get("TRANSFORMERS_OFFLINE"));
-    }
-
-    private static boolean isTrue(String v) {
-        return v != null && TRUE.contains(v.strip().toUpperCase(Locale.ROOT));
+        return transfer.offline();
     }
 
     // ------------------------------------------------------------------------------------------------ public API

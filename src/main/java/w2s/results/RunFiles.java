@@ -46,7 +46,9 @@ public final class RunFiles {
      * (the hash of its whole configuration and data) so runs that differ in anything else never share a folder.
      */
     public static String folderName(ExperimentConfig c, String cellKey) {
-        String task = Path.of(c.task()).getFileName().toString().replaceFirst("\\.[^.]+$", "");
+        // An hf: task's column parameters (;text=...;label=...) are in the configuration, not the folder name.
+        String task = Path.of(c.task().replaceFirst(";.*$", "")).getFileName().toString()
+                .replaceFirst("\\.[^.]+$", "");
         // Model names may be paths (a Hugging Face folder) or carry a colon (ccs:minilm-l6): keep the last part of a
         // path and no colon, which not every file system accepts.
         String name = String.join("_", task, modelName(c.weak().name()), modelName(c.strong().name()) + "-"

@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
+
 import w2s.data.Converters;
 import w2s.data.Example;
 import w2s.data.Tasks;
@@ -54,7 +55,7 @@ class TasksCommandTest {
     void showReportsBadInputWithoutAStackTrace() {
         Run run = run("show", "sciq");
         assertEquals(1, run.exit());
-        assertTrue(run.err().startsWith("w2s tasks show: task 'sciq' converts the Hugging Face dataset allenai/sciq"),
+        assertTrue(run.err().startsWith("w2s tasks show: The dataset allenai/sciq is not in the Hugging Face cache"),
                 run.err());
     }
 

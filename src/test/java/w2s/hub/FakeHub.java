@@ -29,16 +29,16 @@ import com.sun.net.httpserver.HttpServer;
  * Range requests. Each folder {@code {org}/{name}} under the fixture root is a repo at one commit. Every request is
  * recorded, and faults can be switched on per file.
  */
-final class FakeHub implements AutoCloseable {
-    static final String TOKEN = "hf_test_token";
+public final class FakeHub implements AutoCloseable {
+    public static final String TOKEN = "hf_test_token";
 
-    record Request(String method, String path, String authorization, String range) {}
+    public record Request(String method, String path, String authorization, String range) {}
 
     final List<Request> requests = new ArrayList<>();
     /** Repos that need {@link #TOKEN}. */
-    final Set<String> gated = ConcurrentHashMap.newKeySet();
+    public final Set<String> gated = ConcurrentHashMap.newKeySet();
     /** Files whose next download is cut after half their bytes (the connection is closed). */
-    final Set<String> truncateOnce = ConcurrentHashMap.newKeySet();
+    public final Set<String> truncateOnce = ConcurrentHashMap.newKeySet();
     /** Files whose next download sends half their bytes and then stalls for {@link #stallMillis}. */
     final Set<String> stallOnce = ConcurrentHashMap.newKeySet();
     volatile long stallMillis = 5000;
@@ -60,7 +60,7 @@ final class FakeHub implements AutoCloseable {
     private final ExecutorService pool = Executors.newFixedThreadPool(4);
     private final Map<String, Path> bySha = new ConcurrentHashMap<>();
 
-    FakeHub(Path fixtures) throws IOException {
+    public FakeHub(Path fixtures) throws IOException {
         this.root = fixtures;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
@@ -68,11 +68,11 @@ final class FakeHub implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    static String commitOf(String repoId) {
+    public static String commitOf(String repoId) {
         return hex("SHA-1", repoId.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -88,20 +88,39 @@ final class FakeHub implements AutoCloseable {
         }
     }
 
-    synchronized List<Request> requests() {
+    public synchronized List<Request> requests() {
         return List.copyOf(requests);
     }
 
-    synchronized int requestCount() {
+    public synchronized int requestCount() {
         return requests.size();
     }
 
     static boolean isLfs(String file) {
-        return file.endsWith(".safetensors") || file.endsWith(".bin");
+        return file.endsWith(".safetensors") || file.endsWith(".bin") || file.endsWith(".parquet");
+    }
+
+    /** The folder serving a repo's Parquet conversion ({@code refs/convert/parquet}), beside the repo's own. */
+    public static Path conversionOf(Path repoFolder) {
+        return repoFolder.resolveSibling(repoFolder.getFileName() + "@convert");
+    }
+
+    /** A repo's files and commit at a revision: main, a commit, or the Parquet conversion; null if there is none. */
+    private record At(Path folder, String commit) {}
+
+    private At at(String repoId, String rev) {
+        String convCommit = commitOf(repoId + "@" + HubDatasets.CONVERSION);
+        if (rev.equals(HubDatasets.CONVERSION) || rev.equals(convCommit)) {
+            Path conv = conversionOf(root.resolve(repoId));
+            return Files.isDirectory(conv) ? new At(conv, convCommit) : null;
+        }
+        String commit = olderCommits.contains(rev) ? rev : commitOf(repoId);
+        return rev.equals("main") || rev.equals(commit) ? new At(root.resolve(repoId), commit) : null;
     }
 
     private static final Pattern RESOLVE = Pattern.compile("/(.+?)/resolve/([^/]+)/(.+)");
     private static final Pattern CDN = Pattern.compile("/cdn/([0-9a-f]{64})");
+    private static final Pattern API = Pattern.compile("/api/(models|datasets)/(.+?)/revision/([^/]+)");
 
     private void handle(HttpExchange ex) throws IOException {
         String raw = ex.getRequestURI().getRawPath();
@@ -112,7 +131,10 @@ final class FakeHub implements AutoCloseable {
         try (ex) {
             Matcher m = RESOLVE.matcher(raw);
             Matcher c = CDN.matcher(raw);
-            if (m.matches()) resolve(ex, decode(m.group(1)), decode(m.group(2)), decode(m.group(3)));
+            Matcher a = API.matcher(raw);
+            if (a.matches()) api(ex, (a.group(1).equals("datasets") ? "datasets/" : "") + decode(a.group(2)),
+                    decode(a.group(3)));
+            else if (m.matches()) resolve(ex, decode(m.group(1)), decode(m.group(2)), decode(m.group(3)));
             else if (c.matches()) cdn(ex, c.group(1));
             else error(ex, 404, null, "Not found");
         } catch (IOException e) {
@@ -142,11 +164,13 @@ final class FakeHub implements AutoCloseable {
                     + "and be authenticated to access it. Please log in.");
             return;
         }
-        if (olderCommits.contains(rev)) commit = rev;
-        if (!rev.equals("main") && !rev.equals(commit)) {
+        At at = at(repoId, rev);
+        if (at == null) {
             error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
             return;
         }
+        repo = at.folder();
+        commit = at.commit();
         Path f = repo.resolve(file);
         if (!Files.isRegularFile(f) || hidden.contains(file)) {
             error(ex, 404, "EntryNotFound", file + " does not exist on \"" + rev + "\"");
@@ -168,6 +192,46 @@ final class FakeHub implements AutoCloseable {
                 .getBytes(StandardCharsets.ISO_8859_1));
         ex.getResponseHeaders().set("ETag", "\"" + etags.getOrDefault(file, gitSha) + "\"");
         send(ex, file, bytes);
+    }
+
+    /** {@code /api/{kind}/{id}/revision/{rev}}: the commit and the file list, as the Hub's API answers (not gated). */
+    private void api(HttpExchange ex, String repoId, String rev) throws IOException {
+        if (!Files.isDirectory(root.resolve(repoId))) {
+            error(ex, 401, "RepoNotFound", "Repository Not Found for url: " + ex.getRequestURI());
+            return;
+        }
+        At at = at(repoId, rev);
+        if (at == null) {
+            error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev);
+            return;
+        }
+        StringBuilder json = new StringBuilder("{\"id\":\"" + repoId.replaceFirst("^datasets/", "") + "\",\"sha\":\""
+                + at.commit() + "\",\"siblings\":[");
+        try (java.util.stream.Stream<Path> files = Files.walk(at.folder())) {
+            List<String> names = files.filter(Files::isRegularFile)
+                    .map(p -> at.folder().relativize(p).toString().replace('\\', '/'))
+                    .filter(n -> !hidden.contains(n)).sorted().toList();
+            for (int i = 0; i < names.size(); i++)
+                json.append(i == 0 ? "" : ",").append("{\"rfilename\":\"").append(names.get(i)).append("\"}");
+        }
+        json.append("]");
+        // The Hub returns a dataset card's YAML header as cardData.
+        Path readme = at.folder().resolve("README.md");
+        if (Files.isRegularFile(readme)) {
+            String card = Files.readString(readme);
+            int end = card.indexOf("\n---", 3);
+            if (card.startsWith("---") && end > 0) {
+                Object yaml = new com.fasterxml.jackson.databind.ObjectMapper(
+                        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readValue(card.substring(3, end),
+                        Object.class);
+                if (yaml != null) json.append(",\"cardData\":")
+                        .append(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(yaml));
+            }
+        }
+        byte[] body = json.append("}").toString().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
     }
 
     private void cdn(HttpExchange ex, String sha) throws IOException {
