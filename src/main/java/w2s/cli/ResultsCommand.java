@@ -11,9 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import w2s.metrics.Bootstrap;
 import w2s.metrics.Flags;
-import w2s.report.RunTables;
 import w2s.report.Table;
 import w2s.results.ResultStore;
 import w2s.results.Results;
@@ -97,24 +95,25 @@ final class ResultsCommand implements Callable<Integer> {
         return v;
     }
 
-    private void print(Summary.Report report, String store) {
+    /** The summary as `w2s results` prints it; the demo prints its runs' summary with this too. */
+    static void print(Summary.Report report, String store) {
         System.out.println("grouped by: " + String.join(", ", report.groupedBy())
                 + " (each line spans weak-strong pairs and seeds)");
         if (!report.modelSettings().isEmpty()) {
             System.out.println("not grouped, as they differ only from one model to another: " + String.join(", ", report.modelSettings()));
         }
         List<String> headers = new ArrayList<>(report.groupedBy());
-        headers.addAll(List.of("pairs", "seeds", "runs", "median PGR", "95% CI", "PGR (AUROC)", "95% CI"));
+        headers.addAll(List.of("pairs", "seeds", "runs", "median PGR", "95% CI", "PGR (AUROC)", "95% CI", "notes"));
         Table t = new Table(headers.toArray(String[]::new));
         for (Summary.Line l : report.lines()) {
             List<Object> row = new ArrayList<>(List.of(l.task(), l.loss()));
             row.addAll(l.settings().values());
-            row.addAll(List.of(l.pairs(), l.seeds(), l.runs(), l.median(),
-                    RunTables.interval(new Bootstrap.Interval(l.lo(), l.hi())), l.aurocMedian(),
-                    RunTables.interval(new Bootstrap.Interval(l.aurocLo(), l.aurocHi()))));
+            row.addAll(List.of(l.pairs(), l.seeds(), l.runs(), l.median(), l.ci(), l.aurocMedian(), l.aurocCi(),
+                    Summary.notes(l)));
             t.row(row.toArray());
         }
         System.out.print(report.lines().isEmpty() ? "no run is counted\n" : t.toString());
+        if (!report.lines().isEmpty()) System.out.println(Summary.INTERVALS);
         System.out.printf("%d runs in %s; %d counted%s%n", report.total(), store, report.counted(),
                 report.leftOut().isEmpty() ? "" : "; left out: " + report.leftOut().entrySet().stream()
                         .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")));
