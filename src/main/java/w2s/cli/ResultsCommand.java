@@ -22,7 +22,7 @@ import w2s.results.Summary;
         description = "Median PGR as the paper aggregates it (weak and ceiling accuracies averaged over seeds per "
                 + "weak-strong pair, each run's PGR against them, the median over runs; same-model pairs and pairs "
                 + "whose ceiling is not above the weak model left out), on accuracy and on AUROC, with a 95%% "
-                + "bootstrap interval over seeds, per task, loss and every other setting that differs between runs. "
+                + "bootstrap interval over seeds and test documents together, per task, loss and every other setting that differs between runs. "
                 + "Flagged runs are left out unless --include-flagged. Or run --sql on table 'runs' (one row per run, "
                 + "columns named as in metrics.json), or export the runs with --format and --out.")
 final class ResultsCommand implements Callable<Integer> {
