@@ -41,7 +41,7 @@ final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--out", description = "the file --format writes")
     Path out;
     @Option(names = "--include-flagged", description = "count runs flagged as degenerate (constant weak labels, a "
-            + "one-class model, a gap within noise) in the summary")
+            + "weak model at chance, a one-class model, a gap within noise, an unstable PGR) in the summary")
     boolean includeFlagged;
 
     @Override
