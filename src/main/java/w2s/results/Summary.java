@@ -77,6 +77,7 @@ public final class Summary {
     public static final String SEEDS_AND_DOCS = "seeds x test docs";
     public static final String DOCS_ONLY = "test docs only (1 seed: per-run noise, not seed-to-seed)";
     public static final String SEEDS_ONLY = "seeds only (no per-example predictions stored)";
+    public static final String UNSHARED = "no two runs share a test set: each run's documents resampled on their own";
     public static final String NO_INTERVAL = "none (1 seed and no per-example predictions: see each run's pgr_ci)";
 
     /**
@@ -283,6 +284,11 @@ public final class Summary {
             resampled = SEEDS_ONLY;
         } else {
             resampled = allDocs ? SEEDS_AND_DOCS : SEEDS_AND_DOCS + "; " + without(group) + " no predictions: seeds only";
+        }
+        long scored = group.stream().filter(r -> r.test() != null).count();
+        if (scored > 1 && sets.size() == scored) {
+            // --vary-test: still a valid nested bootstrap, but nothing is paired across runs, which a reader should know.
+            resampled += "; " + UNSHARED;
         }
         // Seeds are drawn from the same generator as before test documents were resampled, so a store without
         // predictions keeps its intervals.

@@ -160,4 +160,18 @@ class HierarchicalSummaryTest {
         assertEquals(3, logconf.runs());
         assertNotNull(Summary.notes(logconf));
     }
+
+    @Test
+    void runsSharingNoTestSetSayNothingIsPairedAcrossRuns() throws IOException {
+        // Each seed scored on its own documents (as --vary-test does): here, a different slice of the fixture per seed.
+        Map<String, List<TestDocs.Row>> perRun = new LinkedHashMap<>();
+        fixture().forEach((seed, rows) -> perRun.put("seed" + seed, rows.subList((int) (seed * 300), (int) (seed * 300 + 300))));
+        Map<String, TestDocs.Scored> scored = TestDocs.of(perRun);
+        List<Summary.Run> runs = new ArrayList<>();
+        for (Summary.Run r : runs(1000, false)) runs.add(r.withTest(scored.get("seed" + r.seed())));
+        Summary.Line l = line(runs);
+        assertEquals(Summary.SEEDS_AND_DOCS + "; " + Summary.UNSHARED, l.interval());
+        assertTrue(Summary.notes(l).contains("no two runs share a test set"), Summary.notes(l));
+        assertTrue(Double.isFinite(l.lo()) && Double.isFinite(l.hi()), l.toString());
+    }
 }
