@@ -15,8 +15,10 @@ import w2s.data.SplitSize;
 import w2s.experiment.Experiment;
 import w2s.experiment.ExperimentConfig;
 import w2s.experiment.RunResult;
+import w2s.results.Results;
 import w2s.results.RunTables;
 import w2s.results.RunWriter;
+import w2s.results.Summary;
 import w2s.zoo.Models;
 
 /**
@@ -69,7 +71,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.print(RunTables.compare(results));
         System.out.println();
-        System.out.print(RunTables.medians(results));
+        // The summary of `w2s results OUT`, so the demo and the results command never print two "median PGR"s: the
+        // paper's aggregation (weak and ceiling averaged over seeds per pair), flagged runs left out, hierarchical
+        // intervals over seeds and test documents.
+        try (Results stored = Results.open(out)) {
+            ResultsCommand.print(Summary.summarize(stored, false), stored.source());
+        }
+        System.out.println("(the same summary: bin/w2s results " + out + ")");
         System.out.println();
         // Whether there is a gap to recover at all: ceiling minus weak accuracy with its paired-bootstrap interval, in
         // standard errors (the interval's width over 2 × 1.96).

@@ -12,11 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import w2s.base.Table;
-import w2s.metrics.Bootstrap;
 import w2s.metrics.Flags;
 import w2s.results.ResultStore;
 import w2s.results.Results;
-import w2s.results.RunTables;
 import w2s.results.Summary;
 
 /** {@code w2s results}: the standard summary of a results store, or any SQL query on it. */
@@ -24,7 +22,7 @@ import w2s.results.Summary;
         description = "Median PGR as the paper aggregates it (weak and ceiling accuracies averaged over seeds per "
                 + "weak-strong pair, each run's PGR against them, the median over runs; same-model pairs and pairs "
                 + "whose ceiling is not above the weak model left out), on accuracy and on AUROC, with a 95%% "
-                + "bootstrap interval over seeds, per task, loss and every other setting that differs between runs. "
+                + "bootstrap interval over seeds and test documents together, per task, loss and every other setting that differs between runs. "
                 + "Flagged runs are left out unless --include-flagged. Or run --sql on table 'runs' (one row per run, "
                 + "columns named as in metrics.json), or export the runs with --format and --out.")
 final class ResultsCommand implements Callable<Integer> {
@@ -43,7 +41,7 @@ final class ResultsCommand implements Callable<Integer> {
     @Option(names = "--out", description = "the file --format writes")
     Path out;
     @Option(names = "--include-flagged", description = "count runs flagged as degenerate (constant weak labels, a "
-            + "one-class model, a gap within noise) in the summary")
+            + "weak model at chance, a one-class model, a gap within noise, an unstable PGR) in the summary")
     boolean includeFlagged;
 
     @Override
@@ -97,24 +95,25 @@ final class ResultsCommand implements Callable<Integer> {
         return v;
     }
 
-    private void print(Summary.Report report, String store) {
+    /** The summary as `w2s results` prints it; the demo prints its runs' summary with this too. */
+    static void print(Summary.Report report, String store) {
         System.out.println("grouped by: " + String.join(", ", report.groupedBy())
                 + " (each line spans weak-strong pairs and seeds)");
         if (!report.modelSettings().isEmpty()) {
             System.out.println("not grouped, as they differ only from one model to another: " + String.join(", ", report.modelSettings()));
         }
         List<String> headers = new ArrayList<>(report.groupedBy());
-        headers.addAll(List.of("pairs", "seeds", "runs", "median PGR", "95% CI", "PGR (AUROC)", "95% CI"));
+        headers.addAll(List.of("pairs", "seeds", "runs", "median PGR", "95% CI", "PGR (AUROC)", "95% CI", "notes"));
         Table t = new Table(headers.toArray(String[]::new));
         for (Summary.Line l : report.lines()) {
             List<Object> row = new ArrayList<>(List.of(l.task(), l.loss()));
             row.addAll(l.settings().values());
-            row.addAll(List.of(l.pairs(), l.seeds(), l.runs(), l.median(),
-                    RunTables.interval(new Bootstrap.Interval(l.lo(), l.hi())), l.aurocMedian(),
-                    RunTables.interval(new Bootstrap.Interval(l.aurocLo(), l.aurocHi()))));
+            row.addAll(List.of(l.pairs(), l.seeds(), l.runs(), l.median(), l.ci(), l.aurocMedian(), l.aurocCi(),
+                    Summary.notes(l)));
             t.row(row.toArray());
         }
         System.out.print(report.lines().isEmpty() ? "no run is counted\n" : t.toString());
+        if (!report.lines().isEmpty()) System.out.println(Summary.INTERVALS);
         System.out.printf("%d runs in %s; %d counted%s%n", report.total(), store, report.counted(),
                 report.leftOut().isEmpty() ? "" : "; left out: " + report.leftOut().entrySet().stream()
                         .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")));

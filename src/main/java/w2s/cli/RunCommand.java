@@ -186,6 +186,10 @@ final class RunCommand implements Callable<Integer> {
     String schedule;
     @Option(names = "--warmup-steps", description = "linear learning-rate warm-up over N steps, every model (default: 0)")
     Integer warmupSteps;
+    @Option(names = "--min-steps", paramLabel = "N", description = "at least N optimiser steps per model, passing over "
+            + "a small training set more often than --epochs says, every model (default: " + w2s.zoo.Models.FINETUNE_MIN_STEPS
+            + " for fine-tuned models, 0 otherwise: epochs alone)")
+    Integer minSteps;
     @Option(names = "--optimizer", description = "adam (weight decay added to the gradient, as torch's Adam) or adamw "
             + "(decoupled weight decay), every model (default: adam)")
     String optimizer;
@@ -277,7 +281,7 @@ final class RunCommand implements Callable<Integer> {
                             "--early-stop-every", 25),
                     "finetune", ordered("--epochs", 3, "--lr", 8e-5, "--weight-decay", 0.1, "--batch-size", 32,
                             "--schedule", "cosine", "--warmup-steps", 40, "--optimizer", "adamw", "--adam-beta2", 0.95,
-                            "--lora-rank", 8),
+                            "--lora-rank", 8, "--min-steps", 0),
                     "weak-finetune", ordered("--weak-epochs", 3, "--weak-lr", 5e-4, "--weak-weight-decay", 0.1,
                             "--weak-lora-rank", 8)),
             // openai/weak-to-strong: train_weak_strong.py and train_simple.py (lr per model size is already each
@@ -286,7 +290,7 @@ final class RunCommand implements Callable<Integer> {
                     "all", ordered("--n-train", SplitSize.upTo(20000), "--n-test", SplitSize.upTo(10000),
                             "--ceiling-on", "A"),
                     "finetune", ordered("--epochs", 2, "--weight-decay", 0.0, "--batch-size", 32, "--schedule", "cosine",
-                            "--warmup-steps", 0, "--optimizer", "adam", "--adam-beta2", 0.999),
+                            "--warmup-steps", 0, "--optimizer", "adam", "--adam-beta2", 0.999, "--min-steps", 0),
                     "weak-finetune", ordered("--weak-epochs", 2, "--weak-weight-decay", 0.0)));
 
     private static Map<String, Object> ordered(Object... keyValues) {
@@ -394,7 +398,8 @@ final class RunCommand implements Callable<Integer> {
                 schedule != null ? schedule : t.schedule(), t.evalEvery(), t.seed(),
                 warmupSteps != null ? warmupSteps : t.warmupSteps(), optimizer != null ? optimizer : t.optimizer(),
                 adamBeta2 != null ? adamBeta2 : t.beta2(),
-                dropout != null && m.mode() == Training.FINETUNE ? dropout : t.dropout()));
+                dropout != null && m.mode() == Training.FINETUNE ? dropout : t.dropout(),
+                minSteps != null ? minSteps : t.minSteps()));
     }
 
     /**
@@ -439,7 +444,7 @@ final class RunCommand implements Callable<Integer> {
         TrainConfig t = m.train();
         TrainConfig train = new TrainConfig(epochs != null ? epochs : t.epochs(), batchSize != null ? batchSize : t.batchSize(),
                 lr != null ? lr : t.lr(), weightDecay != null ? weightDecay : t.weightDecay(), t.schedule(), evalEvery,
-                t.seed(), t.warmupSteps(), t.optimizer(), t.beta2(), t.dropout());
+                t.seed(), t.warmupSteps(), t.optimizer(), t.beta2(), t.dropout(), t.minSteps());
         boolean encoder = m.mode() != Training.SCRATCH;
         if (maxTokens != null && maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
         if (freezeLayers != null && freezeLayers < 0) {

@@ -165,7 +165,46 @@ final class SweepCommand implements Callable<Integer> {
                 outcome.alreadyStored(), outcome.ran(), outcome.failures().size(), held,
                 (System.nanoTime() - t0) / 1e9, out, store == null ? "" : " and " + store);
         outcome.failures().forEach(f -> System.err.println("w2s: failed: " + f));
+        flagLines(cells, experiment, part, out).forEach(System.out::println);
         return outcome.failures().isEmpty() ? 0 : 3;
+    }
+
+    /**
+     * How many of the sweep's finished cells (in this shard) carry each flag, as `run` warns of them one run at a
+     * time: a flagged cell's PGR is left out of `w2s results`, and the sweep should say how many that will be.
+     */
+    static List<String> flagLines(List<ExperimentConfig> cells, Experiment experiment, Shard part, Path out) {
+        Map<String, Integer> perFlag = new TreeMap<>();
+        int finished = 0;
+        int flagged = 0;
+        int unchecked = 0;
+        Map<String, ExperimentConfig> keyed = keyed(cells, experiment);
+        Set<String> mine = part.cells(keyed.keySet());
+        for (Map.Entry<String, ExperimentConfig> e : keyed.entrySet()) {
+            if (!mine.contains(e.getKey())) continue;
+            Path dir = out.resolve(RunFiles.folderName(e.getValue(), e.getKey()));
+            if (!RunFiles.complete(dir)) continue;
+            finished++;
+            com.fasterxml.jackson.databind.JsonNode flags;
+            try {
+                flags = w2s.base.Json.MAPPER.readTree(dir.resolve(RunFiles.METRICS).toFile()).path("flags");
+            } catch (IOException ex) {
+                continue;
+            }
+            if (!flags.isArray()) {
+                unchecked++;
+                continue;
+            }
+            if (!flags.isEmpty()) flagged++;
+            flags.forEach(f -> perFlag.merge(f.asText(), 1, Integer::sum));
+        }
+        List<String> lines = new ArrayList<>();
+        if (finished == 0) return lines;
+        lines.add("flags: " + flagged + " of " + finished + " finished cells flagged (left out of `w2s results` "
+                + "unless --include-flagged)" + (unchecked == 0 ? "" : ", " + unchecked + " stored before flags existed"));
+        perFlag.forEach((flag, n) -> lines.add(String.format("  %s: %d (%s)", flag, n,
+                w2s.metrics.Flags.MEANING.getOrDefault(flag, flag))));
+        return lines;
     }
 
     /** Cell keys in grid order, each once. */

@@ -60,15 +60,14 @@ public final class Experiment implements AutoCloseable {
     }
 
     /**
-     * What the experiment learns about a trained weak model: its soft labels on B, its test predictions, and its
-     * training loss per step (null in entries cached before losses were recorded, and for a CCS supervisor).
+     * What the experiment learns about a model trained with ground truth, whatever role it plays (the weak supervisor,
+     * trained on A; the ceiling, on A or B): its predictions on B (the weak labels, when it trained on A), on the test
+     * set, on the test pairs and on the validation split (null without early stopping), its test accuracy curve, the
+     * step early stopping kept, and its training loss per step (null for a CCS supervisor, which takes no steps).
      */
-    record WeakOutputs(double[] labelsB, double[] test, double[] pairsChosen, double[] pairsRejected, double[] val,
-                       Integer stoppedAt, Classifier.Footprint footprint, List<Double> losses) {}
-
-    /** A ground-truth ceiling's test predictions, accuracy curve and training loss per step (null as the weak's). */
-    record CeilingOutputs(double[] test, double[] pairsChosen, double[] pairsRejected, List<RunResult.CurvePoint> curve,
-                          Integer stoppedAt, Classifier.Footprint footprint, List<Double> losses) {}
+    record GroundTruth(double[] labelsB, double[] test, double[] pairsChosen, double[] pairsRejected, double[] val,
+                       List<RunResult.CurvePoint> curve, Integer stoppedAt, Classifier.Footprint footprint,
+                       List<Double> losses) {}
 
     /**
      * The ingredients of a run, public so that callers (the CLI, sweeps) can write the weak labels and the per-example
@@ -109,7 +108,7 @@ public final class Experiment implements AutoCloseable {
      * Bump when a result gains fields or a metric changes: cached results from before are then computed again (from
      * the cached weak model and ceiling), while the cell key, which a results store holds, stays the same.
      */
-    private static final int RESULT_VERSION = 4;
+    private static final int RESULT_VERSION = 5; // 5: ceilings train with the run's seed, one stage with the weak model; new flags
 
     /** The identity of a run: its configuration and the hash of its data. */
     public String cellKey(ExperimentConfig config) {
@@ -179,31 +178,8 @@ public final class Experiment implements AutoCloseable {
 
         // 1. The weak supervisor, trained on A with ground truth; its soft predictions on B are the weak labels.
         long t1 = System.nanoTime();
-        Map<String, Object> weakKey = stageKey(task, config, "weak", config.weak());
-        if (stopAll != null) weakKey.put("early_stop", stopAll);
-        WeakOutputs weak = stages.computeIfAbsent(StageCache.key(weakKey), WeakOutputs.class,
-                w -> probabilities(List.of("labels_b", "test", "pairs_chosen", "pairs_rejected"),
-                        List.of(w.labelsB(), w.test(), w.pairsChosen(), w.pairsRejected()),
-                        List.of(split.b().size(), split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
-            Classifier classifier = Models.classifier(config.weak(), features, task.name());
-            TrainConfig train = config.weak().train().withSeed(config.seed());
-            List<Double> losses = new ArrayList<>();
-            if (stopAll != null) {
-                Kept k = Progress.role("weak", () -> fitKeepingBest(classifier, split.a(), oneHot(split.a()),
-                        Losses.get("xent"), train, stopAll, split.val(), valTruth,
-                        List.of(split.b(), split.test(), pairsChosen, pairsRejected, split.val()), null, null, null,
-                        losses));
-                return new WeakOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
-                        positive(k.predictions().get(2)), positive(k.predictions().get(3)),
-                        positive(k.predictions().get(4)), k.stoppedAt(), Models.footprint(config.weak()),
-                        orNull(losses));
-            }
-            Classifier.Trained model = Progress.role("weak", () -> classifier.fit(split.a(), oneHot(split.a()),
-                    Losses.get("xent"), train, keepingLosses(Classifier.Monitor.NONE, losses)));
-            return new WeakOutputs(positive(model.predict(split.b())), positive(model.predict(split.test())),
-                    positive(model.predict(pairsChosen)), positive(model.predict(pairsRejected)), null, null,
-                    footprint(model, config.weak()), orNull(losses));
-        });
+        GroundTruth weak = groundTruth(task, config, split, "A", config.weak(), stopAll, valTruth, pairsChosen,
+                pairsRejected, testLabels, "weak");
         // Labels produced elsewhere replace the weak model's on B (the weak model still scores the test set).
         double[] labelsB = config.weakLabels() == null ? weak.labelsB()
                 : WeakLabelsFile.read(Path.of(config.weakLabels()), task, split.b());
@@ -306,35 +282,15 @@ public final class Experiment implements AutoCloseable {
         }
         // The ceiling may train the strong model with compute settings of its own (--ceiling-lora-rank and the like).
         ModelConfig ceilingModel = config.ceilingModel();
-        Classifier strong = classifiers.computeIfAbsent(ceilingModel, m -> Models.classifier(m, features));
         seconds.put("student", elapsed(t2));
 
-        // 3. The ceiling: the strong model trained with ground truth.
+        // 3. The ceiling: the strong model trained with ground truth, on A with the run's seed as the openai code does
+        // (and as the weak supervisor is): a model with the same settings is then one trained model, and one stage
+        // cache entry, whether it supervises one pair or is the ceiling of another, with the same test accuracy.
         long t3 = System.nanoTime();
         List<Example> ceilingTrain = config.ceilingOn().equals("A") ? split.a() : split.b();
-        Map<String, Object> ceilingKey = stageKey(task, config, "ceiling-" + config.ceilingOn(), ceilingModel);
-        if (stopAll != null) ceilingKey.put("early_stop", stopAll);
-        CeilingOutputs ceiling = stages.computeIfAbsent(StageCache.key(ceilingKey), CeilingOutputs.class,
-                c -> probabilities(List.of("test", "pairs_chosen", "pairs_rejected"),
-                        List.of(c.test(), c.pairsChosen(), c.pairsRejected()),
-                        List.of(split.test().size(), pairsChosen.size(), pairsRejected.size())), () -> {
-            List<RunResult.CurvePoint> points = new ArrayList<>();
-            List<Double> losses = new ArrayList<>();
-            TrainConfig train = ceilingModel.train().withSeed(config.seed() + 2);
-            if (stopAll != null) {
-                Kept k = Progress.role("ceiling", () -> fitKeepingBest(strong, ceilingTrain, oneHot(ceilingTrain),
-                        Losses.get("xent"), train, stopAll, split.val(), valTruth,
-                        List.of(split.test(), pairsChosen, pairsRejected), points, split.test(), testLabels, losses));
-                return new CeilingOutputs(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
-                        positive(k.predictions().get(2)), points, k.stoppedAt(), Models.footprint(ceilingModel),
-                        orNull(losses));
-            }
-            Classifier.Trained model = Progress.role("ceiling", () -> strong.fit(ceilingTrain, oneHot(ceilingTrain),
-                    Losses.get("xent"), train, keepingLosses(curve(points, split.test(), testLabels), losses)));
-            return new CeilingOutputs(positive(model.predict(split.test())), positive(model.predict(pairsChosen)),
-                    positive(model.predict(pairsRejected)), points, null, footprint(model, ceilingModel),
-                    orNull(losses));
-        });
+        GroundTruth ceiling = groundTruth(task, config, split, config.ceilingOn(), ceilingModel, stopAll, valTruth,
+                pairsChosen, pairsRejected, testLabels, "ceiling");
         double[][] ceilingTest = twoWay(ceiling.test());
         if (ceiling.losses() != null) {
             trainingLosses.add(new RunResult.LossCurve("ceiling", ceilingModel.train().totalSteps(ceilingTrain.size()),
@@ -378,7 +334,8 @@ public final class Experiment implements AutoCloseable {
                 footprints(weak.footprint(), config.weak(), student.footprint(), config.strong(), ceiling.footprint(),
                         ceilingModel), config,
                 new RunResult.TaskInfo(task.name(), task.train().size(), task.test().size(), task.provenance()),
-                environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt(), dropped, trainingLosses);
+                environment(), split.val().size(), weak.stoppedAt(), ceiling.stoppedAt(), dropped, trainingLosses,
+                ceilingTraining(config));
         Predictions predictions = new Predictions(split.test().stream().map(Example::id).toList(), testLabels,
                 weak.test(), positive(w2sTest), ceiling.test(), split.b().stream().map(Example::id).toList(),
                 Metrics.labels(split.b()), labelsB);
@@ -526,6 +483,66 @@ public final class Experiment implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * The model trained with ground truth on half A or B of the split with the run's seed, from the stage cache or
+     * trained now. The key holds only what the training depends on (task, data, split, half, model settings, early
+     * stopping), not the role, so the weak supervisor of one run and the ceiling of another that share them are one
+     * entry: trained once, the same predictions in both roles.
+     *
+     * @param role the role it is trained for now, for progress bars only
+     */
+    private GroundTruth groundTruth(Task task, ExperimentConfig config, Split split, String half, ModelConfig model,
+                                    ExperimentConfig.EarlyStop stopAll, int[] valTruth, List<Example> pairsChosen,
+                                    List<Example> pairsRejected, int[] testLabels, String role) {
+        Map<String, Object> key = stageKey(task, config, "ground-truth-" + half, model);
+        if (stopAll != null) key.put("early_stop", stopAll);
+        List<Example> train = half.equals("A") ? split.a() : split.b();
+        List<Integer> sizes = new ArrayList<>(List.of(split.b().size(), split.test().size(), pairsChosen.size(),
+                pairsRejected.size()));
+        return stages.computeIfAbsent(StageCache.key(key), GroundTruth.class,
+                g -> probabilities(List.of("labels_b", "test", "pairs_chosen", "pairs_rejected"),
+                        java.util.Arrays.asList(g.labelsB(), g.test(), g.pairsChosen(), g.pairsRejected()), sizes), () -> {
+            Classifier classifier = Models.classifier(model, features, task.name());
+            TrainConfig trainConfig = model.train().withSeed(config.seed());
+            List<RunResult.CurvePoint> points = new ArrayList<>();
+            List<Double> losses = new ArrayList<>();
+            if (stopAll != null) {
+                Kept k = Progress.role(role, () -> fitKeepingBest(classifier, train, oneHot(train),
+                        Losses.get("xent"), trainConfig, stopAll, split.val(), valTruth,
+                        List.of(split.b(), split.test(), pairsChosen, pairsRejected, split.val()), points,
+                        split.test(), testLabels, losses));
+                return new GroundTruth(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
+                        positive(k.predictions().get(2)), positive(k.predictions().get(3)),
+                        positive(k.predictions().get(4)), points, k.stoppedAt(), Models.footprint(model),
+                        orNull(losses));
+            }
+            Classifier.Trained trained = Progress.role(role, () -> classifier.fit(train, oneHot(train),
+                    Losses.get("xent"), trainConfig, keepingLosses(curve(points, split.test(), testLabels), losses)));
+            return new GroundTruth(positive(trained.predict(split.b())), positive(trained.predict(split.test())),
+                    positive(trained.predict(pairsChosen)), positive(trained.predict(pairsRejected)), null, points,
+                    null, footprint(trained, model), orNull(losses));
+        });
+    }
+
+    /**
+     * How the ceiling was trained, in words, for the result: whether it is the training this model gets as a weak
+     * supervisor (on A with ground truth and the run's seed) or, where the configuration makes it differ, how.
+     */
+    static String ceilingTraining(ExperimentConfig config) {
+        String how = "ground truth on " + config.ceilingOn() + " with the run's seed";
+        List<String> differs = new ArrayList<>();
+        if (!config.ceilingOn().equals("A")) differs.add("it trains on B (--ceiling-on B), a weak supervisor on A");
+        if (!config.ceilingModel().equals(config.strong())) {
+            differs.add("it has settings of its own (--ceiling-...), not the student's");
+        }
+        if (differs.isEmpty()) {
+            return how + ": the same trained model as " + config.strong().name() + " as a weak supervisor with these "
+                    + "settings and seed" + (config.weak().equals(config.strong()) ? " (this run's own)" : "");
+        }
+        return how + "; not the model " + config.strong().name() + " is as a weak supervisor: "
+                + String.join("; ", differs);
     }
 
     private static Map<String, Object> stageKey(Task task, ExperimentConfig config, String stage, ModelConfig model) {

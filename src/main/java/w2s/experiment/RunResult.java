@@ -28,7 +28,10 @@ import w2s.metrics.Metrics;
  * being longer than the strong model's token limit (null: long texts were truncated). training_losses holds every
  * model's training loss at each optimiser step, in the order they trained: weak, each student, ceiling (a model that
  * reports none, a CCS supervisor or a stage cached before losses were recorded, is left out); log.jsonl writes them
- * out a line per step.
+ * out a line per step. ceiling_training says how the ceiling was trained: on A with ground truth and the run's seed it
+ * is the same trained model (one stage cache entry) as the strong model as a weak supervisor with the same settings,
+ * so the two roles report the same accuracy; otherwise (--ceiling-on B, --ceiling-* settings) it says how it differs.
+ * Null in results written before it existed, whose ceilings trained with the run's seed + 2.
  */
 public record RunResult(
         double weakAccuracy, double w2sAccuracy, double ceilingAccuracy, double pgr,
@@ -53,7 +56,8 @@ public record RunResult(
         Map<String, String> environment,
         int nVal, Integer weakStoppedAt, Integer ceilingStoppedAt,
         LongTexts.Dropped droppedLongTexts,
-        List<LossCurve> trainingLosses) {
+        List<LossCurve> trainingLosses,
+        String ceilingTraining) {
 
     /** Test accuracy after a number of optimiser steps. */
     public record CurvePoint(int step, int totalSteps, double accuracy) {}

@@ -102,15 +102,18 @@ public final class Bootstrap {
         return a + (pos - lo) * (b - a);
     }
 
-    /** One model's test predictions, prepared so a resample is scored in one pass. */
-    private static final class Scorer {
+    /**
+     * One model's test predictions, prepared so a resample (counts per document) is scored in one pass; also used by
+     * the summary's bootstrap, which resamples the documents of many runs at once.
+     */
+    public static final class Scorer {
         private final boolean[] correct;
         /** Documents in increasing P(class 1), and where each run of tied scores ends. */
         private final int[] order;
         private final boolean[] tieEnds;
         private final int[] labels;
 
-        Scorer(double[][] probs, int[] labels) {
+        public Scorer(double[][] probs, int[] labels) {
             int n = labels.length;
             this.labels = labels;
             correct = new boolean[n];
@@ -121,14 +124,14 @@ public final class Bootstrap {
             for (int k = 0; k < n; k++) tieEnds[k] = k == n - 1 || probs[order[k + 1]][1] != probs[order[k]][1];
         }
 
-        double accuracy(int[] counts, int n) {
+        public double accuracy(int[] counts, int n) {
             long right = 0;
             for (int i = 0; i < counts.length; i++) if (correct[i]) right += counts[i];
             return (double) right / n;
         }
 
         /** Mann–Whitney: each positive beats the negatives scored below it and ties half of those scored the same. */
-        double auroc(int[] counts) {
+        public double auroc(int[] counts) {
             double wins = 0;
             long negativesBelow = 0;
             long positives = 0;

@@ -11,23 +11,35 @@ import java.util.Map;
  */
 public final class Flags {
     public static final String WEAK_LABELS_CONSTANT = "weak_labels_constant";
+    public static final String WEAK_NO_SIGNAL = "weak_no_signal";
     public static final String WEAK_ONE_CLASS = "weak_one_class";
     public static final String W2S_ONE_CLASS = "w2s_one_class";
     public static final String CEILING_ONE_CLASS = "ceiling_one_class";
     public static final String GAP_WITHIN_NOISE = "gap_within_noise";
+    public static final String PGR_UNSTABLE = "pgr_unstable";
 
     /** Weak soft labels whose standard deviation is below this carry no information about the documents. */
     static final double CONSTANT_STD = 1e-3;
 
+    /**
+     * A PGR interval wider than this says nothing: it spans more than the whole way from recovering none of the gap (0)
+     * to recovering all of it (1), so it cannot tell any two findings apart (the README's first grammar example gave
+     * [-38.0, 0.90]). An unbounded interval is wider than any width.
+     */
+    public static final double PGR_UNSTABLE_WIDTH = 1.0;
+
     /** Each flag in words, for warnings and the summary. */
     public static final Map<String, String> MEANING = Map.of(
-            WEAK_LABELS_CONSTANT, "the weak labels carry no signal (near-constant soft labels on B, or the weak "
-                    + "model's test AUROC cannot be told from 0.5)",
+            WEAK_LABELS_CONSTANT, "the weak labels are near-constant (their standard deviation on B is below "
+                    + CONSTANT_STD + ")",
+            WEAK_NO_SIGNAL, "the weak model cannot be told from chance (its test AUROC's 95% interval includes 0.5)",
             WEAK_ONE_CLASS, "the weak model predicts one class on the whole test set",
             W2S_ONE_CLASS, "the student predicts one class on the whole test set",
             CEILING_ONE_CLASS, "the ceiling predicts one class on the whole test set",
             GAP_WITHIN_NOISE, "the gap between ceiling and weak accuracy is within test-set noise (its 95% interval "
-                    + "includes 0), so PGR is a ratio of noise");
+                    + "includes 0), so PGR is a ratio of noise",
+            PGR_UNSTABLE, "the PGR's 95% interval is wider than " + PGR_UNSTABLE_WIDTH + " (or unbounded), so this "
+                    + "run's PGR cannot be told from any other value");
 
     private Flags() {}
 
@@ -41,12 +53,19 @@ public final class Flags {
     public static List<String> of(double[] weakLabelsB, double[][] weakTest, double[][] w2sTest, double[][] ceilingTest,
                                   Bootstrap.Intervals intervals) {
         List<String> flags = new ArrayList<>();
-        if (std(weakLabelsB) < CONSTANT_STD || intervals.weakAuroc().contains(0.5)) flags.add(WEAK_LABELS_CONSTANT);
+        if (std(weakLabelsB) < CONSTANT_STD) flags.add(WEAK_LABELS_CONSTANT);
+        if (intervals.weakAuroc().contains(0.5)) flags.add(WEAK_NO_SIGNAL);
         if (oneClass(weakTest)) flags.add(WEAK_ONE_CLASS);
         if (oneClass(w2sTest)) flags.add(W2S_ONE_CLASS);
         if (oneClass(ceilingTest)) flags.add(CEILING_ONE_CLASS);
         if (intervals.gap().contains(0)) flags.add(GAP_WITHIN_NOISE);
+        if (unstable(intervals.pgr())) flags.add(PGR_UNSTABLE);
         return List.copyOf(flags);
+    }
+
+    /** Wider than {@link #PGR_UNSTABLE_WIDTH}, unbounded, or undefined (NaN bounds: no PGR at all). */
+    static boolean unstable(Bootstrap.Interval pgr) {
+        return !(pgr.hi() - pgr.lo() <= PGR_UNSTABLE_WIDTH);
     }
 
     static double std(double[] values) {

@@ -137,7 +137,10 @@ public final class HtmlReport {
         ResultStore.Rows rows = store.query("SELECT task, weak, strong, mode, loss, seed, weak_params, strong_params, "
                 + "weak_accuracy, w2s_accuracy, ceiling_accuracy, pgr, w2s_accuracy_ci, ceiling_accuracy_ci, pgr_ci, "
                 + "agreement_weak_correct, agreement_weak_wrong, flags, config, w2s_curve, ceiling_curve, reliability, "
-                + "n_test, weak_auroc, w2s_auroc, ceiling_auroc FROM runs ORDER BY task, loss, weak, strong, seed, cell_key");
+                + "n_test, weak_auroc, w2s_auroc, ceiling_auroc, cell_key FROM runs ORDER BY task, loss, weak, strong, seed, "
+                + "cell_key");
+        // Per-example test predictions, so each point's interval resamples test documents as the summary's does.
+        Map<String, TestDocs.Scored> tests = TestDocs.read(store);
         List<R> runs = new ArrayList<>();
         for (List<Object> r : rows.rows()) {
             List<String> flags = r.get(17) == null ? null : ((List<?>) r.get(17)).stream().map(String::valueOf).toList();
@@ -146,7 +149,7 @@ public final class HtmlReport {
                     .collect(Collectors.joining(" "));
             Summary.Run run = new Summary.Run((String) r.get(0), (String) r.get(4), (String) r.get(1),
                     (String) r.get(2), num(r.get(5)).longValue(), dbl(r.get(8)), dbl(r.get(9)), dbl(r.get(10)),
-                    dbl(r.get(23)), dbl(r.get(24)), dbl(r.get(25)), flags, settings);
+                    dbl(r.get(23)), dbl(r.get(24)), dbl(r.get(25)), flags, settings, tests.get((String) r.get(26)));
             runs.add(new R((String) r.get(0), (String) r.get(1), (String) r.get(2), (String) r.get(3),
                     (String) r.get(4), num(r.get(5)).longValue(), r.get(6) == null ? null : num(r.get(6)).longValue(),
                     r.get(7) == null ? null : num(r.get(7)).longValue(), dbl(r.get(8)), dbl(r.get(9)), dbl(r.get(10)),
@@ -197,8 +200,8 @@ public final class HtmlReport {
                     Summary.Report report = Summary.summarize(cell.stream().map(R::run).toList(), false);
                     if (report.lines().isEmpty()) return;
                     Summary.Line l = report.lines().get(0);
-                    String tip = tip(cell.get(0), "median PGR " + fmt(l.median()) + " [" + fmt(l.lo()) + ", "
-                            + fmt(l.hi()) + "] over " + l.runs() + " runs, " + l.seeds() + " seeds" + (report.leftOut()
+                    String tip = tip(cell.get(0), "median PGR " + fmt(l.median()) + " " + l.ci() + " over "
+                            + l.runs() + " runs, " + l.seeds() + " seeds (CI over " + l.interval() + ")" + (report.leftOut()
                             .isEmpty() ? "" : "<br>left out: " + report.leftOut().entrySet().stream()
                             .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))), cell);
                     points.add(point(x, cell.get(0), new Estimate(l.median(), l.lo(), l.hi(), l.runs()), tip, false));
@@ -479,20 +482,20 @@ public final class HtmlReport {
     private static String summaryTable(Summary.Report report) {
         StringBuilder t = new StringBuilder("<h3>Median PGR (the summary of <code>w2s results</code>)</h3><table><tr>");
         List<String> headers = new ArrayList<>(report.groupedBy());
-        headers.addAll(List.of("pairs", "seeds", "runs", "median PGR", "95% CI", "PGR (AUROC)", "95% CI"));
+        headers.addAll(List.of("pairs", "seeds", "runs", "median PGR", "95% CI", "PGR (AUROC)", "95% CI", "notes"));
         for (String h : headers) t.append("<th>").append(esc(h)).append("</th>");
         t.append("</tr>");
         for (Summary.Line l : report.lines()) {
             List<Object> row = new ArrayList<>(List.of(l.task(), l.loss()));
             row.addAll(l.settings().values());
-            row.addAll(List.of(l.pairs(), l.seeds(), l.runs(), fmt(l.median()),
-                    RunTables.interval(new Bootstrap.Interval(l.lo(), l.hi())), fmt(l.aurocMedian()),
-                    RunTables.interval(new Bootstrap.Interval(l.aurocLo(), l.aurocHi()))));
+            row.addAll(List.of(l.pairs(), l.seeds(), l.runs(), fmt(l.median()), l.ci(), fmt(l.aurocMedian()),
+                    l.aurocCi(), Summary.notes(l)));
             t.append("<tr>");
             for (Object o : row) t.append("<td>").append(esc(String.valueOf(o))).append("</td>");
             t.append("</tr>");
         }
         t.append("</table>");
+        if (!report.lines().isEmpty()) t.append("<p class=\"caption\">").append(esc(Summary.INTERVALS)).append(".</p>");
         if (!report.leftOut().isEmpty()) {
             t.append("<p class=\"caption\">Left out: ").append(esc(report.leftOut().entrySet().stream()
                     .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")))).append(".</p>");

@@ -40,11 +40,39 @@ public final class Results implements AutoCloseable {
     private final Connection connection;
     private final List<String> notes;
     private final String source;
+    /** The row files read (one per finished run) and the folders of runs read from metrics.json, by cell key. */
+    private final List<Path> rowFiles;
+    private final Map<String, Path> metricsFolders;
 
     private Results(Connection connection, List<String> notes, String source) {
+        this(connection, notes, source, List.of(), Map.of());
+    }
+
+    private Results(Connection connection, List<String> notes, String source, List<Path> rowFiles,
+                    Map<String, Path> metricsFolders) {
         this.connection = connection;
         this.notes = notes;
         this.source = source;
+        this.rowFiles = rowFiles;
+        this.metricsFolders = metricsFolders;
+    }
+
+    /**
+     * Each run's folder by its cell_key, so files beside the row (predictions.parquet) can be read; empty for a
+     * DuckDB store, which has no folders. A cell key stored in two folders (a run copied) keeps the first.
+     */
+    public synchronized Map<String, Path> folders() {
+        Map<String, Path> out = new java.util.LinkedHashMap<>();
+        if (!rowFiles.isEmpty()) {
+            ResultStore.Rows rows = query("SELECT cell_key, filename FROM read_parquet([" + rowFiles.stream()
+                    .map(RunFiles::literal).collect(Collectors.joining(", ")) + "], union_by_name = true, "
+                    + "filename = true)");
+            for (List<Object> r : rows.rows()) {
+                out.putIfAbsent((String) r.get(0), Path.of((String) r.get(1)).toAbsolutePath().getParent());
+            }
+        }
+        metricsFolders.forEach(out::putIfAbsent);
+        return out;
     }
 
     /** A folder of run folders, or a DuckDB store file. */
@@ -77,6 +105,7 @@ public final class Results implements AutoCloseable {
         List<String> notes = new ArrayList<>();
         List<Path> rows = new ArrayList<>();
         List<Path> fromMetrics = new ArrayList<>();
+        Map<String, Path> metricsFolders = new java.util.LinkedHashMap<>();
         for (Path dir : runFolders(root)) {
             Path row = dir.resolve(RunFiles.ROW);
             Path metrics = dir.resolve(RunFiles.METRICS);
@@ -137,6 +166,7 @@ public final class Results implements AutoCloseable {
                     }
                     if (!once(root, seen, key, dir, notes)) continue;
                     insert(c, "runs_from_metrics", key, r);
+                    metricsFolders.put(key, dir);
                     read++;
                 }
                 if (read > 0) notes.add(read + " run(s) read from " + RunFiles.METRICS + " (no " + RunFiles.ROW
@@ -150,7 +180,7 @@ public final class Results implements AutoCloseable {
                 s.execute("CREATE TEMP VIEW runs AS SELECT " + String.join(", ", RunRow.COLUMNS.keySet())
                         + " FROM (" + view + ")");
             }
-            return new Results(c, notes, root.toString());
+            return new Results(c, notes, root.toString(), List.copyOf(rows), metricsFolders);
         } catch (SQLException e) {
             throw new IllegalArgumentException("cannot read the runs in " + root + ": " + e.getMessage(), e);
         }

@@ -23,13 +23,17 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param optimizer    "adam" or "adamw"
  * @param beta2        Adam's second-moment decay (0.999, torch's default; EleutherAI uses 0.95)
  * @param dropout      fine-tuning: dropout rate on the head's input during training (0: off, as the openai code)
+ * @param minSteps     at least this many optimiser steps, however small the training set: more passes over it than
+ *                     {@code epochs} when epochs would give fewer (0: epochs alone decide). The references' epoch
+ *                     counts assume thousands of documents; on a few hundred they give a dozen steps, too few to train
  */
 public record TrainConfig(int epochs, int batchSize, double lr, double weightDecay, String schedule, int evalEvery,
                           long seed,
                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) int warmupSteps,
                           @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = IsAdam.class) String optimizer,
                           @JsonInclude(value = JsonInclude.Include.CUSTOM, valueFilter = IsDefaultBeta2.class) Double beta2,
-                          @JsonInclude(JsonInclude.Include.NON_DEFAULT) double dropout) {
+                          @JsonInclude(JsonInclude.Include.NON_DEFAULT) double dropout,
+                          @JsonInclude(JsonInclude.Include.NON_DEFAULT) int minSteps) {
     public static final java.util.List<String> SCHEDULES = java.util.List.of("cosine", "linear", "constant");
     public static final java.util.List<String> OPTIMIZERS = java.util.List.of("adam", "adamw");
     public static final double DEFAULT_BETA2 = 0.999;
@@ -51,6 +55,13 @@ public record TrainConfig(int epochs, int batchSize, double lr, double weightDec
         if (beta2 == null) beta2 = DEFAULT_BETA2;
         if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("--adam-beta2 must be in [0, 1), got " + beta2);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+        if (minSteps < 0) throw new IllegalArgumentException("--min-steps must be 0 or more, got " + minSteps);
+    }
+
+    /** Without a minimum number of steps: epochs alone decide, as before the minimum existed. */
+    public TrainConfig(int epochs, int batchSize, double lr, double weightDecay, String schedule, int evalEvery,
+                       long seed, int warmupSteps, String optimizer, Double beta2, double dropout) {
+        this(epochs, batchSize, lr, weightDecay, schedule, evalEvery, seed, warmupSteps, optimizer, beta2, dropout, 0);
     }
 
     /** Adam, no warm-up, no dropout: the settings every trainer had before the others existed. */
@@ -61,17 +72,22 @@ public record TrainConfig(int epochs, int batchSize, double lr, double weightDec
 
     public TrainConfig withSeed(long s) {
         return new TrainConfig(epochs, batchSize, lr, weightDecay, schedule, evalEvery, s, warmupSteps, optimizer,
-                beta2, dropout);
+                beta2, dropout, minSteps);
     }
 
     public TrainConfig withLr(double rate) {
         return new TrainConfig(epochs, batchSize, rate, weightDecay, schedule, evalEvery, seed, warmupSteps, optimizer,
-                beta2, dropout);
+                beta2, dropout, minSteps);
     }
 
     public TrainConfig withEvalEvery(int every) {
         return new TrainConfig(epochs, batchSize, lr, weightDecay, schedule, every, seed, warmupSteps, optimizer,
-                beta2, dropout);
+                beta2, dropout, minSteps);
+    }
+
+    public TrainConfig withMinSteps(int steps) {
+        return new TrainConfig(epochs, batchSize, lr, weightDecay, schedule, evalEvery, seed, warmupSteps, optimizer,
+                beta2, dropout, steps);
     }
 
     /** Whether weight decay is decoupled from the gradient (AdamW). */
@@ -79,9 +95,12 @@ public record TrainConfig(int epochs, int batchSize, double lr, double weightDec
         return optimizer.equals("adamw");
     }
 
-    /** Number of optimiser steps for n training examples, as the reference counts them. */
+    /**
+     * Number of optimiser steps for n training examples: as the reference counts them (n · epochs / batch), or
+     * {@link #minSteps()} if that is more (the trainers then keep cycling over the shuffled documents).
+     */
     public int totalSteps(int n) {
-        return Math.max(1, (int) ((long) n * epochs / batchSize));
+        return Math.max(Math.max(1, minSteps), (int) ((long) n * epochs / batchSize));
     }
 
     /**

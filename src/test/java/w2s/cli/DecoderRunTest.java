@@ -55,7 +55,7 @@ class DecoderRunTest {
         assertTrue(probe.path("ceiling_accuracy").isNumber());
 
         JsonNode tuned = run("finetune", "--weak", "bow", "--strong", GPT2.toString(), "--mode", "finetune",
-                "--epochs", "1", "--batch-size", "8");
+                "--epochs", "1", "--batch-size", "8", "--min-steps", "0");
         assertEquals("finetune", tuned.path("config").path("strong").path("mode").asText());
         assertEquals("last", tuned.path("config").path("strong").path("pooling").asText());
         assertTrue(tuned.path("w2s_accuracy").isNumber());
@@ -65,7 +65,7 @@ class DecoderRunTest {
     @Test
     void aLoraStudentRecordsItsFootprint() throws Exception {
         JsonNode result = run("lora", "--weak", "bow", "--strong", GPT2.toString(), "--mode", "finetune",
-                "--epochs", "1", "--batch-size", "8", "--lora-rank", "4", "--ceiling-lora-rank", "0",
+                "--epochs", "1", "--batch-size", "8", "--min-steps", "0", "--lora-rank", "4", "--ceiling-lora-rank", "0",
                 "--grad-checkpoint");
         JsonNode strong = result.path("config").path("strong");
         assertEquals(4, strong.path("lora").path("rank").asInt());

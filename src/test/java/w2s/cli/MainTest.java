@@ -83,12 +83,20 @@ class MainTest {
 
     @Test
     void demoRunsBothLossesAndWritesEachRun() {
-        Ran r = run("demo", "--n-train", "200", "--n-test", "100", "--seeds", "2", "--cache",
-                dir.resolve("cache").toString(), "--out", dir.resolve("demo").toString());
-        assertEquals(0, r.status(), r.err());
+        Ran[] r = new Ran[1];
+        String out = capture(() -> r[0] = run("demo", "--n-train", "200", "--n-test", "100", "--seeds", "2", "--cache",
+                dir.resolve("cache").toString(), "--out", dir.resolve("demo").toString()));
+        assertEquals(0, r[0].status(), r[0].err());
         for (String run : new String[] {"xent_seed0", "logconf_seed0", "xent_seed1", "logconf_seed1"}) {
             assertTrue(Files.exists(dir.resolve("demo").resolve(run).resolve("metrics.json")), run);
         }
+        // One "median PGR": the demo prints the summary `w2s results` prints for its folder, table and notes alike.
+        assertTrue(out.contains("(the same summary: bin/w2s results " + dir.resolve("demo") + ")"), out);
+        Ran[] again = new Ran[1];
+        String results = capture(() -> again[0] = run("results", dir.resolve("demo").toString()));
+        assertEquals(0, again[0].status(), again[0].err());
+        assertTrue(results.contains("median PGR"), results);
+        assertTrue(out.contains(results), out + "\n---\n" + results);
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-
 import picocli.CommandLine;
 
 import w2s.data.SplitSize;
@@ -96,6 +95,23 @@ class RunOptionsTest {
         assertEquals(0.0, c.weak().train().dropout(), "dropout is for fine-tuned models only");
         assertEquals(0.2, parse("--task", "grammar", "--mode", "finetune", "--dropout", "0.2").strong().train().dropout());
         assertEquals("window:radius=0.1", parse("--task", "grammar", "--loss", "window:radius=0.10").loss());
+    }
+
+    @Test
+    void fineTuningTrainsAtLeastTheMinimumStepsAndThePresetsCountAsTheReferencesDo() {
+        ExperimentConfig c = parse("--task", "grammar", "--mode", "finetune");
+        assertEquals(w2s.zoo.Models.FINETUNE_MIN_STEPS, c.strong().train().minSteps());
+        assertEquals(200, c.strong().train().totalSteps(250), "250 documents: 15 steps by epochs, 200 by the minimum");
+        assertEquals(0, c.weak().train().minSteps(), "bow keeps its own training");
+        assertEquals(0, parse("--task", "grammar").strong().train().minSteps(), "probes too");
+        ExperimentConfig given = parse("--task", "grammar", "--mode", "finetune", "--min-steps", "50", "--epochs", "3");
+        assertEquals(50, given.strong().train().minSteps());
+        assertEquals(50, given.weak().train().minSteps(), "an optimiser option: every model");
+        for (String preset : new String[] {"openai", "eleuther"}) {
+            TrainConfig t = parse("--task", "grammar", "--mode", "finetune", "--preset", preset).strong().train();
+            assertEquals(0, t.minSteps(), preset + " counts steps from epochs, as its reference");
+        }
+        assertTrue(error("--task", "grammar", "--min-steps", "-3").contains("--min-steps"));
     }
 
     @Test

@@ -79,4 +79,28 @@ class SweepCommandTest {
         assertTrue(html.contains("Apache ECharts") && html.contains("\"n\":8") && html.contains("test accuracy"));
         assertTrue(!html.contains("<script src") && !html.contains("<link"), "self-contained");
     }
+
+    @Test
+    void aSweepEndsWithTheNumberOfCellsPerFlag() throws Exception {
+        Path file = dir.resolve("small.yaml");
+        Files.writeString(file, "tasks: [grammar]\nmodels: [bow]\nlosses: [xent]\nseeds: 3\nn-train: 200\nn-test: 60\n");
+        Path out = dir.resolve("small");
+        String report = MainTest.capture(() -> assertEquals(0, Main.execute("sweep", file.toString(), "--out",
+                out.toString(), "--cache", dir.resolve("cache").toString())));
+        // Counted here from each run's metrics.json.
+        java.util.Map<String, Integer> perFlag = new java.util.TreeMap<>();
+        int flagged = 0;
+        List<Path> metrics;
+        try (var walk = Files.walk(out)) {
+            metrics = walk.filter(p -> p.getFileName().toString().equals("metrics.json")).toList();
+        }
+        assertEquals(3, metrics.size());
+        for (Path m : metrics) {
+            var flags = w2s.base.Json.MAPPER.readTree(m.toFile()).path("flags");
+            if (!flags.isEmpty()) flagged++;
+            flags.forEach(f -> perFlag.merge(f.asText(), 1, Integer::sum));
+        }
+        assertTrue(report.contains("flags: " + flagged + " of 3 finished cells flagged"), report);
+        perFlag.forEach((flag, n) -> assertTrue(report.contains("  " + flag + ": " + n + " ("), flag + " in " + report));
+    }
 }

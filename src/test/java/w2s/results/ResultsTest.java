@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -243,5 +244,26 @@ class ResultsTest {
             results.export("parquet", dir.resolve("converted.parquet"), null);
         }
         assertTrue(RunFiles.isParquet(dir.resolve("converted.parquet")));
+    }
+
+    @Test
+    void eachRunsTestPredictionsAreReadBesideItsRowAndRunsOnTheSameDocumentsShareOneTestSet(@TempDir Path dir) {
+        RunWriter.write(dir.resolve("a"), xentKey, xent);
+        RunWriter.write(dir.resolve("deeper").resolve("b"), logconfKey, logconf);
+        try (Results results = Results.open(dir)) {
+            assertEquals(dir.resolve("a").toAbsolutePath(), results.folders().get(xentKey));
+            Map<String, TestDocs.Scored> tests = TestDocs.read(results);
+            assertEquals(java.util.Set.of(xentKey, logconfKey), tests.keySet());
+            // Seeds 0 and 1 are scored on the same test documents (the test set does not move with the seed).
+            assertTrue(tests.get(xentKey).set() == tests.get(logconfKey).set(), "one shared test set");
+            int n = tests.get(xentKey).set().size();
+            assertEquals(100, n);
+            int[] ones = new int[n];
+            java.util.Arrays.fill(ones, 1);
+            RunResult x = xent.result();
+            assertEquals(x.weakAccuracy(), tests.get(xentKey).weak().accuracy(ones, n), 1e-12);
+            assertEquals(x.w2sAccuracy(), tests.get(xentKey).student().accuracy(ones, n), 1e-12);
+            assertEquals(x.ceilingAuroc(), tests.get(xentKey).ceiling().auroc(ones), 1e-12);
+        }
     }
 }

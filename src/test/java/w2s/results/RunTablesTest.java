@@ -14,7 +14,7 @@ class RunTablesTest {
     /** A result that carries only a PGR: the median reads only the metric it is given. */
     private static RunResult withPgr(double pgr) {
         return new RunResult(0, 0, 0, pgr, 0, 0, 0, 0, null, null, null, null, null, null, null, null, null, List.of(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, null, null, 0, 0, 0, null,
-                null, null, List.of(), List.of(), null, null, List.of(), null, null, null, null, null, 0, null, null, null, null);
+                null, null, List.of(), List.of(), null, null, List.of(), null, null, null, null, null, 0, null, null, null, null, null);
     }
 
     @Test

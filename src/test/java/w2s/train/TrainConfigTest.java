@@ -93,4 +93,45 @@ class TrainConfigTest {
         assertThrows(IllegalArgumentException.class, () -> config("cosine", -1));
         assertThrows(IllegalArgumentException.class, () -> new TrainConfig(1, 1, 1, 0, "cosine", 0, 0, 0, "adam", null, 1));
     }
+
+    @Test
+    void aMinimumOfStepsTrainsSmallSetsLongerAndLeavesLargeOnesAsTheReferenceCounts() throws Exception {
+        TrainConfig t = new TrainConfig(2, 32, 5e-5, 0, "cosine", 0, 0).withMinSteps(200);
+        // 250 documents, 2 epochs, batch 32: 500 / 32 = 15 steps by epochs, so the minimum decides.
+        assertEquals(15, new TrainConfig(2, 32, 5e-5, 0, "cosine", 0, 0).totalSteps(250));
+        assertEquals(200, t.totalSteps(250));
+        // The openai sweep's half of 20,000 documents: 2 · 10,000 / 32 = 625 steps, above the minimum.
+        assertEquals(625, t.totalSteps(10_000));
+        String json = Json.compact(t);
+        assertTrue(json.contains("\"min_steps\":200"), json);
+        assertEquals(t, Json.MAPPER.readValue(json, TrainConfig.class));
+        assertFalse(Json.compact(t.withMinSteps(0)).contains("min_steps"), "absent at 0: probe keys unchanged");
+        String bad = assertThrows(IllegalArgumentException.class, () -> t.withMinSteps(-1)).getMessage();
+        assertTrue(bad.contains("--min-steps"), bad);
+    }
+
+    @Test
+    void aTrainerRunsTheMinimumNumberOfSteps() {
+        // Ten documents, batch 4, one epoch: 2 steps by epochs; with a minimum of 30, thirty, cycling over them.
+        java.util.List<w2s.data.Example> docs = new java.util.ArrayList<>();
+        double[][] labels = new double[10][];
+        for (int i = 0; i < 10; i++) {
+            docs.add(new w2s.data.Example("d" + i, (i % 2 == 0 ? "good fine" : "bad awful") + " " + i, i % 2));
+            labels[i] = i % 2 == 0 ? new double[] {1, 0} : new double[] {0, 1};
+        }
+        for (int min : new int[] {0, 30}) {
+            java.util.List<Integer> seen = new java.util.ArrayList<>();
+            TrainConfig t = new TrainConfig(1, 4, 1e-2, 0, "constant", 0, 0).withMinSteps(min);
+            w2s.train.BagOfWords.standard().fit(docs, labels, Losses.get("xent"), t, new w2s.train.Classifier.Monitor() {
+                @Override
+                public void atStep(int step, int totalSteps, w2s.train.Classifier.Trained model) {}
+
+                @Override
+                public void loss(int step, int totalSteps, double loss) {
+                    seen.add(step);
+                }
+            });
+            assertEquals(min == 0 ? 2 : 30, seen.size(), "steps with a minimum of " + min);
+        }
+    }
 }

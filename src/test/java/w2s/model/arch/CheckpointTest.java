@@ -55,7 +55,7 @@ class CheckpointTest {
         Path out = dir.resolve("out");
         int status = w2s.cli.Main.execute("run", "--task", task.toString(), "--weak", "bow", "--strong", dir.toString(),
                 "--mode", "finetune", "--n-train", "24", "--n-test", "16", "--batch-size", "8", "--epochs", "1",
-                "--cache", dir.resolve("cache").toString(), "--out", out.toString());
+                "--min-steps", "0", "--cache", dir.resolve("cache").toString(), "--out", out.toString());
         assertEquals(0, status);
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"name\" : \"" + dir + "\""), "the folder is the strong model's name");
