@@ -36,10 +36,11 @@ public final class TasksCommand implements Callable<Integer> {
         out.printf("  %-13s %8s  %-18s %7s %6s  %s%n", "NAME", "EXAMPLES", "TRAIN / TEST", "LABEL 1", "PAIRS",
                 "SOURCE (registry, package, license)");
         for (Tasks.Builtin builtin : Tasks.builtin()) {
-            Task task = builtin.loader().get();
-            out.printf("  %-13s %,8d  %-18s %6.1f%% %6s  %s %s, %s%n", builtin.name(), task.size(), sizes(task),
-                    100 * positiveShare(task), task.pairs().isEmpty() ? "-" : String.format("%,d", task.pairs().size()),
-                    task.provenance().source(), task.provenance().location(), task.provenance().license());
+            Tasks.Listing t = builtin.listing();
+            out.printf("  %-13s %,8d  %-18s %6.1f%% %6s  %s %s, %s%n", builtin.name(), t.size(),
+                    String.format("%,d / %s", t.train(), t.test() > 0 ? String.format("%,d", t.test()) : "held out"),
+                    100.0 * t.positives() / Math.max(1, t.size()), t.pairs() == 0 ? "-" : String.format("%,d", t.pairs()),
+                    t.source(), t.location(), t.license());
             out.printf("  %-13s %s%n", "", builtin.description());
         }
         out.println();

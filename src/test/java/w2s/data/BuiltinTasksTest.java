@@ -115,4 +115,16 @@ class BuiltinTasksTest {
             assertTrue(p.details().containsKey("rule"), b.name());
         }
     }
+
+    /** What `w2s tasks` lists without loading anything is what loading gives. */
+    @Test
+    void declaredListingsMatchTheLoadedTasks() {
+        StringBuilder wrong = new StringBuilder();
+        for (Tasks.Builtin b : Tasks.builtin()) {
+            Tasks.Listing loaded = Tasks.Listing.of(b.loader().get());
+            if (!loaded.equals(b.listing())) wrong.append(b.name()).append(": declared ").append(b.listing())
+                    .append(", loaded ").append(loaded).append('\n');
+        }
+        org.junit.jupiter.api.Assertions.assertEquals("", wrong.toString());
+    }
 }
