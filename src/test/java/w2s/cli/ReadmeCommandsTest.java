@@ -48,6 +48,11 @@ class ReadmeCommandsTest {
         SKIP.put("bin/w2s sweep gpt2-qwen.yaml --out /shared/$USER/gpt2-qwen --status",
                 "plans the gpt2/Qwen grid: needs those models from the Hugging Face Hub (network)");
         SKIP.put("bin/w2s results /shared/$USER/gpt2-qwen", "reads the output of the Slurm sweep above (not run)");
+        SKIP.put("bin/w2s tasks make chess --puzzles 1000 --out chess.jsonl",
+                "plays games at depth 10 for minutes; TasksMakeCommandTest runs it with --puzzles 5 --depth 6");
+        SKIP.put("bin/w2s tasks make chess --lichess lichess_db_puzzle.csv --out lichess.jsonl",
+                "the Lichess puzzle database comes from database.lichess.org (network); TasksMakeCommandTest converts "
+                        + "rows of its format");
         SKIP.put("bin/w2s commands", "the project layout's description of cli/, not a command line");
         SKIP.put("bin/w2s sweep /cfg/sweep.yaml --out /results/sweep --shard $JOB_COMPLETION_INDEX/8",
                 "a Kubernetes Job's command (a comment); the same --shard runs in the GNU parallel line");
