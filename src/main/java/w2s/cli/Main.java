@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
+import w2s.base.EditDistance;
 import w2s.data.DataException;
 import w2s.hub.HubException;
 import w2s.train.TrainingFailedException;
@@ -70,7 +71,7 @@ public final class Main implements Runnable {
         java.util.List<String> out = new java.util.ArrayList<>();
         for (CommandLine.Model.OptionSpec o : command.getCommandSpec().options()) {
             for (String name : o.names()) {
-                int d = distance(t, name);
+                int d = EditDistance.between(t, name);
                 if (d > Math.max(2, name.length() / 3)) continue;
                 if (d < best) {
                     best = d;
@@ -80,22 +81,6 @@ public final class Main implements Runnable {
             }
         }
         return out;
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-            int[] swap = prev;
-            prev = cur;
-            cur = swap;
-        }
-        return prev[b.length()];
     }
 
     /** {@code --quiet}, accepted by every command: no progress bars (results, warnings and errors still print). */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import w2s.base.EditDistance;
 import w2s.hub.HubDatasets;
 import w2s.hub.HubException;
 
@@ -160,7 +161,7 @@ public final class Tasks {
         int best = Integer.MAX_VALUE;
         List<String> close = new ArrayList<>();
         for (String n : names) {
-            int d = distance(t, n);
+            int d = EditDistance.between(t, n);
             if (d > Math.max(2, n.length() / 3)) continue;
             if (d < best) {
                 best = d;
@@ -169,22 +170,5 @@ public final class Tasks {
             if (d == best) close.add(n);
         }
         return close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1),
-                        prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-            int[] swap = prev;
-            prev = cur;
-            cur = swap;
-        }
-        return prev[b.length()];
     }
 }
