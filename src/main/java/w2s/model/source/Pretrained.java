@@ -155,10 +155,16 @@ public record Pretrained(String name, String source, ArchConfig config, double l
         }
     }
 
+    /** Weights files up to this size are hashed whole; larger ones in {@link #SAMPLES} evenly spaced samples. */
+    static final long HASH_WHOLE = 16L << 20;
+    static final int SAMPLES = 16, SAMPLE_BYTES = 64 << 10;
+
     /**
      * What identifies a model folder's outputs without reading gigabytes: the config, the tokenizer, and each weights
-     * file's size and safetensors header (tensor names, dtypes, shapes and byte offsets). A retrained checkpoint
-     * saved over the old one in place with identical sizes would not change it; Hugging Face snapshots never do that.
+     * file's size, safetensors header (tensor names, dtypes, shapes and byte offsets) and weights: the whole data of a
+     * file up to 16 MiB, else 16 evenly spaced 64 KiB samples of it (1 MiB). So two checkpoints of one shape with
+     * other weights (a fine-tuned copy, a folder edited by hand) are told apart, and their features never share a
+     * cache entry; only an edit of a large file that misses every sample would go unseen.
      */
     static String fingerprint(Path dir) {
         try {
@@ -176,6 +182,14 @@ public record Pretrained(String name, String source, ArchConfig config, double l
                     sha.update(weights.getFileName().toString().getBytes());
                     sha.update(ByteBuffer.allocate(8).putLong(ch.size()).array());
                     sha.update(header.array());
+                    long start = 8 + n, data = ch.size() - start;
+                    if (data <= HASH_WHOLE) {
+                        sha.update(read(ch, start, (int) data));
+                    } else {
+                        for (int i = 0; i < SAMPLES; i++) {
+                            sha.update(read(ch, start + (data - SAMPLE_BYTES) / (SAMPLES - 1) * i, SAMPLE_BYTES));
+                        }
+                    }
                 }
             }
             return HexFormat.of().formatHex(sha.digest(), 0, 16);
@@ -184,5 +198,13 @@ public record Pretrained(String name, String source, ArchConfig config, double l
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    }
+
+    private static byte[] read(FileChannel ch, long at, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        while (b.hasRemaining() && ch.read(b, at + b.position()) >= 0) {
+            // a read may return fewer bytes than asked
+        }
+        return b.array();
     }
 }
