@@ -7,12 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.IntStream;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
@@ -28,8 +26,8 @@ import w2s.model.Pooling;
  * Frozen sentence features from a bundled encoder, run by ONNX Runtime on the CPU: the hidden state after a chosen
  * layer, pooled over each text's tokens.
  *
- * <p>Texts are tokenized in one native batch, sorted by token count and run in batches padded only to their own
- * longest text, so short texts never pay for long ones. Vectors are not L2-normalized.
+ * <p>Texts are tokenized in one native batch and run in batches of texts of one token count (see {@link Batches}), so
+ * nothing is padded and a text's vector does not depend on the texts extracted with it. Vectors are not L2-normalized.
  *
  * <p>Sessions (one per layer asked for, each on the graph cut after that layer, see {@link EncoderGraph}) and
  * tokenizers (one per token limit) are created on first use and kept until {@link #close}; the parsed graph stays
@@ -116,11 +114,7 @@ public final class OnnxEncoder implements Extractor {
         float[][][] out = new float[layers.length][ids.length][];
         if (ids.length == 0) return out;
         OrtSession session = session(layers);
-        // Length bucketing: neighbours in length order share a batch, so each pads only to a similar length.
-        Integer[] order = IntStream.range(0, ids.length).boxed().toArray(Integer[]::new);
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> ids[i].length).reversed());
-        for (int from = 0; from < order.length; from += BATCH) {
-            int[] batch = Arrays.stream(order, from, Math.min(order.length, from + BATCH)).mapToInt(i -> i).toArray();
+        for (int[] batch : Batches.ofEqualLength(Arrays.stream(ids).mapToInt(t -> t.length).toArray(), BATCH)) {
             float[][][] vectors = run(session, ids, batch, pool);
             for (int k = 0; k < layers.length; k++) {
                 for (int i = 0; i < batch.length; i++) out[k][batch[i]] = vectors[k][i];

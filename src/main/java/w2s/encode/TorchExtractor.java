@@ -51,10 +51,8 @@ public final class TorchExtractor implements Extractor {
         Pooling pool = Pooling.parse(pooling);
         Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), maxTokens, texts, left);
         float[][][] out = new float[layers.length][rows.length][];
-        // Length bucketing: neighbours in length order share a batch, so each pads only to a similar length.
-        int[] order = Tokens.byLength(rows, Tokens.all(rows));
-        for (int from = 0; from < order.length; from += BATCH) {
-            int[] group = Arrays.copyOfRange(order, from, Math.min(order.length, from + BATCH));
+        int[] lengths = Arrays.stream(rows).mapToInt(Tokens.Encoded::length).toArray();
+        for (int[] group : Batches.ofEqualLength(lengths, BATCH)) {
             try (NDScope scope = new NDScope()) {
                 Batch batch = Tokens.pad(manager, rows, group);
                 NDList states = backbone.forward(backbone.wordVectors(batch.ids()), batch, true);
