@@ -72,8 +72,9 @@ final class HubTransfer {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
     private static final int MAX_REDIRECTS = 5;
     private static final int BUFFER = 1 << 20;
-    /** Files smaller than this download without a progress bar. */
-    private static final long PROGRESS_MIN_BYTES = 1 << 20;
+    /** A download slower than this on average (after a grace period) is given up: a trickle is not a transfer. */
+    static final long MIN_BYTES_PER_SECOND = 100 << 10;
+    static final Duration GRACE = Duration.ofMinutes(5);
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "w2s-hub-watchdog");
@@ -515,14 +516,18 @@ final class HubTransfer {
                     + "announced " + m.size + ". Run again; if it persists, the file may have changed upstream.");
         }
         long done = have;
-        Progress progress = total >= PROGRESS_MIN_BYTES ? new Progress(repoId + " " + m.file, total, "B")
-                : Progress.silent();
+        Progress progress = new Progress(repoId + " " + m.file, Math.max(total, 0), "B");
         AtomicLong lastRead = new AtomicLong(System.nanoTime());
-        AtomicBoolean stalled = new AtomicBoolean();
+        AtomicBoolean stalled = new AtomicBoolean(), tooSlow = new AtomicBoolean();
         InputStream in = r.body();
         long limit = timeout.toNanos();
+        Duration deadline = deadline(total - have);
+        long end = System.nanoTime() + deadline.toNanos();
         ScheduledFuture<?> watch = WATCHDOG.scheduleAtFixedRate(() -> {
-            if (System.nanoTime() - lastRead.get() > limit && stalled.compareAndSet(false, true)) {
+            long now = System.nanoTime();
+            boolean silent = now - lastRead.get() > limit, late = now > end;
+            if ((silent || late) && stalled.compareAndSet(false, true)) {
+                tooSlow.set(late && !silent);
                 try {
                     in.close();
                 } catch (IOException e) {
@@ -546,12 +551,12 @@ final class HubTransfer {
                 }
             } catch (IOException e) {
                 out.force(false);
-                throw interrupted(repoId, m, part, done, total,
-                        stalled.get() ? "no data for " + timeout.toSeconds() + " s" : describe(e), e);
+                throw interrupted(repoId, m, part, done, total, stalled.get() ? why(tooSlow.get(), timeout, deadline)
+                        : describe(e), e);
             }
             out.force(false);
-            if (stalled.get()) throw interrupted(repoId, m, part, done, total,
-                    "no data for " + timeout.toSeconds() + " s", null);
+            if (stalled.get()) throw interrupted(repoId, m, part, done, total, why(tooSlow.get(), timeout, deadline),
+                    null);
         } finally {
             watch.cancel(false);
             progress.close();
@@ -559,6 +564,29 @@ final class HubTransfer {
         if (total >= 0 && done != total)
             throw interrupted(repoId, m, part, done, total, "the connection ended early", null);
         return null;
+    }
+
+    /**
+     * How long one transfer may take in all: $W2S_DOWNLOAD_DEADLINE seconds if set, else five minutes plus the time
+     * the remaining bytes take at 100 KiB/s. A server that sends a little every few seconds never trips the stall
+     * timeout; this stops it instead of a run waiting silently for half an hour.
+     */
+    Duration deadline(long remaining) {
+        String v = get("W2S_DOWNLOAD_DEADLINE");
+        if (v != null) {
+            try {
+                return Duration.ofMillis(Math.max(1, Math.round(Double.parseDouble(v) * 1000)));
+            } catch (NumberFormatException e) {
+                throw new HubException("W2S_DOWNLOAD_DEADLINE='" + v + "' is not a number of seconds.");
+            }
+        }
+        return GRACE.plusSeconds(Math.max(0, remaining) / MIN_BYTES_PER_SECOND);
+    }
+
+    private static String why(boolean tooSlow, Duration timeout, Duration deadline) {
+        return tooSlow ? "not finished within " + deadline.toSeconds() + " s, slower than "
+                + MIN_BYTES_PER_SECOND / 1024 + " KiB/s on average; raise W2S_DOWNLOAD_DEADLINE (seconds) to wait longer"
+                : "no data for " + timeout.toSeconds() + " s";
     }
 
     private static HubException interrupted(String repoId, FileInfo m, Path part, long done, long total, String why,

@@ -39,6 +39,9 @@ public final class FakeHub implements AutoCloseable {
     public final Set<String> gated = ConcurrentHashMap.newKeySet();
     /** Files whose next download is cut after half their bytes (the connection is closed). */
     public final Set<String> truncateOnce = ConcurrentHashMap.newKeySet();
+    /** Files whose next download trickles: 100 bytes every {@link #trickleMillis}, never silent for long. */
+    final Set<String> trickleOnce = ConcurrentHashMap.newKeySet();
+    volatile long trickleMillis = 300;
     /** Files whose next download sends half their bytes and then stalls for {@link #stallMillis}. */
     final Set<String> stallOnce = ConcurrentHashMap.newKeySet();
     volatile long stallMillis = 5000;
@@ -269,6 +272,18 @@ public final class FakeHub implements AutoCloseable {
         }
         ex.sendResponseHeaders(from > 0 ? 206 : 200, length);
         OutputStream out = ex.getResponseBody();
+        if (trickleOnce.remove(file)) {
+            try {
+                for (int at = from; at < bytes.length; at += 100) {
+                    out.write(bytes, at, Math.min(100, bytes.length - at));
+                    out.flush();
+                    Thread.sleep(trickleMillis);
+                }
+            } catch (InterruptedException | IOException e) {
+                // the client gave up: so does the trickle
+            }
+            return;
+        }
         boolean cut = truncateOnce.remove(file);
         boolean stall = stallOnce.remove(file);
         if (cut || stall) {

@@ -433,6 +433,20 @@ class HuggingFaceHubTest {
         assertTrue(Files.isRegularFile(hubWith().resolve(REPO, "main").resolve(SHARD1)));
     }
 
+    /** A server that sends a little every few seconds never stalls, but the whole transfer has a deadline. */
+    @Test
+    void aTrickleMeetsTheDeadlineAndResumes() throws Exception {
+        hub.trickleOnce.add(SHARD1);
+        long t0 = System.nanoTime();
+        String msg = message(() -> hubWith("W2S_DOWNLOAD_DEADLINE", "1.5").resolve(REPO, "main"));
+        assertTrue(System.nanoTime() - t0 < 8_000_000_000L, "gave up at the deadline, not when the trickle ended");
+        assertContains(msg, SHARD1, "not finished within 1 s", "W2S_DOWNLOAD_DEADLINE", "run the same command again");
+        assertTrue(Files.isRegularFile(hubWith().resolve(REPO, "main").resolve(SHARD1)));
+        // Without the variable: five minutes plus the size at 100 KiB/s.
+        assertEquals(java.time.Duration.ofSeconds(300 + 10), new HubTransfer(Map.of(), new HubCache(tmp))
+                .deadline(1_024_000));
+    }
+
     // ------------------------------------------------------------------------------------------------ ids and paths
 
     @Test
