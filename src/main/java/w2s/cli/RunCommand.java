@@ -211,9 +211,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--s2s", defaultValue = "0", description = "strong-to-strong rounds: relabel B with the student's "
             + "soft predictions and train a fresh strong model on them, N times (default: ${DEFAULT-VALUE})")
     int s2s;
-    @Option(names = "--n-val", description = "validation documents carved from the training documents before A and B; "
-            + "with --early-stop every model stops on them (default: 0, none)")
-    Integer nVal;
+    @Option(names = "--n-val", paramLabel = "N", converter = SizeOption.class, description = "validation documents "
+            + "carved from the training documents before A and B; with --early-stop every model stops on them "
+            + "(default: 0, none; a preset's is a cap: at most half the training documents)")
+    SplitSize nVal;
     @Option(names = "--early-stop", description = "keep each model's best step: with --n-val the weak model and the "
             + "ceiling scored against ground truth and each student against its supervisor's labels on the validation "
             + "split; without, the students only, on a held-out slice of B labelled by the supervisor (never on test)")
@@ -275,7 +276,7 @@ final class RunCommand implements Callable<Integer> {
     static final Map<String, Map<String, Map<String, Object>>> PRESETS = Map.of(
             // EleutherAI/w2s: sft_config.py (SFTConfig) and run.py (TrainingArguments), loss.py's logconf defaults.
             "eleuther", Map.of(
-                    "all", ordered("--loss", "logconf-buffer", "--n-train", SplitSize.upTo(10000), "--n-val", 1000,
+                    "all", ordered("--loss", "logconf-buffer", "--n-train", SplitSize.upTo(10000), "--n-val", SplitSize.upTo(1000),
                             "--n-test", SplitSize.upTo(5000),
                             "--balance", true, "--ceiling-on", "B", "--early-stop", true, "--early-stop-metric", "auroc",
                             "--early-stop-every", 25),
@@ -385,7 +386,7 @@ final class RunCommand implements Callable<Integer> {
         ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
                 earlyStopMetric, earlyStopPatience) : null;
         SplitConfig split = new SplitConfig(seed, nTrain != null ? nTrain : SplitSize.upTo(N_TRAIN),
-                nTest != null ? nTest : SplitSize.upTo(N_TEST), balance, varyTest, nVal != null ? nVal : 0);
+                nTest != null ? nTest : SplitSize.upTo(N_TEST), balance, varyTest, nVal != null ? nVal : SplitConfig.NO_VALIDATION);
         return new ExperimentConfig(hubTask(task, data, revision, textColumn, labelColumn, chosenColumn,
                 rejectedColumn), data, testFile, split, w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling,
                 weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset, dropLong);
@@ -484,7 +485,7 @@ final class RunCommand implements Callable<Integer> {
     /** The values a preset run ended up with, in one line. */
     static String presetSummary(ExperimentConfig c) {
         TrainConfig t = c.strong().train();
-        return "loss " + c.loss() + ", n-train " + c.split().nTrain() + ", n-val " + c.split().nVal() + ", n-test "
+        return "loss " + c.loss() + ", n-train " + c.split().nTrain() + ", n-val " + c.split().nVal().count() + ", n-test "
                 + c.split().nTest() + ", balance " + c.split().balance() + ", ceiling on " + c.ceilingOn()
                 + ", early stop " + (c.earlyStop() == null ? "off" : c.earlyStop().metric() + " every "
                 + c.earlyStop().every()) + "; strong: " + t.optimizer() + " (beta2 " + t.beta2() + ", weight decay "

@@ -67,14 +67,16 @@ public record Split(List<Example> a, List<Example> b, List<Example> test, List<E
         }
         pool = shuffled(pool, new Random(config.seed()));
         List<Example> val = List.of();
-        if (config.nVal() > 0) {
+        int nVal = config.nVal().count();
+        if (config.nVal().cap()) nVal = Math.min(nVal, pool.size() / 2);
+        if (nVal > 0) {
             // Carved first, so that nTrain does not change which documents validate.
-            if (config.nVal() + 4 > pool.size()) {
-                throw new DataException("task " + task.name() + ": --n-val " + config.nVal() + " leaves too few of the "
+            if (nVal + 4 > pool.size()) {
+                throw new DataException("task " + task.name() + ": --n-val " + nVal + " leaves too few of the "
                         + pool.size() + " training documents" + (task.hasTestSet() ? "" : " (after the test set)")
                         + " for A and B; use at most " + Math.max(0, pool.size() - 4));
             }
-            Taken held = take(pool, config.nVal(), balance);
+            Taken held = take(pool, nVal, balance);
             val = held.taken();
             pool = held.rest();
         }

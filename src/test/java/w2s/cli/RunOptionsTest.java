@@ -31,7 +31,7 @@ class RunOptionsTest {
         assertEquals("eleuther", c.preset());
         assertEquals("logconf-buffer:aux=0.5,warmup=100,buffer=32,balance=false", c.loss());
         assertEquals(SplitSize.upTo(10000), c.split().nTrain(), "a preset's size is a cap");
-        assertEquals(1000, c.split().nVal());
+        assertEquals(1000, c.split().nVal().count());
         assertEquals(SplitSize.upTo(5000), c.split().nTest());
         assertTrue(c.split().balance());
         assertEquals("B", c.ceilingOn());
@@ -51,7 +51,7 @@ class RunOptionsTest {
                 "--loss", "xent", "--n-val", "50", "--optimizer", "adam");
         assertEquals(1e-4, c.strong().train().lr());
         assertEquals("xent", c.loss());
-        assertEquals(50, c.split().nVal());
+        assertEquals(50, c.split().nVal().count());
         assertEquals("adam", c.strong().train().optimizer());
         assertEquals(40, c.strong().train().warmupSteps());
     }

@@ -61,6 +61,29 @@ class SplitTest {
                 () -> Split.of(task(100, 50), new SplitConfig(3, 40, 20, false, 80))).getMessage();
         assertTrue(message.contains("--n-val 80") && message.contains("at most 76"), message);
         assertThrows(IllegalArgumentException.class, () -> new SplitConfig(3, 40, 20, false, -1));
+        // A preset's --n-val is a cap: on a small task it takes at most half the training documents.
+        SplitConfig preset = new SplitConfig(3, SplitSize.upTo(10000), SplitSize.upTo(5000), false, false,
+                SplitSize.upTo(1000));
+        Split small = Split.of(task(490, 245), preset);
+        assertEquals(245, small.test().size());
+        assertEquals(122, small.val().size());
+        assertEquals(123, small.a().size() + small.b().size());
+    }
+
+    @Test
+    void aValidationSizeKeepsItsKeyAndReadsBackAsACap() throws Exception {
+        SplitConfig typed = new SplitConfig(3, SplitSize.upTo(10000), SplitSize.upTo(5000), false, false, 1000);
+        SplitConfig preset = new SplitConfig(3, SplitSize.upTo(10000), SplitSize.upTo(5000), false, false,
+                SplitSize.upTo(1000));
+        String text = w2s.base.Json.compact(typed);
+        assertEquals("{\"seed\":3,\"n_train\":10000,\"n_test\":5000,\"balance\":false,\"vary_test\":false,"
+                + "\"n_val\":1000}", text, "as before n-val could be a cap");
+        assertEquals(text, w2s.base.Json.compact(preset));
+        assertEquals(SplitSize.upTo(1000), w2s.base.Json.MAPPER.readValue(text, SplitConfig.class).nVal());
+        assertEquals(SplitConfig.NO_VALIDATION, w2s.base.Json.MAPPER.readValue(
+                w2s.base.Json.compact(new SplitConfig(3, 400, 100, false)), SplitConfig.class).nVal());
+        assertThrows(IllegalArgumentException.class, () -> new SplitConfig(3, SplitSize.upTo(10), SplitSize.upTo(10),
+                false, false, SplitSize.ALL));
     }
 
     @Test
