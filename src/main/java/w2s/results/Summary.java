@@ -399,8 +399,9 @@ public final class Summary {
 
     /**
      * A configuration as setting → value, nested keys joined by dots and list items indexed (via[0].name). Seeds are
-     * left out (they are what a line aggregates over), and so are the task (the task column names it) and null
-     * values (a run without early stopping simply lacks early_stop.*).
+     * left out (they are what a line aggregates over), and so are the task (the task column names it), null values
+     * (a run without early stopping simply lacks early_stop.*) and how often training was watched ({@code eval_every}:
+     * test accuracy recorded for the curves, which changes no model), so runs that differ only in it are one line.
      */
     static Map<String, String> settings(String configJson) {
         Map<String, String> out = new TreeMap<>();
@@ -411,7 +412,7 @@ public final class Summary {
             throw new UncheckedIOException("a stored configuration is not JSON: " + e.getMessage(), e);
         }
         out.remove("task");
-        out.keySet().removeIf(k -> k.equals("seed") || k.endsWith(".seed"));
+        out.keySet().removeIf(k -> k.equals("seed") || k.endsWith(".seed") || k.endsWith("eval_every"));
         return out;
     }
 

@@ -113,10 +113,10 @@ class SummaryTest {
     }
 
     @Test
-    void settingsComeFromTheStoredConfigurationWithoutSeedsOrNulls() {
+    void settingsComeFromTheStoredConfigurationWithoutSeedsNullsOrEvaluationCadence() {
         Map<String, String> s = Summary.settings("{\"task\":\"grammar\",\"loss\":\"xent\",\"repair\":null,"
                 + "\"split\":{\"seed\":3,\"n_train\":600},\"strong\":{\"name\":\"minilm-l6\",\"train\":{\"seed\":0,"
-                + "\"lr\":0.001}},\"via\":[{\"name\":\"bow\"}]}");
+                + "\"lr\":0.001,\"eval_every\":10}},\"via\":[{\"name\":\"bow\"}]}");
         assertEquals(Map.of("loss", "xent", "split.n_train", "600", "strong.name", "minilm-l6",
                 "strong.train.lr", "0.001", "via[0].name", "bow"), s);
     }
