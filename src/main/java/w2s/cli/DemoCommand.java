@@ -29,7 +29,7 @@ import w2s.zoo.Models;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "fine_foods task, minilm-l6 -> bge-small probes, losses xent and logconf, 3 seeds, with the "
-                + "intervals that say the gap is real (about a minute on 2 cores once the features are cached)")
+                + "intervals that say the gap is real (about 10 s on 2 cores once the features are cached)")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "fine_foods", description = "task (default: ${DEFAULT-VALUE})")
     String task;
