@@ -121,6 +121,11 @@ public final class Board {
         return fullmoves;
     }
 
+    /** Plies since the last capture or pawn move (the fifty-move rule's count). */
+    public int halfmoves() {
+        return halfmoves;
+    }
+
     /** The piece on a square: 0 if empty, positive for White, negative for Black. */
     public int piece(int square) {
         return squares[square];

@@ -163,34 +163,33 @@ public final class Puzzles {
                 move = legal.get(rnd.nextInt(legal.size()));
             } else {
                 // A shallow search plays the game and picks candidates; only candidates are searched at full depth.
-                List<Stockfish.Line> lines = engine.analyse(board.fen(), Math.min(s.depth(), SCREEN_DEPTH), 2);
+                String fen = board.fen();
+                List<Stockfish.Line> lines = engine.analyse(fen, Math.min(s.depth(), SCREEN_DEPTH), 2);
                 if (lines.isEmpty()) return;
                 if (taken < s.perGame() && ply - lastPuzzlePly >= GAP_PLIES && lines.size() >= 2 && legal.size() >= 2
                         && lines.get(0).value() - lines.get(1).value() >= s.margin() / 2) {
-                    List<Stockfish.Line> deep = s.depth() <= SCREEN_DEPTH ? lines : engine.analyse(board.fen(), s.depth(), 2);
-                    Move best = board.parseUci(deep.get(0).move());
+                    List<Stockfish.Line> deep = s.depth() <= SCREEN_DEPTH ? lines : engine.analyse(fen, s.depth(), 2);
+                    Move answer = board.parseUci(deep.get(0).move());
                     if (deep.size() >= 2 && deep.get(0).value() - deep.get(1).value() >= s.margin()
                             && deep.get(1).value() <= s.secondAtMost()
-                            && !(lastWasCapture && board.isCapture(best) && best.to() == last.to())
-                            && seen.add(board.fen().replaceFirst(" \\d+ \\d+$", ""))) {
-                        found.add(new Puzzle("chess-" + s.seed() + "-" + game + "-" + ply, null, sans,
-                                board.fen(), board.san(best), best.uci(), deep.get(0).value(), deep.get(1).value(),
-                                s.depth()));
+                            && !(lastWasCapture && board.isCapture(answer) && answer.to() == last.to())
+                            && seen.add(fen.replaceFirst(" \\d+ \\d+$", ""))) {
+                        found.add(new Puzzle("chess-" + s.seed() + "-" + game + "-" + ply, null, sans, fen,
+                                board.san(answer), answer.uci(), deep.get(0).value(), deep.get(1).value(), s.depth()));
                         taken++;
                         lastPuzzlePly = ply;
                     }
                 }
-                Move best = board.parseUci(lines.get(0).move());
                 double r = rnd.nextDouble();
                 if (r < blunderRate) move = legal.get(rnd.nextInt(legal.size()));
                 else if (lines.size() >= 2 && r < blunderRate + SECOND_BEST_RATE) move = board.parseUci(lines.get(1).move());
-                else move = best;
+                else move = board.parseUci(lines.get(0).move());
             }
             lastWasCapture = board.isCapture(move);
             last = move;
             sans.add(board.san(move));
             board = board.play(move);
-            if (board.fen().split(" ")[4].equals("100")) return;
+            if (board.halfmoves() >= 100) return; // the fifty-move rule
         }
     }
 }
