@@ -75,7 +75,8 @@ public final class HtmlReport {
                         + "over seeds (n ≥ 2) or the run's bootstrap interval over test documents (n = 1)."));
         body.append(section("pgr", "PGR against strong-model size, per loss",
                 "The paper's aggregation per weak–strong pair: weak and ceiling accuracies averaged over seeds, each run's "
-                        + "PGR against them, the median over runs (n); whiskers: 95% interval from resampling seeds. "
+                        + "PGR against them, the median over runs (n); whiskers: the summary's 95% interval (seeds and "
+                        + "test documents resampled together). "
                         + "Same-model pairs, pairs whose ceiling is not above the weak model, and flagged runs are left "
                         + "out, as in the summary below."));
         body.append(summaryTable(summary));
