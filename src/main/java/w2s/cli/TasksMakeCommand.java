@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import w2s.base.Sha256;
 import w2s.data.DataException;
 import w2s.data.chess.ChessTasks;
 import w2s.data.chess.Puzzles;
@@ -119,8 +117,8 @@ final class TasksMakeCommand implements Callable<Integer> {
 
     private static String sha256(Path file) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-        } catch (IOException | NoSuchAlgorithmException e) {
+            return Sha256.of(file);
+        } catch (IOException e) {
             throw new DataException(file + ": cannot be read (" + e.getMessage() + ")");
         }
     }

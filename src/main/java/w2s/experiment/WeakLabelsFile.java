@@ -6,15 +6,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import w2s.base.Sha256;
 import w2s.base.Json;
 import w2s.data.Example;
 import w2s.data.Task;
@@ -113,12 +111,9 @@ public final class WeakLabelsFile {
     /** The file's sha256, part of a run's identity. */
     public static String sha256(Path file) {
         try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(d.digest(Files.readAllBytes(file)));
+            return Sha256.of(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read --weak-labels " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
