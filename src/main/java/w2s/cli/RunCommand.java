@@ -426,7 +426,7 @@ final class RunCommand implements Callable<Integer> {
         if (device != null) {
             // Syntax always; a CUDA device only exists if the engine sees it.
             String d = device.trim().toLowerCase(java.util.Locale.ROOT);
-            if (!d.equals("auto") && !d.equals("cpu")) w2s.model.arch.Torch.device(d);
+            if (!d.equals("auto") && !d.equals("cpu")) w2s.torch.Device.parse(d);
         }
         return new ModelConfig(m.name(), m.mode(), m.layer(), m.pooling(), m.maxTokens(), m.head(), m.train(),
                 m.freezeLayers(), lora != null ? lora : loraRank != null ? null : m.lora(),

@@ -6,7 +6,7 @@ import java.util.List;
 
 import w2s.encode.FeatureCache;
 import w2s.encode.FeatureSpec;
-import w2s.model.arch.Tensor;
+import w2s.model.arch.StoredTensor;
 import w2s.model.source.Pretrained;
 
 /**
@@ -28,7 +28,7 @@ public final class ZeroShot {
      */
     public static double[][] predict(FeatureCache cache, String model, int maxTokens, int lastLayer,
                                      PromptFitter.Fitted prompts, PromptFitter.Counter tokens, boolean showProgress) {
-        Tensor head = Pretrained.get(model).checkpoint().tiedUnembedding();
+        StoredTensor head = Pretrained.get(model).checkpoint().tiedUnembedding();
         if (head == null) {
             throw new IllegalArgumentException("--method zero-shot: the LM head of " + model + " is not tied to its "
                     + "token embeddings (or not GPT-2), and untied heads (embed_out, lm_head) are not read yet");

@@ -3,9 +3,6 @@ package w2s.encode;
 import java.util.Arrays;
 import java.util.List;
 
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 
 import w2s.base.Progress;
 import w2s.model.Pooling;
@@ -14,27 +11,36 @@ import w2s.model.arch.Batch;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Finite;
 import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
+import w2s.model.arch.Weights;
+import w2s.torch.Device;
+import w2s.torch.Dtype;
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
+import w2s.torch.Torch;
 
 /**
- * Frozen features of any {@link Backbone} (decoders, BERT-base, a user's folder), read with PyTorch through DJL: one
- * forward pass per batch yields every layer, and each requested layer is pooled. No parameter asks for a gradient,
- * so autograd records nothing. The bundled encoders have a faster path, {@link OnnxEncoder}.
+ * Frozen features of any {@link Backbone} (decoders, BERT-base, a user's folder), read with libtorch: one forward
+ * pass per batch yields every layer, and each requested layer is pooled. Autograd is off, so nothing is recorded and
+ * each block's intermediates are freed as soon as its output exists. In bf16 the weights are stored in bfloat16 and
+ * the pooled vectors come back as fp32. The bundled encoders have a faster path, {@link OnnxEncoder}.
  */
 public final class TorchExtractor implements Extractor {
     static final int BATCH = 16;
 
     private final Checkpoint checkpoint;
-    private final NDManager manager;
+    private final Scope owner = Scope.owner();
     private final Backbone backbone;
 
     public TorchExtractor(Checkpoint checkpoint) {
+        this(checkpoint, Dtype.FP32);
+    }
+
+    public TorchExtractor(Checkpoint checkpoint, Dtype dtype) {
         this.checkpoint = checkpoint;
-        this.manager = Torch.newManager();
         try {
-            this.backbone = checkpoint.backbone(manager);
+            this.backbone = checkpoint.backbone(new Weights(owner, dtype, Device.CPU));
         } catch (RuntimeException e) {
-            manager.close();
+            owner.close();
             throw e;
         }
     }
@@ -53,11 +59,11 @@ public final class TorchExtractor implements Extractor {
         float[][][] out = new float[layers.length][rows.length][];
         int[] lengths = Arrays.stream(rows).mapToInt(Tokens.Encoded::length).toArray();
         for (int[] group : Batches.ofEqualLength(lengths, BATCH)) {
-            try (NDScope scope = new NDScope()) {
-                Batch batch = Tokens.pad(manager, rows, group);
-                NDList states = backbone.forward(backbone.wordVectors(batch.ids()), batch, true);
+            try (Scope scope = Scope.open(); Torch.Mode noGrad = Torch.noGrad()) {
+                Batch batch = Tokens.pad(rows, group);
+                List<Tensor> states = backbone.forward(backbone.wordVectors(batch.ids()), batch, true);
                 for (int k = 0; k < layers.length; k++) {
-                    int hidden = (int) states.get(layers[k]).getShape().get(2);
+                    int hidden = (int) states.get(layers[k]).size(2);
                     float[] pooled = pool.pool(states.get(layers[k]), batch.mask(),
                             Pooling.closingTokens(checkpoint.config().causal())).toFloatArray();
                     if (!Finite.all(pooled)) {
@@ -76,6 +82,6 @@ public final class TorchExtractor implements Extractor {
 
     @Override
     public void close() {
-        manager.close();
+        owner.close();
     }
 }

@@ -18,19 +18,21 @@ import w2s.model.arch.Lora;
  *                     activations are held at a time (for long texts or large models)
  * @param predictBatch examples per forward pass when predicting
  * @param lora         LoRA adapters on the frozen backbone (null: full fine-tuning)
- * @param device       "auto", "cpu", "cuda" or "cuda:N" (see {@link w2s.model.arch.Torch#device})
+ * @param device       "auto", "cpu", "cuda" or "cuda:N" (see {@link w2s.torch.Device#parse})
  * @param truncateLeft long texts keep their end instead of their start, special tokens included
+ * @param dtype        "fp32", "bf16" or "auto" (resolved per device by {@link w2s.torch.Torch#resolve})
  */
 public record FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, int maxTokens, boolean keepGraphs,
-                             int predictBatch, Lora.Config lora, String device, boolean truncateLeft) {
+                             int predictBatch, Lora.Config lora, String device, boolean truncateLeft, String dtype) {
     public FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, int maxTokens, boolean keepGraphs,
                           int predictBatch, Lora.Config lora, String device) {
-        this(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device, false);
+        this(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device, false, "fp32");
     }
 
     public FineTuneConfig {
         java.util.Objects.requireNonNull(pooling, "pooling");
         java.util.Objects.requireNonNull(device, "device");
+        if (dtype == null) dtype = "fp32";
         if (minibatch < 1 || predictBatch < 1) throw new IllegalArgumentException("minibatch sizes must be positive");
         if (freezeLayers < 0) throw new IllegalArgumentException("freezeLayers must be >= 0, got " + freezeLayers);
         if (maxTokens < 2) throw new IllegalArgumentException("maxTokens must be at least 2, got " + maxTokens);
@@ -51,41 +53,47 @@ public record FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, i
 
     public FineTuneConfig withPooling(Pooling p) {
         return new FineTuneConfig(p, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device,
-                truncateLeft);
+                truncateLeft, dtype);
     }
 
     public FineTuneConfig withMinibatch(int m) {
         return new FineTuneConfig(pooling, m, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device,
-                truncateLeft);
+                truncateLeft, dtype);
     }
 
     public FineTuneConfig withFreezeLayers(int n) {
         return new FineTuneConfig(pooling, minibatch, n, maxTokens, keepGraphs, predictBatch, lora, device,
-                truncateLeft);
+                truncateLeft, dtype);
     }
 
     public FineTuneConfig withMaxTokens(int n) {
         return new FineTuneConfig(pooling, minibatch, freezeLayers, n, keepGraphs, predictBatch, lora, device,
-                truncateLeft);
+                truncateLeft, dtype);
     }
 
     public FineTuneConfig withKeepGraphs(boolean keep) {
         return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keep, predictBatch, lora, device,
-                truncateLeft);
+                truncateLeft, dtype);
     }
 
     public FineTuneConfig withLora(Lora.Config l) {
         return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, l, device,
-                truncateLeft);
+                truncateLeft, dtype);
     }
 
     public FineTuneConfig withDevice(String d) {
         return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, d,
-                truncateLeft);
+                truncateLeft, dtype);
     }
 
     public FineTuneConfig withTruncateLeft(boolean left) {
         return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device,
-                left);
+                left, dtype);
+    }
+
+    /** "fp32", "bf16" or "auto" (see {@link w2s.torch.Torch#resolve}). */
+    public FineTuneConfig withDtype(String d) {
+        return new FineTuneConfig(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, lora, device,
+                truncateLeft, d);
     }
 }

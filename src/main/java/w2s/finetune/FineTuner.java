@@ -8,15 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
-import ai.djl.training.GradientCollector;
 
 import w2s.model.Pooling;
 import w2s.model.arch.Backbone;
@@ -25,7 +16,13 @@ import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Finite;
 import w2s.model.arch.Lora;
 import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
+import w2s.model.arch.Weights;
+import w2s.torch.Device;
+import w2s.torch.Dtype;
+import w2s.torch.Nn;
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
+import w2s.torch.Torch;
 import w2s.train.Loss;
 import w2s.train.TrainConfig;
 
@@ -33,6 +30,9 @@ import w2s.train.TrainConfig;
  * One fine-tuning run: a fresh copy of a pretrained encoder with a zero-initialised 2-way head
  * ({@code Linear(hidden, 2, bias=False)}), trained one batch at a time with torch's Adam (or AdamW). Owns native
  * memory: close it, or let {@link FineTuneClassifier} do so.
+ *
+ * <p>In bf16 the weights and Adam's moments stay fp32 (the master copy) and each forward pass runs under torch's
+ * autocast, which computes the matrix products in bfloat16; the loss and its gradient are computed in fp32.
  *
  * <p>Dropout is off by default, as in the openai code (which trains in eval mode). The backbones have no dropout
  * layers, so {@link TrainConfig#dropout()} drops units of the pooled state that feeds the head (the place of Hugging
@@ -48,16 +48,18 @@ public final class FineTuner implements AutoCloseable {
     private final TrainConfig train;
     private final float beta2;
     /** Training only: each minibatch's dropout mask on the head's input, the same in both passes of a step. */
-    private final Map<Batch, NDArray> dropoutMasks = new IdentityHashMap<>();
-    private final ai.djl.Device device;
-    private final NDManager manager;
+    private final Map<Batch, Tensor> dropoutMasks = new IdentityHashMap<>();
+    private final Device device;
+    private final Dtype.Choice dtype;
+    /** Owns the weights, the adapters, the head and the optimiser state. */
+    private final Scope owner = Scope.owner();
     private final Backbone encoder;
     /** The checkpoint's origin, named when its outputs are not finite. */
     private final String origin;
     private final Lora lora;
-    private final NDArray head;
-    private final List<NDArray> trainable = new ArrayList<>();
-    private final List<NDArray[]> moments = new ArrayList<>();
+    private final Tensor head;
+    private final List<Tensor> trainable = new ArrayList<>();
+    private final List<Tensor[]> moments = new ArrayList<>();
     private final Timings timings = new Timings();
     private int updates;
     private double lastLr = Double.NaN;
@@ -103,19 +105,22 @@ public final class FineTuner implements AutoCloseable {
         this.beta2 = (float) (double) this.train.beta2();
         this.seen = new boolean[checkpoint.config().vocabSize()];
         this.closingTokens = Pooling.closingTokens(checkpoint.config().causal());
-        this.device = Torch.device(settings.device());
-        this.manager = Torch.newManager(device);
+        this.device = Device.parse(settings.device());
+        this.dtype = Torch.resolve(settings.dtype(), device);
         try {
-            encoder = checkpoint.backbone(manager);
-            lora = settings.lora() != null ? encoder.addLora(settings.lora(), this.train.seed(), manager) : Lora.NONE;
+            // fp32 weights either way: bf16 training casts them per pass under autocast.
+            Weights weights = new Weights(owner, Dtype.FP32, device);
+            encoder = checkpoint.backbone(weights);
+            lora = settings.lora() != null ? encoder.addLora(settings.lora(), this.train.seed(), weights) : Lora.NONE;
             trainable.addAll(settings.lora() != null ? lora.parameters().values()
                     : encoder.setTrainable(settings.freezeLayers()));
-            head = manager.zeros(new Shape(2, checkpoint.config().hidden()));
-            head.setRequiresGradient(true);
+            head = weights.fp32(new float[2 * checkpoint.config().hidden()], 2, checkpoint.config().hidden());
+            head.requiresGrad(true);
             trainable.add(head);
-            for (NDArray p : trainable) moments.add(new NDArray[] {p.zerosLike(), p.zerosLike()});
+            for (Tensor p : trainable) moments.add(new Tensor[] {owner.adoptFrom(p.zerosLike()),
+                    owner.adoptFrom(p.zerosLike())});
         } catch (RuntimeException e) {
-            manager.close();
+            owner.close();
             throw e;
         }
     }
@@ -130,23 +135,28 @@ public final class FineTuner implements AutoCloseable {
 
     /** Parameters the optimiser updates: the head, and the backbone's (full) or the adapters' (LoRA). */
     public long trainableParameters() {
-        return trainable.stream().mapToLong(NDArray::size).sum();
+        return trainable.stream().mapToLong(Tensor::numel).sum();
     }
 
     /** Every parameter of the model: the backbone, the adapters if any, and the head. */
     public long totalParameters() {
-        long n = head.size();
-        for (NDArray p : encoder.parameters().values()) n += p.size();
-        for (NDArray p : lora.parameters().values()) n += p.size();
+        long n = head.numel();
+        for (Tensor p : encoder.parameters().values()) n += p.numel();
+        for (Tensor p : lora.parameters().values()) n += p.numel();
         return n;
     }
 
     /** The device the model lives on, as results record it ("cpu", "cuda:0"). */
     public String deviceName() {
-        return Torch.name(device);
+        return device.id();
     }
 
-    NDArray head() {
+    /** The precision training runs in, and why it was chosen. */
+    public Dtype.Choice dtype() {
+        return dtype;
+    }
+
+    Tensor head() {
         return head;
     }
 
@@ -176,23 +186,23 @@ public final class FineTuner implements AutoCloseable {
             timings.tokens += rows[sorted[i]].length();
             markSeen(rows[sorted[i]].ids());
         }
-        try (NDScope scope = new NDScope()) {
+        try (Scope scope = Scope.open()) {
             long t0 = System.nanoTime();
             List<Batch> inputs = new ArrayList<>();
             for (int i = 0; i < sorted.length; i += settings.minibatch()) {
                 int[] minibatch = Arrays.copyOfRange(sorted, i, Math.min(sorted.length, i + settings.minibatch()));
-                inputs.add(Tokens.pad(manager, rows, minibatch));
+                inputs.add(Tokens.pad(rows, minibatch, device));
             }
             dropoutMasks.clear();
             if (train.dropout() > 0) {
                 // Seeded by the run's seed and the step, so a rerun drops the same units.
                 Random random = new Random(train.seed() * 1_000_003L + step);
                 float keep = (float) (1 - train.dropout());
-                long hidden = head.getShape().get(1);
+                long hidden = head.size(1);
                 for (Batch in : inputs) {
-                    float[] mask = new float[(int) (in.ids().getShape().get(0) * hidden)];
+                    float[] mask = new float[(int) (in.size() * hidden)];
                     for (int j = 0; j < mask.length; j++) mask[j] = random.nextFloat() < keep ? 1 / keep : 0;
-                    dropoutMasks.put(in, manager.create(mask, new Shape(in.ids().getShape().get(0), hidden)));
+                    dropoutMasks.put(in, Tensor.of(null, mask, in.size(), hidden).toDeviceOf(head));
                 }
             }
             BatchLoss batchLoss = logits -> evaluate(logits, batchLabels, loss, progress, step, lr, inputs);
@@ -214,33 +224,33 @@ public final class FineTuner implements AutoCloseable {
 
     /** The loss of a whole batch's logits (labels and progress bound). */
     private interface BatchLoss {
-        Loss.Value evaluate(NDArray logits);
+        Loss.Value evaluate(Tensor logits);
     }
 
     /** All minibatches forward in one graph, one backward pass. */
     private double backwardKeepingGraphs(List<Batch> inputs, BatchLoss loss, long start) {
-        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-            NDList ids = new NDList();
+        Tensor all;
+        try (Torch.Mode cast = Torch.autocast(dtype.dtype(), device)) {
+            List<Tensor> ids = new ArrayList<>();
             for (Batch in : inputs) ids.add(in.ids().flatten());
-            NDArray vectors = encoder.wordVectors(concat(ids));
-            NDList logits = new NDList();
+            Tensor vectors = encoder.wordVectors(Tensor.concat(ids, 0));
+            List<Tensor> logits = new ArrayList<>();
             long at = 0;
             for (Batch in : inputs) {
-                long n = in.ids().size();
-                Shape shape = in.ids().getShape().addAll(new Shape(vectors.getShape().get(1)));
-                logits.add(logits(in, vectors.get(new NDIndex("{}:{}", at, at + n)).reshape(shape)));
+                long n = in.ids().numel();
+                logits.add(logits(in, vectors.slice(0, at, at + n).reshape(in.size(), in.length(), vectors.size(1))));
                 at += n;
             }
-            NDArray all = concat(logits);
-            long t1 = System.nanoTime();
-            Loss.Value result = loss.evaluate(all);
-            long t2 = System.nanoTime();
-            collector.backward(all.mul(gradient(result)).sum());
-            timings.forward += t1 - start;
-            timings.loss += t2 - t1;
-            timings.backward += System.nanoTime() - t2;
-            return result.loss();
+            all = Tensor.concat(logits, 0).to(Dtype.FP32);
         }
+        long t1 = System.nanoTime();
+        Loss.Value result = loss.evaluate(all);
+        long t2 = System.nanoTime();
+        all.mul(gradient(result)).sum().backward();
+        timings.forward += t1 - start;
+        timings.loss += t2 - t1;
+        timings.backward += System.nanoTime() - t2;
+        return result.loss();
     }
 
     /**
@@ -249,31 +259,30 @@ public final class FineTuner implements AutoCloseable {
      * would live until the step's scope closes, and recomputing would hold every minibatch at once, twice.
      */
     private double backwardRecomputing(List<Batch> inputs, BatchLoss loss, long start) {
-        NDList logits = new NDList();
-        for (Batch in : inputs) {
-            NDArray kept;
-            try (NDScope pass = new NDScope()) {
-                // Detached, so that nothing of this pass's graph outlives the scope.
-                kept = logits(in).stopGradient();
-                NDScope.unregister(kept);
+        List<Tensor> logits = new ArrayList<>();
+        try (Torch.Mode noGrad = Torch.noGrad(); Torch.Mode cast = Torch.autocast(dtype.dtype(), device)) {
+            for (Batch in : inputs) {
+                try (Scope pass = Scope.open()) {
+                    logits.add(pass.keep(logits(in).to(Dtype.FP32)));
+                }
             }
-            NDScope.register(kept); // to the step's scope
-            logits.add(kept);
         }
-        NDArray all = concat(logits);
+        Tensor all = Tensor.concat(logits, 0);
         long t1 = System.nanoTime();
         Loss.Value result = loss.evaluate(all);
         long t2 = System.nanoTime();
-        NDArray grad = gradient(result);
-        try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-            long at = 0;
-            for (Batch in : inputs) {
-                long n = in.ids().getShape().get(0);
-                try (NDScope pass = new NDScope()) {
-                    collector.backward(logits(in).mul(grad.get(new NDIndex("{}:{}", at, at + n))).sum());
+        Tensor grad = gradient(result);
+        long at = 0;
+        for (Batch in : inputs) {
+            long n = in.size();
+            try (Scope pass = Scope.open()) {
+                Tensor z;
+                try (Torch.Mode cast = Torch.autocast(dtype.dtype(), device)) {
+                    z = logits(in).to(Dtype.FP32);
                 }
-                at += n;
+                z.mul(grad.slice(0, at, at + n)).sum().backward();
             }
+            at += n;
         }
         timings.forward += t1 - start;
         timings.loss += t2 - t1;
@@ -281,19 +290,14 @@ public final class FineTuner implements AutoCloseable {
         return result.loss();
     }
 
-    /** NDArrays.concat copies a single array through duplicate(), which cuts it from the autograd graph. */
-    private static NDArray concat(NDList arrays) {
-        return arrays.size() == 1 ? arrays.get(0) : NDArrays.concat(arrays);
-    }
-
-    private Loss.Value evaluate(NDArray logits, double[][] labels, Loss loss, double progress,
-                                          int step, double lr, List<Batch> inputs) {
+    private Loss.Value evaluate(Tensor logits, double[][] labels, Loss loss, double progress, int step, double lr,
+                                List<Batch> inputs) {
         float[] flat = logits.toFloatArray();
         if (!Finite.all(flat)) {
             // The model's own output, not the loss, went bad: say which layer did first.
             int layer = Integer.MAX_VALUE, layers = encoder.config().layers();
             for (Batch in : inputs) {
-                try (NDScope pass = new NDScope()) {
+                try (Scope pass = Scope.open(); Torch.Mode noGrad = Torch.noGrad()) {
                     int bad = Finite.firstBadLayer(encoder.forward(encoder.wordVectors(in.ids()), in, true), in.mask());
                     if (bad >= 0) layer = Math.min(layer, bad);
                 }
@@ -315,14 +319,14 @@ public final class FineTuner implements AutoCloseable {
         return result;
     }
 
-    private NDArray gradient(Loss.Value result) {
+    private Tensor gradient(Loss.Value result) {
         double[][] g = result.gradient();
         float[] flat = new float[g.length * 2];
         for (int i = 0; i < g.length; i++) {
             flat[2 * i] = (float) g[i][0];
             flat[2 * i + 1] = (float) g[i][1];
         }
-        return manager.create(flat, new Shape(g.length, 2));
+        return Tensor.of(null, flat, g.length, 2).toDeviceOf(head);
     }
 
     private void markSeen(long[] ids) {
@@ -335,7 +339,8 @@ public final class FineTuner implements AutoCloseable {
     }
 
     /**
-     * torch.optim.Adam, through DJL's fused update, which also zeroes the accumulated gradients.
+     * torch.optim.Adam (or AdamW), step for step as torch computes it, in place under no_grad; then the gradients
+     * are dropped ({@code zero_grad(set_to_none=True)}), which frees them until the next backward pass.
      *
      * <p>The word embeddings are half of a small encoder's parameters, yet a training set touches only some
      * thousands of their rows. A row never seen has had zero gradients only, so zero moments, and Adam leaves it
@@ -345,45 +350,56 @@ public final class FineTuner implements AutoCloseable {
     private void adam(double lr, double weightDecay) {
         updates++;
         double c1 = 1 - Math.pow(BETA1, updates), c2 = 1 - Math.pow(beta2, updates);
-        // DJL divides by sqrt(v) + eps where torch divides by sqrt(v / c2) + eps: scaling eps by sqrt(c2) makes the
-        // two identical.
-        float lrCorrected = (float) (lr * Math.sqrt(c2) / c1);
-        float eps = (float) (EPS * Math.sqrt(c2));
-        NDArray words = encoder.wordEmbeddings();
-        for (int i = 0; i < trainable.size(); i++) {
-            NDArray p = trainable.get(i);
-            NDArray[] m = moments.get(i);
-            if (train.decoupled() && weightDecay != 0) {
-                // AdamW: the decay acts on the weights, not through the moments (torch.optim.AdamW).
-                p.muli(1 - lr * weightDecay);
-            }
-            float coupledDecay = train.decoupled() ? 0f : (float) weightDecay;
-            if (p == words && sparseEmbeddingRows && weightDecay == 0 && seenCount < seen.length / 2) {
-                NDIndex rows = new NDIndex("{}", manager.create(Arrays.copyOf(seenIds, seenCount)));
-                NDArray w = p.get(rows), mean = m[0].get(rows), variance = m[1].get(rows);
-                // The update zeroes the whole gradient of p, as for any parameter.
-                p.getNDArrayInternal().adamUpdate(new NDList(w, p.getGradient().get(rows), mean, variance),
-                        new NDList(p), (float) lr, lrCorrected, 0f, 1f, -1f, BETA1, beta2, eps, false, false);
-                p.set(rows, w);
-                m[0].set(rows, mean);
-                m[1].set(rows, variance);
-            } else {
-                p.getNDArrayInternal().adamUpdate(new NDList(p, p.getGradient(), m[0], m[1]), new NDList(p),
-                        (float) lr, lrCorrected, coupledDecay, 1f, -1f, BETA1, beta2, eps, false, false);
+        Tensor words = encoder.wordEmbeddings();
+        try (Torch.Mode noGrad = Torch.noGrad()) {
+            for (int i = 0; i < trainable.size(); i++) {
+                Tensor p = trainable.get(i);
+                Tensor[] m = moments.get(i);
+                try (Scope scope = Scope.open()) {
+                    Tensor g = p.grad();
+                    if (g == null) continue; // not reached by this batch's graph (torch skips it too)
+                    if (train.decoupled() && weightDecay != 0) {
+                        // AdamW: the decay acts on the weights, not through the moments (torch.optim.AdamW).
+                        p.mulInPlace(1 - lr * weightDecay);
+                    }
+                    if (p == words && sparseEmbeddingRows && weightDecay == 0 && seenCount < seen.length / 2) {
+                        Tensor rows = Tensor.of(null, Arrays.copyOf(seenIds, seenCount), seenCount).toDeviceOf(p);
+                        Tensor w = p.rows(rows), mean = m[0].rows(rows), variance = m[1].rows(rows);
+                        update(w, g.rows(rows), mean, variance, lr, c1, c2, 0);
+                        p.setRows(rows, w);
+                        m[0].setRows(rows, mean);
+                        m[1].setRows(rows, variance);
+                    } else {
+                        update(p, g, m[0], m[1], lr, c1, c2, train.decoupled() ? 0 : weightDecay);
+                    }
+                }
+                p.clearGrad();
             }
         }
         lastLr = lr;
     }
 
-    private NDArray logits(Batch in) {
+    /**
+     * One Adam update of {@code p} in place: g += wd·p (coupled decay); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+     * p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with c₁, c₂ the bias corrections of this step.
+     */
+    private void update(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double c1, double c2, double decay) {
+        Tensor grad = decay != 0 ? g.add(p.mul(decay)) : g;
+        m.mulInPlace(BETA1).addInPlace(grad, 1 - BETA1);
+        v.mulInPlace(beta2).addProductInPlace(grad, grad, 1 - beta2);
+        Tensor denominator = v.sqrt().mul(1 / Math.sqrt(c2)).add(EPS);
+        p.addQuotientInPlace(m, denominator, -lr / c1);
+    }
+
+    private Tensor logits(Batch in) {
         return logits(in, encoder.wordVectors(in.ids()));
     }
 
-    private NDArray logits(Batch in, NDArray wordVectors) {
-        NDArray hidden = encoder.forward(wordVectors, in, false).singletonOrThrow();
-        NDArray pooled = settings.pooling().pool(hidden, in.mask(), closingTokens);
-        NDArray drop = dropoutMasks.get(in);
-        return Linear.linear(drop == null ? pooled : pooled.mul(drop), head).singletonOrThrow();
+    private Tensor logits(Batch in, Tensor wordVectors) {
+        Tensor hidden = encoder.forward(wordVectors, in, false).get(0);
+        Tensor pooled = settings.pooling().pool(hidden, in.mask(), closingTokens);
+        Tensor drop = dropoutMasks.get(in);
+        return Nn.linear(drop == null ? pooled : pooled.mul(drop), head, null);
     }
 
     /** N×2 class probabilities under the current weights. */
@@ -392,11 +408,12 @@ public final class FineTuner implements AutoCloseable {
         int[] order = Tokens.byLength(rows, Tokens.all(rows));
         for (int i = 0; i < order.length; i += settings.predictBatch()) {
             int[] group = Arrays.copyOfRange(order, i, Math.min(order.length, i + settings.predictBatch()));
-            try (NDScope scope = new NDScope()) {
-                Batch batch = Tokens.pad(manager, rows, group);
+            try (Scope scope = Scope.open(); Torch.Mode noGrad = Torch.noGrad();
+                 Torch.Mode cast = Torch.autocast(dtype.dtype(), device)) {
+                Batch batch = Tokens.pad(rows, group, device);
                 float[] z = logits(batch).toFloatArray();
                 if (!Finite.all(z)) {
-                    NDList states = encoder.forward(encoder.wordVectors(batch.ids()), batch, true);
+                    List<Tensor> states = encoder.forward(encoder.wordVectors(batch.ids()), batch, true);
                     throw Finite.error(origin, "class probabilities", Finite.firstBadLayer(states, batch.mask()),
                             states.size() - 1);
                 }
@@ -408,7 +425,7 @@ public final class FineTuner implements AutoCloseable {
 
     /** Frees the optimiser state once training is over; the weights stay for prediction. */
     void dropOptimizerState() {
-        for (NDArray[] m : moments) {
+        for (Tensor[] m : moments) {
             m[0].close();
             m[1].close();
         }
@@ -417,6 +434,6 @@ public final class FineTuner implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        owner.close();
     }
 }

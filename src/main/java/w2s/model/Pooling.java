@@ -3,8 +3,7 @@ package w2s.model;
 import java.util.Arrays;
 import java.util.Locale;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
+import w2s.torch.Tensor;
 
 /**
  * How a text's token states become one vector: a weighted sum over positions whose weights come from the attention
@@ -64,8 +63,8 @@ public enum Pooling {
     }
 
     /** Pooled states [B, H] of hidden states [B, T, H] under a right-padded mask [B, T]. */
-    public NDArray pool(NDArray hidden, NDArray mask, int closing) {
-        int batch = (int) mask.getShape().get(0), length = (int) mask.getShape().get(1);
+    public Tensor pool(Tensor hidden, Tensor mask, int closing) {
+        int batch = (int) mask.size(0), length = (int) mask.size(1);
         float[] m = mask.toFloatArray();
         float[] w = new float[batch * length];
         for (int b = 0; b < batch; b++) {
@@ -73,8 +72,9 @@ public enum Pooling {
             for (int t = 0; t < length; t++) tokens += m[b * length + t] > 0 ? 1 : 0;
             System.arraycopy(weights(tokens, length, closing), 0, w, b * length, length);
         }
-        NDArray weights = hidden.getManager().create(w, new Shape(batch, length, 1));
-        return hidden.mul(weights).sum(new int[] {1});
+        // fp32 weights: a bf16 model's states are pooled in fp32, as type promotion makes the product fp32.
+        Tensor weights = Tensor.of(null, w, batch, length, 1).toDeviceOf(hidden);
+        return hidden.mul(weights).sum(1);
     }
 
     /** Pooled vector of one text's token states [T][H] (T real tokens, no padding, {@code closing} as above). */

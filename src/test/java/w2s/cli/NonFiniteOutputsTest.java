@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import w2s.model.arch.Safetensors;
-import w2s.model.arch.Tensor;
+import w2s.model.arch.StoredTensor;
 
 /**
  * Issue 22 item 4: a checkpoint whose outputs are NaN (here a NaN LayerNorm weight in block 1) is refused by
@@ -36,10 +36,10 @@ class NonFiniteOutputsTest {
     static void writeFixtures() throws Exception {
         model = Files.createDirectories(dir.resolve("nan-model"));
         for (String f : List.of("config.json", "tokenizer.json")) Files.copy(GPT2.resolve(f), model.resolve(f));
-        Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(GPT2.resolve("model.safetensors")));
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(Safetensors.read(GPT2.resolve("model.safetensors")));
         float[] nan = new float[48];
         Arrays.fill(nan, Float.NaN);
-        tensors.put("transformer.h.0.ln_1.weight", new Tensor(new long[] {48}, nan));
+        tensors.put("transformer.h.0.ln_1.weight", new StoredTensor(new long[] {48}, nan));
         Safetensors.write(model.resolve("model.safetensors"), tensors);
         StringBuilder docs = new StringBuilder();
         for (int i = 0; i < 60; i++) {

@@ -1,11 +1,13 @@
 package w2s.finetune;
 
+import w2s.model.arch.Weights;
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
 import w2s.model.arch.Batch;
 import w2s.model.source.Pretrained;
 import w2s.model.arch.Bert;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
 import w2s.model.arch.Backbone;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -13,9 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.util.ArrayList;
 import java.util.List;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -40,21 +39,19 @@ class EncoderGradientTest {
 
     private static float[] gradient(Checkpoint checkpoint, Tokens.Encoded[] rows, boolean collectGarbage)
             throws InterruptedException {
-        try (NDManager manager = Torch.newManager()) {
-            Backbone encoder = checkpoint.backbone(manager);
-            List<NDArray> trainable = encoder.setTrainable(0);
-            Batch in = Tokens.pad(manager, rows, Tokens.all(rows));
-            try (GradientCollector collector = manager.getEngine().newGradientCollector()) {
-                NDArray hidden = encoder.lastHidden(in);
-                if (collectGarbage) {
-                    System.gc();
-                    Thread.sleep(100);
-                    List<NDArray> junk = new ArrayList<>(); // reuses freed memory, with NaNs
-                    for (int i = 0; i < 2000; i++) junk.add(manager.create(Float.NaN));
-                }
-                collector.backward(hidden.sum());
+        try (Scope scope = Scope.open()) {
+            Backbone encoder = checkpoint.backbone(Weights.fp32(null));
+            List<Tensor> trainable = encoder.setTrainable(0);
+            Batch in = Tokens.pad(rows, Tokens.all(rows));
+            Tensor hidden = encoder.lastHidden(in);
+            if (collectGarbage) {
+                System.gc();
+                Thread.sleep(100);
+                List<Tensor> junk = new ArrayList<>(); // reuses freed memory, with NaNs
+                for (int i = 0; i < 2000; i++) junk.add(Tensor.of(null, new float[] {Float.NaN}, 1));
             }
-            return trainable.get(trainable.size() - 12).getGradient().toFloatArray(); // the last block's QKV weights
+            hidden.sum().backward();
+            return trainable.get(trainable.size() - 12).grad().toFloatArray(); // the last block's QKV weights
         }
     }
 }

@@ -9,16 +9,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import org.junit.jupiter.api.Test;
 
+import w2s.model.arch.Weights;
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
 import w2s.data.Example;
 import w2s.model.arch.Batch;
 import w2s.model.arch.Bert;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
 import w2s.model.source.Pretrained;
 import w2s.train.Classifier;
 import w2s.train.Loss;
@@ -108,7 +108,7 @@ class FineTuneClassifierTest {
         Checkpoint checkpoint = MINILM.checkpoint();
         Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 64, SENTENCES.stream().map(Example::text).toList());
         double lr = 1e-3;
-        try (NDManager manager = Torch.newManager();
+        try (Scope scope = Scope.open();
              FineTuner tuner = new FineTuner(checkpoint, FineTuneConfig.defaults())) {
             tuner.step(rows, oneHot(SENTENCES), new int[] {0, 1, 2, 3}, Losses.get("xent"), 0, lr, 0, 0);
             // |g| >> eps for all but the odd dimension that is (nearly) constant across the batch
@@ -119,8 +119,8 @@ class FineTuneClassifierTest {
                 if (Math.abs(Math.abs(w) - lr) < 1e-4 * lr) atLr++;
             }
             assertTrue(atLr > 0.98 * head.length, atLr + " of " + head.length + " weights moved by lr");
-            List<NDArray> pretrained = List.copyOf(checkpoint.backbone(manager).parameters().values());
-            List<NDArray> tuned = List.copyOf(tuner.encoder().parameters().values());
+            List<Tensor> pretrained = List.copyOf(checkpoint.backbone(Weights.fp32(null)).parameters().values());
+            List<Tensor> tuned = List.copyOf(tuner.encoder().parameters().values());
             for (int i = 0; i < tuned.size(); i++) assertTrue(tuned.get(i).contentEquals(pretrained.get(i)), "parameter " + i);
         }
     }
@@ -135,14 +135,14 @@ class FineTuneClassifierTest {
         Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 64, SENTENCES.stream().map(Example::text).toList());
         double lr = 1e-3, wd = 0.1;
         TrainConfig adamw = new TrainConfig(1, 4, lr, wd, "constant", 0, 0, 0, "adamw", 0.95, 0);
-        try (NDManager manager = Torch.newManager();
+        try (Scope scope = Scope.open();
              FineTuner tuner = new FineTuner(checkpoint, FineTuneConfig.defaults(), adamw)) {
             tuner.step(rows, oneHot(SENTENCES), new int[] {0, 1, 2, 3}, Losses.get("xent"), 0, lr, wd, 0);
-            List<NDArray> pretrained = List.copyOf(checkpoint.backbone(manager).parameters().values());
-            List<NDArray> tuned = List.copyOf(tuner.encoder().parameters().values());
+            List<Tensor> pretrained = List.copyOf(checkpoint.backbone(Weights.fp32(null)).parameters().values());
+            List<Tensor> tuned = List.copyOf(tuner.encoder().parameters().values());
             for (int i = 0; i < tuned.size(); i++) {
-                NDArray expected = pretrained.get(i).mul(1 - lr * wd);
-                assertEquals(0, tuned.get(i).sub(expected).abs().max().getFloat(), 1e-6, "parameter " + i);
+                Tensor expected = pretrained.get(i).mul(1 - lr * wd);
+                assertEquals(0, tuned.get(i).sub(expected).abs().max(), 1e-6, "parameter " + i);
             }
         }
     }
@@ -166,7 +166,7 @@ class FineTuneClassifierTest {
             assertTrue(a.head().contentEquals(b.head()), "same seed, same masks");
             assertFalse(a.head().contentEquals(plain.head()), "dropout changed nothing");
             // Recomputing each minibatch's graph sees the same mask as the first pass: the gradient stays exact.
-            assertEquals(0, a.head().sub(recomputing.head()).abs().max().getFloat(), 1e-6);
+            assertEquals(0, a.head().sub(recomputing.head()).abs().max(), 1e-6);
             assertArrayEquals(a.predict(rows)[0], a.predict(rows)[0], 0.0);
         }
     }
@@ -176,19 +176,19 @@ class FineTuneClassifierTest {
         Checkpoint checkpoint = MINILM.checkpoint();
         Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 64, SENTENCES.stream().map(Example::text).toList());
         int[] batch = {0, 1, 2, 3, 4, 5, 6, 7};
-        try (NDManager manager = Torch.newManager();
+        try (Scope scope = Scope.open();
              FineTuner tuner = new FineTuner(checkpoint, FineTuneConfig.defaults().withFreezeLayers(2))) {
-            List<NDArray> pretrained = List.copyOf(checkpoint.backbone(manager).parameters().values());
+            List<Tensor> pretrained = List.copyOf(checkpoint.backbone(Weights.fp32(null)).parameters().values());
             for (int step = 0; step < 2; step++) {
                 tuner.step(rows, oneHot(SENTENCES), batch, Losses.get("xent"), 0, 1e-3, 0, step);
             }
-            List<NDArray> tuned = List.copyOf(tuner.encoder().parameters().values());
+            List<Tensor> tuned = List.copyOf(tuner.encoder().parameters().values());
             int frozen = 5 + 2 * 12; // the embeddings and two blocks
             for (int i = 0; i < tuned.size(); i++) {
                 boolean same = tuned.get(i).contentEquals(pretrained.get(i));
                 assertEquals(i < frozen, same, "parameter " + i);
             }
-            assertFalse(tuner.head().contentEquals(manager.zeros(tuner.head().getShape())));
+            assertFalse(tuner.head().contentEquals(tuner.head().zerosLike()));
         }
     }
 
@@ -197,7 +197,7 @@ class FineTuneClassifierTest {
     void sparseEmbeddingUpdateEqualsTheDenseOne() {
         Checkpoint checkpoint = MINILM.checkpoint();
         Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 64, SENTENCES.stream().map(Example::text).toList());
-        try (NDManager manager = Torch.newManager();
+        try (Scope scope = Scope.open();
              FineTuner sparse = new FineTuner(checkpoint, FineTuneConfig.defaults());
              FineTuner dense = new FineTuner(checkpoint, FineTuneConfig.defaults())) {
             dense.sparseEmbeddingRows = false;
@@ -205,10 +205,10 @@ class FineTuneClassifierTest {
                 int[] batch = {2 * step, 2 * step + 1, 2 * step + 5, 2 * step + 8}; // new tokens at every step
                 for (FineTuner t : List.of(sparse, dense)) t.step(rows, oneHot(SENTENCES), batch, Losses.get("xent"), 0, 1e-3, 0, step);
             }
-            NDArray a = sparse.encoder().wordEmbeddings(), b = dense.encoder().wordEmbeddings();
-            assertEquals(0, a.sub(b).abs().max().getFloat(), 1e-7);
-            NDArray pretrained = manager.create(checkpoint.tensors().get("embeddings.word_embeddings.weight").data(), a.getShape());
-            assertTrue(a.sub(pretrained).abs().max().getFloat() > 1e-4, "the embeddings were not trained");
+            Tensor a = sparse.encoder().wordEmbeddings(), b = dense.encoder().wordEmbeddings();
+            assertEquals(0, a.sub(b).abs().max(), 1e-7);
+            Tensor pretrained = Tensor.of(null, checkpoint.tensors().get("embeddings.word_embeddings.weight").data(), a.shape());
+            assertTrue(a.sub(pretrained).abs().max() > 1e-4, "the embeddings were not trained");
         }
     }
 

@@ -1,11 +1,13 @@
 package w2s.finetune;
 
+import w2s.model.arch.Weights;
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
 import w2s.model.arch.Batch;
 import w2s.model.source.Pretrained;
 import w2s.model.arch.Bert;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,8 +16,6 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
@@ -41,12 +41,12 @@ class HiddenStatesTest {
         for (Tokens.Encoded r : rows) length = Math.max(length, r.length());
 
         float[][][] expected;
-        try (NDManager manager = Torch.newManager()) {
-            Batch in = Tokens.pad(manager, rows, Tokens.all(rows));
+        try (Scope scope = Scope.open()) {
+            Batch in = Tokens.pad(rows, Tokens.all(rows));
             expected = onnxRuntime(resource, in.ids().toLongArray(), in.typeIds().toLongArray(), in.mask(), batch, length);
-            NDArray hidden = checkpoint.backbone(manager).lastHidden(in);
+            Tensor hidden = checkpoint.backbone(Weights.fp32(null)).lastHidden(in);
             assertEquals(List.of((long) batch, (long) length, (long) checkpoint.config().hidden()),
-                    List.of(hidden.getShape().getShape()[0], hidden.getShape().getShape()[1], hidden.getShape().getShape()[2]));
+                    List.of(hidden.shape()[0], hidden.shape()[1], hidden.shape()[2]));
             float[] ours = hidden.toFloatArray();
             int h = checkpoint.config().hidden();
             double maxDiff = 0;
@@ -62,7 +62,7 @@ class HiddenStatesTest {
         }
     }
 
-    private static float[][][] onnxRuntime(String resource, long[] ids, long[] types, NDArray mask, int batch,
+    private static float[][][] onnxRuntime(String resource, long[] ids, long[] types, Tensor mask, int batch,
                                            int length) throws Exception {
         byte[] model;
         try (InputStream in = HiddenStatesTest.class.getClassLoader().getResourceAsStream(resource + ".onnx")) {

@@ -12,12 +12,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import org.junit.jupiter.api.Test;
 
+import w2s.model.arch.Weights;
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
+import w2s.torch.Torch;
 import w2s.data.Example;
 import w2s.model.Pooling;
 import w2s.model.arch.Backbone;
@@ -25,7 +25,6 @@ import w2s.model.arch.Batch;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Lora;
 import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
 import w2s.train.Classifier;
 import w2s.train.Losses;
 import w2s.train.TrainConfig;
@@ -51,14 +50,14 @@ class LoraTest {
         for (var e : models().entrySet()) {
             Checkpoint checkpoint = e.getValue();
             Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 32, TEXTS);
-            try (NDManager manager = Torch.newManager()) {
-                Batch batch = Tokens.pad(manager, rows, Tokens.all(rows));
-                Backbone base = checkpoint.backbone(manager), adapted = checkpoint.backbone(manager);
-                List<NDArray> adapters = List.copyOf(adapted.addLora(new Lora.Config(4, 16, null), 7, manager)
+            try (Scope scope = Scope.open()) {
+                Batch batch = Tokens.pad(rows, Tokens.all(rows));
+                Backbone base = checkpoint.backbone(Weights.fp32(null)), adapted = checkpoint.backbone(Weights.fp32(null));
+                List<Tensor> adapters = List.copyOf(adapted.addLora(new Lora.Config(4, 16, null), 7, Weights.fp32(null))
                         .parameters().values());
                 assertFalse(adapters.isEmpty(), e.getKey());
-                NDList expected = base.forward(base.wordVectors(batch.ids()), batch, true);
-                NDList actual = adapted.forward(adapted.wordVectors(batch.ids()), batch, true);
+                List<Tensor> expected = base.forward(base.wordVectors(batch.ids()), batch, true);
+                List<Tensor> actual = adapted.forward(adapted.wordVectors(batch.ids()), batch, true);
                 assertEquals(expected.size(), actual.size());
                 for (int l = 0; l < expected.size(); l++) {
                     assertTrue(expected.get(l).contentEquals(actual.get(l)), e.getKey() + " layer " + l);
@@ -76,20 +75,23 @@ class LoraTest {
     @Test
     void anAdapterOnAFusedMatrixIsLoraOnItsOwnSlice() {
         Checkpoint checkpoint = FineTuneClassifierTest.MINILM.checkpoint();
-        try (NDManager manager = Torch.newManager()) {
-            Backbone model = checkpoint.backbone(manager);
-            Lora lora = Lora.create(model, new Lora.Config(2, 6, List.of("attention.self.value")), 1, manager);
+        try (Scope scope = Scope.open()) {
+            Backbone model = checkpoint.backbone(Weights.fp32(null));
+            Lora lora = Lora.create(model, new Lora.Config(2, 6, List.of("attention.self.value")), 1, Weights.fp32(null));
             assertEquals(2 * 6, lora.parameters().size(), "value of each of the 6 layers");
-            NDArray b = lora.parameters().get("encoder.layer.0.attention.self.value.lora_B.weight");
-            b.set(new NDIndex(":"), manager.randomNormal(b.getShape()));
-            NDArray a = lora.parameters().get("encoder.layer.0.attention.self.value.lora_A.weight");
-            NDArray x = manager.randomNormal(new ai.djl.ndarray.types.Shape(3, 5, 384));
+            Tensor b = lora.parameters().get("encoder.layer.0.attention.self.value.lora_B.weight");
+            try (Torch.Mode noGrad = Torch.noGrad()) {
+                Torch.seed(11);
+                b.copyFrom(Tensor.randn(null, b.shape()));
+            }
+            Tensor a = lora.parameters().get("encoder.layer.0.attention.self.value.lora_A.weight");
+            Tensor x = Tensor.randn(null, 3, 5, 384);
             String name = "encoder.layer.0.attention.self.qkv.weight";
-            NDArray w = model.parameters().get(name), bias = model.parameters().get("encoder.layer.0.attention.self.qkv.bias");
-            NDArray adapted = lora.linear(name, x, w, bias), plain = Lora.NONE.linear(name, x, w, bias);
-            assertTrue(adapted.get("..., :768").contentEquals(plain.get("..., :768")), "query and key untouched");
-            NDArray expected = plain.get("..., 768:").add(x.matMul(a.transpose()).mul(3f).matMul(b.transpose()));
-            assertEquals(0, adapted.get("..., 768:").sub(expected).abs().max().getFloat(), 1e-4);
+            Tensor w = model.parameters().get(name), bias = model.parameters().get("encoder.layer.0.attention.self.qkv.bias");
+            Tensor adapted = lora.linear(name, x, w, bias), plain = Lora.NONE.linear(name, x, w, bias);
+            assertTrue(adapted.slice(-1, 0, 768).contentEquals(plain.slice(-1, 0, 768)), "query and key untouched");
+            Tensor expected = plain.slice(-1, 768, 1152).add(x.matMul(a.transpose(1, 0)).mul(3f).matMul(b.transpose(1, 0)));
+            assertEquals(0, adapted.slice(-1, 768, 1152).sub(expected).abs().max(), 1e-4);
         }
     }
 
@@ -104,29 +106,29 @@ class LoraTest {
             FineTuneConfig settings = FineTuneConfig.defaults().withMinibatch(4)
                     .withPooling(checkpoint.config().causal() ? Pooling.LAST : Pooling.MEAN)
                     .withLora(new Lora.Config(4, 8, null));
-            try (NDManager manager = Torch.newManager(); FineTuner tuner = new FineTuner(checkpoint, settings, 3)) {
-                List<NDArray> pretrained = List.copyOf(checkpoint.backbone(manager).parameters().values());
-                Map<String, NDArray> before = new LinkedHashMap<>();
+            try (Scope scope = Scope.open(); FineTuner tuner = new FineTuner(checkpoint, settings, 3)) {
+                List<Tensor> pretrained = List.copyOf(checkpoint.backbone(Weights.fp32(null)).parameters().values());
+                Map<String, Tensor> before = new LinkedHashMap<>();
                 Lora lora = tuner.lora();
-                lora.parameters().forEach((k, v) -> before.put(k, v.duplicate()));
+                lora.parameters().forEach((k, v) -> before.put(k, v.copy()));
                 List<Double> losses = new ArrayList<>();
                 for (int step = 0; step < 4; step++) {
                     losses.add(tuner.step(rows, labels, new int[] {0, 1, 2, 3, 4, 5, 6, 7}, Losses.get("xent"), 0, 1e-2,
                             0, step));
                 }
-                List<NDArray> tuned = List.copyOf(tuner.encoder().parameters().values());
+                List<Tensor> tuned = List.copyOf(tuner.encoder().parameters().values());
                 assertEquals(pretrained.size(), tuned.size());
                 for (int i = 0; i < tuned.size(); i++) {
                     assertTrue(tuned.get(i).contentEquals(pretrained.get(i)), name + ": base parameter " + i + " moved");
                 }
                 before.forEach((k, v) -> assertFalse(v.contentEquals(lora.parameters().get(k)), name + ": " + k
                         + " did not train"));
-                assertFalse(tuner.head().contentEquals(manager.zeros(tuner.head().getShape())), name + ": head");
+                assertFalse(tuner.head().contentEquals(tuner.head().zerosLike()), name + ": head");
                 assertTrue(losses.get(3) < losses.get(0), name + ": " + losses);
-                long adapters = lora.parameters().values().stream().mapToLong(NDArray::size).sum();
-                assertEquals(adapters + tuner.head().size(), tuner.trainableParameters(), name);
-                long base = pretrained.stream().mapToLong(NDArray::size).sum();
-                assertEquals(base + adapters + tuner.head().size(), tuner.totalParameters(), name);
+                long adapters = lora.parameters().values().stream().mapToLong(Tensor::numel).sum();
+                assertEquals(adapters + tuner.head().numel(), tuner.trainableParameters(), name);
+                long base = pretrained.stream().mapToLong(Tensor::numel).sum();
+                assertEquals(base + adapters + tuner.head().numel(), tuner.totalParameters(), name);
             }
         }
     }
@@ -166,18 +168,18 @@ class LoraTest {
     @Test
     void refusesTargetsThatMatchNothingNamingTheModulesThereAre() throws Exception {
         Checkpoint llama = Checkpoint.fromHuggingFace(TINY.resolve("llama-gqa"));
-        try (NDManager manager = Torch.newManager()) {
-            Backbone model = llama.backbone(manager);
+        try (Scope scope = Scope.open()) {
+            Backbone model = llama.backbone(Weights.fp32(null));
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> model.addLora(new Lora.Config(8, 8, List.of("q_proj", "query")), 0, manager));
+                    () -> model.addLora(new Lora.Config(8, 8, List.of("q_proj", "query")), 0, Weights.fp32(null)));
             assertTrue(e.getMessage().contains("'query' matches no linear layer")
                     && e.getMessage().contains("layers.N.self_attn.q_proj")
                     && e.getMessage().contains("layers.N.mlp.down_proj"), e.getMessage());
         }
-        try (NDManager manager = Torch.newManager()) {
-            Backbone bert = FineTuneClassifierTest.MINILM.checkpoint().backbone(manager);
+        try (Scope scope = Scope.open()) {
+            Backbone bert = FineTuneClassifierTest.MINILM.checkpoint().backbone(Weights.fp32(null));
             var e = assertThrows(IllegalArgumentException.class,
-                    () -> Lora.create(bert, new Lora.Config(8, 8, List.of("q_proj")), 0, manager));
+                    () -> Lora.create(bert, new Lora.Config(8, 8, List.of("q_proj")), 0, Weights.fp32(null)));
             assertTrue(e.getMessage().contains("encoder.layer.N.attention.self.query")
                     && e.getMessage().contains("encoder.layer.N.output.dense") && e.getMessage().contains("N = 0 … 5"),
                     e.getMessage());

@@ -2,8 +2,6 @@ package w2s.model.arch;
 
 import java.util.Map;
 
-import ai.djl.ndarray.NDManager;
-
 /**
  * An architecture's reading of a checkpoint's {@code config.json}: the shapes its tensors must have, and how to
  * build the {@link Backbone} from them. Each architecture's file holds its implementation beside the model.
@@ -37,6 +35,6 @@ public interface ArchConfig {
      */
     String canonicalName(String stored);
 
-    /** A trainable copy of the weights (canonical names, shapes checked), owned by {@code manager}. */
-    Backbone build(Map<String, Tensor> tensors, NDManager manager);
+    /** A trainable copy of the weights (canonical names, shapes checked), made as {@code weights} says. */
+    Backbone build(Map<String, StoredTensor> tensors, Weights weights);
 }

@@ -3,21 +3,16 @@ package w2s.model.arch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.Activation;
-import ai.djl.nn.core.Embedding;
-import ai.djl.nn.norm.LayerNorm;
+import w2s.torch.Nn;
+import w2s.torch.Tensor;
 
 /**
  * BERT (and the encoders built on it: MiniLM, BGE, E5), as Hugging Face's {@code modeling_bert.py} computes it:
@@ -146,52 +141,41 @@ public final class Bert implements Backbone {
         }
 
         @Override
-        public Backbone build(Map<String, Tensor> tensors, NDManager manager) {
-            return new Bert(this, tensors, manager);
+        public Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
+            return new Bert(this, tensors, weights);
         }
     }
 
     private final Config config;
-    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
-    private final NDArray words, positions, types, embNormW, embNormB;
-    /**
-     * Scalars the graph multiplies by. DJL's mul(Number) wraps the number in a tensor over a Java buffer and frees
-     * it right after the op, but autograd keeps that tensor to compute the backward pass, which then reads freed
-     * memory once the garbage collector has run (seen as a rare NaN loss). These are owned by torch and live as long
-     * as the parameters.
-     */
-    private final NDArray attentionScale, one, geluCubic, geluScale;
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Tensor words, positions, types, embNormW, embNormB;
     private Lora lora = Lora.NONE;
 
-    private Bert(Config config, Map<String, Tensor> t, NDManager manager) {
+    private Bert(Config config, Map<String, StoredTensor> t, Weights weights) {
         this.config = config;
-        attentionScale = Torch.constant(manager, (float) (1 / Math.sqrt(config.headSize())));
-        one = Torch.constant(manager, 1f);
-        geluCubic = Torch.constant(manager, 0.044715f);
-        geluScale = Torch.constant(manager, (float) (2 * Math.sqrt(2 / Math.PI)));
-        words = put(manager, "embeddings.word_embeddings.weight", t);
-        positions = put(manager, "embeddings.position_embeddings.weight", t);
-        types = put(manager, "embeddings.token_type_embeddings.weight", t);
-        embNormW = put(manager, "embeddings.LayerNorm.weight", t);
-        embNormB = put(manager, "embeddings.LayerNorm.bias", t);
+        words = put(weights, "embeddings.word_embeddings.weight", t);
+        positions = put(weights, "embeddings.position_embeddings.weight", t);
+        types = put(weights, "embeddings.token_type_embeddings.weight", t);
+        embNormW = put(weights, "embeddings.LayerNorm.weight", t);
+        embNormB = put(weights, "embeddings.LayerNorm.bias", t);
         for (int l = 0; l < config.layers(); l++) {
             String p = "encoder.layer." + l + ".";
             String q = p + "attention.self.query.", k = p + "attention.self.key.", v = p + "attention.self.value.";
-            parameters.put(p + "attention.self.qkv.weight", Torch.copy(manager,
-                    Tensor.concatRows(t.get(q + "weight"), t.get(k + "weight"), t.get(v + "weight"))));
-            parameters.put(p + "attention.self.qkv.bias", Torch.copy(manager,
-                    Tensor.concatRows(t.get(q + "bias"), t.get(k + "bias"), t.get(v + "bias"))));
+            parameters.put(p + "attention.self.qkv.weight", weights.copy(
+                    StoredTensor.concatRows(t.get(q + "weight"), t.get(k + "weight"), t.get(v + "weight"))));
+            parameters.put(p + "attention.self.qkv.bias", weights.copy(
+                    StoredTensor.concatRows(t.get(q + "bias"), t.get(k + "bias"), t.get(v + "bias"))));
             for (String name : new String[] {"attention.output.dense.weight", "attention.output.dense.bias",
                     "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias",
                     "intermediate.dense.weight", "intermediate.dense.bias", "output.dense.weight",
                     "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias"}) {
-                put(manager, p + name, t);
+                put(weights, p + name, t);
             }
         }
     }
 
-    private NDArray put(NDManager manager, String name, Map<String, Tensor> t) {
-        NDArray a = Torch.copy(manager, t.get(name));
+    private Tensor put(Weights weights, String name, Map<String, StoredTensor> t) {
+        Tensor a = weights.copy(t.get(name));
         parameters.put(name, a);
         return a;
     }
@@ -202,12 +186,12 @@ public final class Bert implements Backbone {
     }
 
     @Override
-    public NDArray wordEmbeddings() {
+    public Tensor wordEmbeddings() {
         return words;
     }
 
     @Override
-    public Map<String, NDArray> parameters() {
+    public Map<String, Tensor> parameters() {
         return parameters;
     }
 
@@ -218,12 +202,12 @@ public final class Bert implements Backbone {
         return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
     }
 
-    private NDArray p(int layer, String name) {
+    private Tensor p(int layer, String name) {
         return parameters.get("encoder.layer." + layer + "." + name);
     }
 
     /** The linear layer {@code module} of a block (query, key and value as the fused "attention.self.qkv"). */
-    private NDArray linear(NDArray x, int layer, String module) {
+    private Tensor linear(Tensor x, int layer, String module) {
         String weight = "encoder.layer." + layer + "." + module + ".weight";
         return lora.linear(weight, x, parameters.get(weight), p(layer, module + ".bias"));
     }
@@ -252,45 +236,39 @@ public final class Bert implements Backbone {
     }
 
     @Override
-    public NDList forward(NDArray wordVectors, Batch batch, boolean allLayers) {
-        long size = batch.ids().getShape().get(0), length = batch.ids().getShape().get(1);
+    public List<Tensor> forward(Tensor wordVectors, Batch batch, boolean allLayers) {
+        long length = batch.length();
         if (length > config.maxPositions()) {
             throw new IllegalArgumentException(length + " tokens exceed the " + config.maxPositions() + " positions");
         }
-        float eps = (float) config.layerNormEps();
-        Shape normShape = new Shape(config.hidden());
-        NDArray x = wordVectors.add(Embedding.embedding(batch.typeIds(), types, SparseFormat.DENSE).singletonOrThrow())
-                .add(positions.get(new NDIndex("0:{}", length)));
-        x = LayerNorm.layerNorm(x, normShape, embNormW, embNormB, eps).singletonOrThrow();
-        NDList states = new NDList();
+        Tensor x = wordVectors.add(Nn.embedding(types, batch.typeIds())).add(positions.slice(0, 0, length));
+        x = Nn.layerNorm(x, embNormW, embNormB, config.layerNormEps());
+        List<Tensor> states = new ArrayList<>();
         if (allLayers) states.add(x);
-
-        // Padding gets a large negative score, so exp() makes its attention weight exactly 0. Length-bucketed
-        // minibatches are often unpadded, and then the addition is skipped.
-        NDArray mask = batch.mask();
-        NDArray maskBias = mask.min().getFloat() < 1f ? mask.sub(1f).mul(1e9f).reshape(size, 1, 1, length) : null;
-        int heads = config.heads(), d = config.headSize();
+        // Padding keys get no attention weight; length-bucketed minibatches are often unpadded, and then no mask.
+        Tensor allowed = Masks.keys(batch);
         for (int l = 0; l < config.layers(); l++) {
-            NDArray qkv = linear(x, l, "attention.self.qkv").reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
-            NDArray q = qkv.get(0).mul(attentionScale), k = qkv.get(1), v = qkv.get(2);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));
-            NDArray probs = (maskBias == null ? scores : scores.add(maskBias)).softmax(-1);
-            NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
-            NDArray attended = linear(context, l, "attention.output.dense").add(x);
-            x = LayerNorm.layerNorm(attended, normShape, p(l, "attention.output.LayerNorm.weight"),
-                    p(l, "attention.output.LayerNorm.bias"), eps).singletonOrThrow();
-            NDArray up = gelu(linear(x, l, "intermediate.dense"));
-            NDArray down = linear(up, l, "output.dense").add(x);
-            x = LayerNorm.layerNorm(down, normShape, p(l, "output.LayerNorm.weight"), p(l, "output.LayerNorm.bias"),
-                    eps).singletonOrThrow();
+            int layer = l;
+            Tensor in = x;
+            x = Backbone.block(() -> block(layer, in, allowed), in, !allLayers);
             if (allLayers) states.add(x);
         }
-        return allLayers ? states : new NDList(x);
+        return allLayers ? states : List.of(x);
     }
 
-    private NDArray gelu(NDArray x) {
-        if (config.gelu() == Config.Gelu.EXACT) return Activation.gelu(x);
-        // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) = x·σ(2√(2/π)·x·(1 + 0.044715·x²)), in fewer ops
-        return x.mul(Activation.sigmoid(x.mul(x.square().mul(geluCubic).add(one)).mul(geluScale)));
+    /** Post-LayerNorm: x = LN(x + attn(x)), then LN(x + ffn(x)). */
+    private Tensor block(int l, Tensor x, Tensor allowed) {
+        long size = x.size(0), length = x.size(1);
+        int heads = config.heads(), d = config.headSize();
+        double eps = config.layerNormEps();
+        Tensor qkv = linear(x, l, "attention.self.qkv").reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
+        Tensor context = Nn.attention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), allowed, false,
+                1 / Math.sqrt(d), false).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
+        Tensor attended = linear(context, l, "attention.output.dense").add(x);
+        x = Nn.layerNorm(attended, p(l, "attention.output.LayerNorm.weight"), p(l, "attention.output.LayerNorm.bias"),
+                eps);
+        Tensor up = Nn.gelu(linear(x, l, "intermediate.dense"), config.gelu() == Config.Gelu.TANH);
+        Tensor down = linear(up, l, "output.dense").add(x);
+        return Nn.layerNorm(down, p(l, "output.LayerNorm.weight"), p(l, "output.LayerNorm.bias"), eps);
     }
 }

@@ -25,7 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param origin    where the weights came from, named in every error about them
  * @param tokenizer the tokenizer.json text
  */
-public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> tensors, String tokenizer) {
+public record Checkpoint(String origin, ArchConfig config, Map<String, StoredTensor> tensors, String tokenizer) {
 
     public Checkpoint {
         if (!(tensors instanceof StoredTensors)) tensors = Map.copyOf(tensors);
@@ -36,7 +36,7 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
      * Tensors of safetensors files under canonical names, read from disk each time one is asked for: {@code get}
      * loads a tensor, iteration loads each in turn. Shapes come from the files' headers.
      */
-    static final class StoredTensors extends java.util.AbstractMap<String, Tensor> {
+    static final class StoredTensors extends java.util.AbstractMap<String, StoredTensor> {
         private final Map<String, Safetensors.Stored> stored;
 
         StoredTensors(Map<String, Safetensors.Stored> stored) {
@@ -49,7 +49,7 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
         }
 
         @Override
-        public Tensor get(Object name) {
+        public StoredTensor get(Object name) {
             Safetensors.Stored s = stored.get(name);
             if (s == null) return null;
             try {
@@ -70,17 +70,17 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
         }
 
         @Override
-        public java.util.Set<Entry<String, Tensor>> entrySet() {
+        public java.util.Set<Entry<String, StoredTensor>> entrySet() {
             return new java.util.AbstractSet<>() {
                 @Override
-                public java.util.Iterator<Entry<String, Tensor>> iterator() {
+                public java.util.Iterator<Entry<String, StoredTensor>> iterator() {
                     var names = stored.keySet().iterator();
                     return new java.util.Iterator<>() {
                         public boolean hasNext() {
                             return names.hasNext();
                         }
 
-                        public Entry<String, Tensor> next() {
+                        public Entry<String, StoredTensor> next() {
                             String name = names.next();
                             return new SimpleImmutableEntry<>(name, get(name));
                         }
@@ -100,13 +100,13 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
      * (GPT-2's {@code wte}), so next-token logits are {@code h_L · Wᵀ}; null where the head may be untied (GPT-NeoX's
      * {@code embed_out}, Llama's {@code lm_head}), which checkpoints are not read for.
      */
-    public Tensor tiedUnembedding() {
+    public StoredTensor tiedUnembedding() {
         return config.modelType().equals("gpt2") ? tensors.get("wte.weight") : null;
     }
 
-    /** A trainable copy of the weights, owned by {@code manager}. */
-    public Backbone backbone(ai.djl.ndarray.NDManager manager) {
-        return config.build(tensors, manager);
+    /** A trainable copy of the weights, made as {@code weights} says (owner, dtype, device). */
+    public Backbone backbone(Weights weights) {
+        return config.build(tensors, weights);
     }
 
     /**
@@ -116,11 +116,11 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
      */
     public static Checkpoint fromOnnx(String origin, InputStream onnx, String tokenizerJson, int heads, double eps)
             throws IOException {
-        Map<String, Tensor> tensors = OnnxWeights.read(origin, onnx);
-        Tensor words = require(origin, tensors, "embeddings.word_embeddings.weight");
-        Tensor positions = require(origin, tensors, "embeddings.position_embeddings.weight");
-        Tensor types = require(origin, tensors, "embeddings.token_type_embeddings.weight");
-        Tensor intermediate = require(origin, tensors, "encoder.layer.0.intermediate.dense.bias");
+        Map<String, StoredTensor> tensors = OnnxWeights.read(origin, onnx);
+        StoredTensor words = require(origin, tensors, "embeddings.word_embeddings.weight");
+        StoredTensor positions = require(origin, tensors, "embeddings.position_embeddings.weight");
+        StoredTensor types = require(origin, tensors, "embeddings.token_type_embeddings.weight");
+        StoredTensor intermediate = require(origin, tensors, "encoder.layer.0.intermediate.dense.bias");
         int layers = 0;
         while (tensors.containsKey("encoder.layer." + layers + ".output.LayerNorm.weight")) layers++;
         Bert.Config config = new Bert.Config((int) words.shape()[0], (int) words.shape()[1], layers, heads,
@@ -215,7 +215,7 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
         return files;
     }
 
-    private static void validate(String origin, ArchConfig config, Map<String, Tensor> tensors, String tokenizer) {
+    private static void validate(String origin, ArchConfig config, Map<String, StoredTensor> tensors, String tokenizer) {
         config.shapes().forEach((name, shape) -> {
             // Shapes of stored tensors come from the headers: validating reads no weights.
             long[] actual = tensors instanceof StoredTensors s ? s.shape(name)
@@ -233,8 +233,8 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, Tensor> t
         }
     }
 
-    private static Tensor require(String origin, Map<String, Tensor> tensors, String name) {
-        Tensor t = tensors.get(name);
+    private static StoredTensor require(String origin, Map<String, StoredTensor> tensors, String name) {
+        StoredTensor t = tensors.get(name);
         if (t == null) throw new IllegalArgumentException(origin + ": tensor '" + name + "' is missing");
         return t;
     }

@@ -1,8 +1,8 @@
 package w2s.model.arch;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
+import java.util.List;
+
+import w2s.torch.Tensor;
 
 /**
  * Outputs of a model refused when they are not finite: a NaN weight or an out-of-range config value otherwise
@@ -22,11 +22,10 @@ public final class Finite {
      * The first layer (0 = the embeddings, as {@link Backbone#forward} numbers them) whose hidden states hold a NaN
      * or an infinity at a real token ({@code mask} [B, T] is 1 there), or -1 if none does.
      */
-    public static int firstBadLayer(NDList states, NDArray mask) {
+    public static int firstBadLayer(List<Tensor> states, Tensor mask) {
         for (int l = 0; l < states.size(); l++) {
-            NDArray s = states.get(l);
-            NDArray bad = s.isNaN().logicalOr(s.isInfinite()).toType(DataType.FLOAT32, false).sum(new int[] {2});
-            if (bad.mul(mask).sum().getFloat() > 0) return l;
+            Tensor bad = states.get(l).nonFinite().toFloat().sum(2);
+            if (bad.mul(mask).sum().item() > 0) return l;
         }
         return -1;
     }

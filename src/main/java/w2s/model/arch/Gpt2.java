@@ -5,13 +5,11 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.norm.LayerNorm;
+import java.util.ArrayList;
+import java.util.List;
+
+import w2s.torch.Nn;
+import w2s.torch.Tensor;
 
 /**
  * GPT-2, as Hugging Face's {@code modeling_gpt2.py} computes it: token + learned position embeddings, then
@@ -117,8 +115,8 @@ public final class Gpt2 implements Backbone {
         }
 
         @Override
-        public Backbone build(Map<String, Tensor> tensors, NDManager manager) {
-            return new Gpt2(this, tensors, manager);
+        public Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
+            return new Gpt2(this, tensors, weights);
         }
     }
 
@@ -128,38 +126,25 @@ public final class Gpt2 implements Backbone {
             "ln_2.weight", "ln_2.bias", "mlp.c_fc.bias", "mlp.c_proj.bias"};
 
     private final Config config;
-    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
-    private final NDArray words, positions, finalNormW, finalNormB;
-    /** 0 on and below the diagonal, −1e9 above it: [P, P], sliced to the input's length. */
-    private final NDArray causalBias;
-    /** Scalars the graph multiplies by, owned by torch (see {@link Torch#constant}). */
-    private final NDArray attentionScale, one, geluCubic, geluScale;
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Tensor words, positions, finalNormW, finalNormB;
     private Lora lora = Lora.NONE;
 
-    private Gpt2(Config config, Map<String, Tensor> t, NDManager manager) {
+    private Gpt2(Config config, Map<String, StoredTensor> t, Weights weights) {
         this.config = config;
-        attentionScale = Torch.constant(manager, config.scaleAttention() ? (float) (1 / Math.sqrt(config.headSize())) : 1f);
-        one = Torch.constant(manager, 1f);
-        geluCubic = Torch.constant(manager, 0.044715f);
-        geluScale = Torch.constant(manager, (float) (2 * Math.sqrt(2 / Math.PI)));
-        int p = config.maxPositions();
-        float[] causal = new float[p * p];
-        for (int q = 0; q < p; q++) for (int k = q + 1; k < p; k++) causal[q * p + k] = -1e9f;
-        causalBias = Torch.copy(manager, new Tensor(new long[] {p, p}, causal));
-
-        words = put(manager, "wte.weight", t.get("wte.weight"));
-        positions = put(manager, "wpe.weight", t.get("wpe.weight"));
+        words = put(weights, "wte.weight", t.get("wte.weight"));
+        positions = put(weights, "wpe.weight", t.get("wpe.weight"));
         for (int l = 0; l < config.layers(); l++) {
             String prefix = "h." + l + ".";
-            for (String name : CONV1D) put(manager, prefix + name, t.get(prefix + name).transposed());
-            for (String name : AS_STORED) put(manager, prefix + name, t.get(prefix + name));
+            for (String name : CONV1D) put(weights, prefix + name, t.get(prefix + name).transposed());
+            for (String name : AS_STORED) put(weights, prefix + name, t.get(prefix + name));
         }
-        finalNormW = put(manager, "ln_f.weight", t.get("ln_f.weight"));
-        finalNormB = put(manager, "ln_f.bias", t.get("ln_f.bias"));
+        finalNormW = put(weights, "ln_f.weight", t.get("ln_f.weight"));
+        finalNormB = put(weights, "ln_f.bias", t.get("ln_f.bias"));
     }
 
-    private NDArray put(NDManager manager, String name, Tensor tensor) {
-        NDArray a = Torch.copy(manager, tensor);
+    private Tensor put(Weights weights, String name, StoredTensor tensor) {
+        Tensor a = weights.copy(tensor);
         parameters.put(name, a);
         return a;
     }
@@ -170,13 +155,13 @@ public final class Gpt2 implements Backbone {
     }
 
     @Override
-    public NDArray wordEmbeddings() {
+    public Tensor wordEmbeddings() {
         return words;
     }
 
     /** Checkpoint names; the Conv1D weights in the Linear layout [out, in]. */
     @Override
-    public Map<String, NDArray> parameters() {
+    public Map<String, Tensor> parameters() {
         return parameters;
     }
 
@@ -188,12 +173,12 @@ public final class Gpt2 implements Backbone {
         return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
     }
 
-    private NDArray p(int layer, String name) {
+    private Tensor p(int layer, String name) {
         return parameters.get("h." + layer + "." + name);
     }
 
     /** The linear layer {@code module} of a block, e.g. "attn.c_attn". */
-    private NDArray linear(NDArray x, int layer, String module) {
+    private Tensor linear(Tensor x, int layer, String module) {
         String weight = "h." + layer + "." + module + ".weight";
         return lora.linear(weight, x, parameters.get(weight), p(layer, module + ".bias"));
     }
@@ -205,7 +190,7 @@ public final class Gpt2 implements Backbone {
         for (int l = 0; l < config.layers(); l++) {
             for (String module : new String[] {"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"}) {
                 String weight = "h." + l + "." + module + ".weight";
-                m.put("h." + l + "." + module, new Lora.Site(weight, 0, parameters.get(weight).getShape().get(0)));
+                m.put("h." + l + "." + module, new Lora.Site(weight, 0, parameters.get(weight).size(0)));
             }
         }
         return m;
@@ -217,68 +202,46 @@ public final class Gpt2 implements Backbone {
     }
 
     @Override
-    public NDList forward(NDArray wordVectors, Batch batch, boolean allLayers) {
-        long size = batch.ids().getShape().get(0), length = batch.ids().getShape().get(1);
+    public List<Tensor> forward(Tensor wordVectors, Batch batch, boolean allLayers) {
+        long length = batch.length();
         if (length > config.maxPositions()) {
             throw new IllegalArgumentException(length + " tokens exceed GPT-2's " + config.maxPositions()
                     + " positions (n_positions); truncate the inputs");
         }
         // The batch's token types are not read: Hugging Face's GPT2Model adds wte(token_type_ids) only when the
         // caller passes them, and GPT-2's tokenizer does not.
-        NDArray x = wordVectors.add(positions.get(new NDIndex("0:{}", length)));
-        NDList states = new NDList();
-        NDArray bias = attentionBias(batch.mask(), size, length);
+        Tensor x = wordVectors.add(positions.slice(0, 0, length));
+        List<Tensor> states = new ArrayList<>();
+        Tensor allowed = Masks.causal(batch);
         for (int l = 0; l < config.layers(); l++) {
             if (allLayers) states.add(x);
-            x = block(l, x, bias, size, length);
+            int layer = l;
+            Tensor in = x;
+            x = Backbone.block(() -> block(layer, in, allowed), in, !allLayers);
         }
-        x = layerNorm(x, finalNormW, finalNormB);
-        states.add(x);
+        states.add(Nn.layerNorm(x, finalNormW, finalNormB, config.layerNormEps()));
         return states;
     }
 
-    /**
-     * The additive attention bias [B or 1, 1, T, T]: causal, plus the key padding mask when the batch has padding.
-     * Under right padding the padding mask changes only the states at padded positions (a real token never sees
-     * the padding after it); it is applied anyway so that every position matches Hugging Face.
-     */
-    private NDArray attentionBias(NDArray mask, long size, long length) {
-        NDArray causal = causalBias.get(new NDIndex("0:{}, 0:{}", length, length)).reshape(1, 1, length, length);
-        if (mask.min().getFloat() >= 1f) return causal;
-        return causal.add(mask.sub(1f).mul(1e9f).reshape(size, 1, 1, length));
-    }
-
     /** One pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). */
-    private NDArray block(int l, NDArray x, NDArray bias, long size, long length) {
-        x = x.add(attention(l, layerNorm(x, p(l, "ln_1.weight"), p(l, "ln_1.bias")), bias, size, length));
-        return x.add(mlp(l, layerNorm(x, p(l, "ln_2.weight"), p(l, "ln_2.bias"))));
+    private Tensor block(int l, Tensor x, Tensor allowed) {
+        x = x.add(attention(l, Nn.layerNorm(x, p(l, "ln_1.weight"), p(l, "ln_1.bias"), config.layerNormEps()), allowed));
+        return x.add(mlp(l, Nn.layerNorm(x, p(l, "ln_2.weight"), p(l, "ln_2.bias"), config.layerNormEps())));
     }
 
-    /** Causal multi-head self-attention: c_attn gives q, k, v; softmax(q·kᵀ/√d + bias)·v; c_proj. */
-    private NDArray attention(int l, NDArray x, NDArray bias, long size, long length) {
+    /** Causal multi-head self-attention: c_attn gives q, k, v; softmax(q·kᵀ/√d + mask)·v; c_proj. */
+    private Tensor attention(int l, Tensor x, Tensor allowed) {
+        long size = x.size(0), length = x.size(1);
         int heads = config.heads(), d = config.headSize();
-        NDArray qkv = linear(x, l, "attn.c_attn")
-                .reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul(attentionScale), k = qkv.get(1), v = qkv.get(2);
-        NDArray probs = q.matMul(k.transpose(0, 1, 3, 2)).add(bias).softmax(-1);
-        NDArray context = probs.matMul(v).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
-        return linear(context, l, "attn.c_proj");
+        Tensor qkv = linear(x, l, "attn.c_attn").reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
+        Tensor context = Nn.attention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), allowed, true,
+                config.scaleAttention() ? 1 / Math.sqrt(d) : 1, false);
+        return linear(context.transpose(0, 2, 1, 3).reshape(size, length, config.hidden()), l, "attn.c_proj");
     }
 
     /** c_proj(gelu(c_fc(x))). */
-    private NDArray mlp(int l, NDArray x) {
-        NDArray up = gelu(linear(x, l, "mlp.c_fc"));
+    private Tensor mlp(int l, Tensor x) {
+        Tensor up = Nn.gelu(linear(x, l, "mlp.c_fc"), config.gelu() == Config.Gelu.TANH);
         return linear(up, l, "mlp.c_proj");
-    }
-
-    private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
-        return LayerNorm.layerNorm(x, new Shape(config.hidden()), weight, bias, (float) config.layerNormEps())
-                .singletonOrThrow();
-    }
-
-    private NDArray gelu(NDArray x) {
-        if (config.gelu() == Config.Gelu.EXACT) return Activation.gelu(x);
-        // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) = x·σ(2√(2/π)·x·(1 + 0.044715·x²)), in fewer ops
-        return x.mul(Activation.sigmoid(x.mul(x.square().mul(geluCubic).add(one)).mul(geluScale)));
     }
 }

@@ -1,18 +1,14 @@
 package w2s.model.arch;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.norm.LayerNorm;
+import w2s.torch.Nn;
+import w2s.torch.Tensor;
 
 /**
  * GPT-NeoX (EleutherAI's Pythia models), as Hugging Face's {@code modeling_gpt_neox.py} computes it: token
@@ -144,8 +140,8 @@ public final class GptNeoX implements Backbone {
         }
 
         @Override
-        public Backbone build(Map<String, Tensor> tensors, NDManager manager) {
-            return new GptNeoX(this, tensors, manager);
+        public Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
+            return new GptNeoX(this, tensors, weights);
         }
     }
 
@@ -160,27 +156,30 @@ public final class GptNeoX implements Backbone {
         return inv;
     }
 
-    /** cos and sin of position × inv_freq for positions 0 … T−1, [T, r] each (the frequencies repeated twice). */
-    private static NDArray[] cosSin(NDManager m, NDArray invFreq, long length) {
-        NDArray t = m.arange(0f, (float) length, 1f).reshape(length, 1);
-        NDArray freqs = t.mul(invFreq.reshape(1, -1));
-        NDArray emb = freqs.concat(freqs, 1);
-        return new NDArray[] {emb.cos(), emb.sin()};
+    /**
+     * cos and sin of position × inv_freq for positions 0 … T−1, [T, r] each (the frequencies repeated twice),
+     * computed in fp32 and then cast to the activations' dtype, as Hugging Face does.
+     */
+    private static Tensor[] cosSin(Tensor invFreq, long length, Tensor like) {
+        Tensor t = Tensor.arange(length, invFreq).reshape(length, 1);
+        Tensor freqs = t.mul(invFreq.reshape(1, -1));
+        Tensor emb = Tensor.concat(List.of(freqs, freqs), 1);
+        return new Tensor[] {emb.cos().to(like.dtype()), emb.sin().to(like.dtype())};
     }
 
     /** x·cos + rotate_half(x)·sin, where rotate_half(x) = [−x₂, x₁] for the halves x₁, x₂ of the last axis. */
-    private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :{}", half)), x2 = x.get(new NDIndex("..., {}:", half));
-        return x.mul(cos).add(x2.neg().concat(x1, -1).mul(sin));
+    private static Tensor rotate(Tensor x, Tensor cos, Tensor sin) {
+        long half = x.size(-1) / 2;
+        Tensor x1 = x.slice(-1, 0, half), x2 = x.slice(-1, half, x.size(-1));
+        return x.mul(cos).add(Tensor.concat(List.of(x2.neg(), x1), -1).mul(sin));
     }
 
     /** Rotates the first r dimensions of each head and passes the rest through (GPT-NeoX's partial rotary). */
-    private NDArray partialRotate(NDArray x, NDArray cos, NDArray sin) {
+    private Tensor partialRotate(Tensor x, Tensor cos, Tensor sin) {
         int r = config.rotaryDims(), d = config.headSize();
-        if (r == 0) return x;
+        if (r == 0 || cos == null) return x;
         if (r == d) return rotate(x, cos, sin);
-        return rotate(x.get(new NDIndex("..., :{}", r)), cos, sin).concat(x.get(new NDIndex("..., {}:", r)), -1);
+        return Tensor.concat(List.of(rotate(x.slice(-1, 0, r), cos, sin), x.slice(-1, r, d)), -1);
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -188,20 +187,16 @@ public final class GptNeoX implements Backbone {
     // -------------------------------------------------------------------------------------------------------------
 
     private final Config config;
-    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
-    private final NDArray words, finalNormW, finalNormB, invFreq;
-    /** Torch-owned scalars (see {@link Torch#constant}). */
-    private final NDArray attentionScale, blocked;
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Tensor words, finalNormW, finalNormB, invFreq;
     private Lora lora = Lora.NONE;
 
-    private GptNeoX(Config config, Map<String, Tensor> t, NDManager manager) {
+    private GptNeoX(Config config, Map<String, StoredTensor> t, Weights weights) {
         this.config = config;
-        attentionScale = Torch.constant(manager, (float) (1 / Math.sqrt(config.headSize())));
-        blocked = Torch.constant(manager, -1e9f);
         float[] inv = inverseFrequencies(config.rotaryBase(), Math.max(config.rotaryDims(), 2));
-        invFreq = Torch.copy(manager, new Tensor(new long[] {inv.length}, inv));
+        invFreq = weights.fp32(inv, inv.length);
         // Every tensor is kept as stored, under its canonical name, in the order of shapes().
-        for (String name : config.shapes().keySet()) parameters.put(name, Torch.copy(manager, t.get(name)));
+        for (String name : config.shapes().keySet()) parameters.put(name, weights.copy(t.get(name)));
         words = parameters.get("embed_in.weight");
         finalNormW = parameters.get("final_layer_norm.weight");
         finalNormB = parameters.get("final_layer_norm.bias");
@@ -213,12 +208,12 @@ public final class GptNeoX implements Backbone {
     }
 
     @Override
-    public NDArray wordEmbeddings() {
+    public Tensor wordEmbeddings() {
         return words;
     }
 
     @Override
-    public Map<String, NDArray> parameters() {
+    public Map<String, Tensor> parameters() {
         return parameters;
     }
 
@@ -230,12 +225,12 @@ public final class GptNeoX implements Backbone {
         return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
     }
 
-    private NDArray p(int layer, String name) {
+    private Tensor p(int layer, String name) {
         return parameters.get("layers." + layer + "." + name);
     }
 
     /** The linear layer {@code module} of a block, e.g. "attention.query_key_value". */
-    private NDArray linear(NDArray x, int layer, String module) {
+    private Tensor linear(Tensor x, int layer, String module) {
         String weight = "layers." + layer + "." + module + ".weight";
         return lora.linear(weight, x, parameters.get(weight), p(layer, module + ".bias"));
     }
@@ -248,7 +243,7 @@ public final class GptNeoX implements Backbone {
             for (String module : new String[] {"attention.query_key_value", "attention.dense", "mlp.dense_h_to_4h",
                     "mlp.dense_4h_to_h"}) {
                 String weight = "layers." + l + "." + module + ".weight";
-                m.put("layers." + l + "." + module, new Lora.Site(weight, 0, parameters.get(weight).getShape().get(0)));
+                m.put("layers." + l + "." + module, new Lora.Site(weight, 0, parameters.get(weight).size(0)));
             }
         }
         return m;
@@ -259,63 +254,58 @@ public final class GptNeoX implements Backbone {
         this.lora = java.util.Objects.requireNonNull(adapters);
     }
 
-    private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
-        return LayerNorm.layerNorm(x, new Shape(config.hidden()), weight, bias, (float) config.layerNormEps())
-                .singletonOrThrow();
+    private Tensor layerNorm(Tensor x, Tensor weight, Tensor bias) {
+        return Nn.layerNorm(x, weight, bias, config.layerNormEps());
     }
 
-    private NDArray attention(int l, NDArray h, NDArray cos, NDArray sin, NDArray maskBias) {
-        long size = h.getShape().get(0), length = h.getShape().get(1);
+    private Tensor attention(int l, Tensor h, Tensor[] cosSin, Tensor allowed) {
+        long size = h.size(0), length = h.size(1);
         int heads = config.heads(), d = config.headSize();
         // [B, T, heads, 3d] → [B, heads, T, 3d]; query, key and value are consecutive thirds of each head
-        NDArray qkv = linear(h, l, "attention.query_key_value").reshape(size, length, heads, 3L * d).transpose(0, 2, 1, 3);
-        NDArray q = partialRotate(qkv.get(new NDIndex("..., :{}", d)), cos, sin);
-        NDArray k = partialRotate(qkv.get(new NDIndex("..., {}:{}", d, 2 * d)), cos, sin);
-        NDArray v = qkv.get(new NDIndex("..., {}:", 2 * d));
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(attentionScale).add(maskBias);
-        NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(size, length, config.hidden());
-        return linear(context, l, "attention.dense");
+        Tensor qkv = linear(h, l, "attention.query_key_value").reshape(size, length, heads, 3L * d).transpose(0, 2, 1, 3);
+        Tensor cos = cosSin == null ? null : cosSin[0], sin = cosSin == null ? null : cosSin[1];
+        Tensor q = partialRotate(qkv.slice(-1, 0, d), cos, sin);
+        Tensor k = partialRotate(qkv.slice(-1, d, 2L * d), cos, sin);
+        Tensor v = qkv.slice(-1, 2L * d, 3L * d);
+        Tensor context = Nn.attention(q, k, v, allowed, true, 1 / Math.sqrt(d), false);
+        return linear(context.transpose(0, 2, 1, 3).reshape(size, length, config.hidden()), l, "attention.dense");
     }
 
-    private NDArray mlp(int l, NDArray h) {
-        NDArray up = Activation.gelu(linear(h, l, "mlp.dense_h_to_4h"));
+    private Tensor mlp(int l, Tensor h) {
+        Tensor up = Nn.gelu(linear(h, l, "mlp.dense_h_to_4h"), false);
         return linear(up, l, "mlp.dense_4h_to_h");
     }
 
+    /** x + attn(ln1(x)) + mlp(ln2(x)) with the parallel residual, else y = x + attn(ln1(x)); y + mlp(ln2(y)). */
+    private Tensor block(int l, Tensor x, Tensor[] cosSin, Tensor allowed) {
+        Tensor attended = attention(l, layerNorm(x, p(l, "input_layernorm.weight"), p(l, "input_layernorm.bias")),
+                cosSin, allowed);
+        if (config.parallelResidual()) {
+            Tensor ff = mlp(l, layerNorm(x, p(l, "post_attention_layernorm.weight"),
+                    p(l, "post_attention_layernorm.bias")));
+            return ff.add(attended).add(x);
+        }
+        Tensor y = attended.add(x);
+        return mlp(l, layerNorm(y, p(l, "post_attention_layernorm.weight"), p(l, "post_attention_layernorm.bias")))
+                .add(y);
+    }
+
     @Override
-    public NDList forward(NDArray wordVectors, Batch batch, boolean allLayers) {
-        long size = batch.ids().getShape().get(0), length = batch.ids().getShape().get(1);
-        NDManager m = wordVectors.getManager();
-        NDArray[] cs = cosSin(m, invFreq, length);
-        NDArray cos = cs[0], sin = cs[1];
-        if (config.rotaryDims() < 2) cos = sin = null;
-
-        // Causal attention under the key padding mask, [B, 1, T, T]: a key is blocked if in the future or padding.
-        NDArray positions = m.arange(0f, (float) length, 1f);
-        NDArray future = positions.reshape(1, length).gt(positions.reshape(length, 1));
-        NDArray padding = batch.mask().lt(0.5f).reshape(size, 1, length);
-        NDArray maskBias = future.reshape(1, length, length).logicalOr(padding).toType(DataType.FLOAT32, false)
-                .mul(blocked).reshape(size, 1, length, length);
-
-        NDArray x = wordVectors;
-        NDList states = new NDList();
+    public List<Tensor> forward(Tensor wordVectors, Batch batch, boolean allLayers) {
+        long length = batch.length();
+        Tensor[] cosSin = config.rotaryDims() < 2 ? null : cosSin(invFreq, length, wordVectors);
+        Tensor allowed = Masks.causal(batch);
+        Tensor x = wordVectors;
+        List<Tensor> states = new ArrayList<>();
         if (allLayers) states.add(x);
         for (int l = 0; l < config.layers(); l++) {
-            NDArray attended = attention(l, layerNorm(x, p(l, "input_layernorm.weight"), p(l, "input_layernorm.bias")),
-                    cos, sin, maskBias);
-            if (config.parallelResidual()) {
-                NDArray ff = mlp(l, layerNorm(x, p(l, "post_attention_layernorm.weight"),
-                        p(l, "post_attention_layernorm.bias")));
-                x = ff.add(attended).add(x);
-            } else {
-                NDArray y = attended.add(x);
-                x = mlp(l, layerNorm(y, p(l, "post_attention_layernorm.weight"), p(l, "post_attention_layernorm.bias")))
-                        .add(y);
-            }
+            int layer = l;
+            Tensor in = x;
+            x = Backbone.block(() -> block(layer, in, cosSin, allowed), in, !allLayers && in != wordVectors);
             if (allLayers && l < config.layers() - 1) states.add(x);
         }
         x = layerNorm(x, finalNormW, finalNormB);
         if (allLayers) states.add(x);
-        return allLayers ? states : new NDList(x);
+        return allLayers ? states : List.of(x);
     }
 }

@@ -1,16 +1,15 @@
 package w2s.model.arch;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Activation;
+import w2s.torch.Dtype;
+import w2s.torch.Nn;
+import w2s.torch.Tensor;
 
 /**
  * Llama, and the decoders that share its shape (Mistral, Qwen2), as Hugging Face's {@code modeling_llama.py},
@@ -190,8 +189,8 @@ public final class Llama implements Backbone {
         }
 
         @Override
-        public Backbone build(Map<String, Tensor> tensors, NDManager manager) {
-            return new Llama(this, tensors, manager);
+        public Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
+            return new Llama(this, tensors, weights);
         }
     }
 
@@ -221,19 +220,22 @@ public final class Llama implements Backbone {
         return inv;
     }
 
-    /** cos and sin of position × inv_freq for positions 0 … T−1, [T, d] each (the frequencies repeated twice). */
-    private static NDArray[] cosSin(NDManager m, NDArray invFreq, long length) {
-        NDArray t = m.arange(0f, (float) length, 1f).reshape(length, 1);
-        NDArray freqs = t.mul(invFreq.reshape(1, -1));
-        NDArray emb = freqs.concat(freqs, 1);
-        return new NDArray[] {emb.cos(), emb.sin()};
+    /**
+     * cos and sin of position × inv_freq for positions 0 … T−1, [T, d] each (the frequencies repeated twice),
+     * computed in fp32 and then cast to the activations' dtype, as Hugging Face does.
+     */
+    private static Tensor[] cosSin(Tensor invFreq, long length, Tensor like) {
+        Tensor t = Tensor.arange(length, invFreq).reshape(length, 1);
+        Tensor freqs = t.mul(invFreq.reshape(1, -1));
+        Tensor emb = Tensor.concat(List.of(freqs, freqs), 1);
+        return new Tensor[] {emb.cos().to(like.dtype()), emb.sin().to(like.dtype())};
     }
 
     /** x·cos + rotate_half(x)·sin, where rotate_half(x) = [−x₂, x₁] for the halves x₁, x₂ of the last axis. */
-    private static NDArray rotate(NDArray x, NDArray cos, NDArray sin) {
-        long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :{}", half)), x2 = x.get(new NDIndex("..., {}:", half));
-        return x.mul(cos).add(x2.neg().concat(x1, -1).mul(sin));
+    private static Tensor rotate(Tensor x, Tensor cos, Tensor sin) {
+        long half = x.size(-1) / 2;
+        Tensor x1 = x.slice(-1, 0, half), x2 = x.slice(-1, half, x.size(-1));
+        return x.mul(cos).add(Tensor.concat(List.of(x2.neg(), x1), -1).mul(sin));
     }
 
     // -------------------------------------------------------------------------------------------------------------
@@ -241,42 +243,37 @@ public final class Llama implements Backbone {
     // -------------------------------------------------------------------------------------------------------------
 
     private final Config config;
-    private final Map<String, NDArray> parameters = new LinkedHashMap<>();
-    private final NDArray words, finalNorm, invFreq;
-    /** Torch-owned scalars (see {@link Torch#constant}). */
-    private final NDArray attentionScale, rmsEps, blocked;
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Tensor words, finalNorm, invFreq;
     private Lora lora = Lora.NONE;
 
-    private Llama(Config config, Map<String, Tensor> t, NDManager manager) {
+    private Llama(Config config, Map<String, StoredTensor> t, Weights weights) {
         this.config = config;
-        attentionScale = Torch.constant(manager, (float) (1 / Math.sqrt(config.headDim())));
-        rmsEps = Torch.constant(manager, (float) config.rmsNormEps());
-        blocked = Torch.constant(manager, -1e9f);
         float[] inv = inverseFrequencies(config.ropeTheta(), config.headDim(), config.ropeScaling());
-        invFreq = Torch.copy(manager, new Tensor(new long[] {inv.length}, inv));
-        words = put(manager, "embed_tokens.weight", t.get("embed_tokens.weight"));
+        invFreq = weights.fp32(inv, inv.length);
+        words = put(weights, "embed_tokens.weight", t.get("embed_tokens.weight"));
         for (int l = 0; l < config.layers(); l++) {
             String p = "layers." + l + ".";
-            put(manager, p + "input_layernorm.weight", t.get(p + "input_layernorm.weight"));
+            put(weights, p + "input_layernorm.weight", t.get(p + "input_layernorm.weight"));
             String a = p + "self_attn.";
-            put(manager, a + "qkv_proj.weight", Tensor.concatRows(t.get(a + "q_proj.weight"),
+            put(weights, a + "qkv_proj.weight", StoredTensor.concatRows(t.get(a + "q_proj.weight"),
                     t.get(a + "k_proj.weight"), t.get(a + "v_proj.weight")));
             if (config.qkvBias()) {
-                put(manager, a + "qkv_proj.bias", Tensor.concatRows(t.get(a + "q_proj.bias"),
+                put(weights, a + "qkv_proj.bias", StoredTensor.concatRows(t.get(a + "q_proj.bias"),
                         t.get(a + "k_proj.bias"), t.get(a + "v_proj.bias")));
             }
-            put(manager, a + "o_proj.weight", t.get(a + "o_proj.weight"));
-            if (config.outputBias()) put(manager, a + "o_proj.bias", t.get(a + "o_proj.bias"));
-            put(manager, p + "post_attention_layernorm.weight", t.get(p + "post_attention_layernorm.weight"));
-            put(manager, p + "mlp.gate_up_proj.weight",
-                    Tensor.concatRows(t.get(p + "mlp.gate_proj.weight"), t.get(p + "mlp.up_proj.weight")));
-            put(manager, p + "mlp.down_proj.weight", t.get(p + "mlp.down_proj.weight"));
+            put(weights, a + "o_proj.weight", t.get(a + "o_proj.weight"));
+            if (config.outputBias()) put(weights, a + "o_proj.bias", t.get(a + "o_proj.bias"));
+            put(weights, p + "post_attention_layernorm.weight", t.get(p + "post_attention_layernorm.weight"));
+            put(weights, p + "mlp.gate_up_proj.weight",
+                    StoredTensor.concatRows(t.get(p + "mlp.gate_proj.weight"), t.get(p + "mlp.up_proj.weight")));
+            put(weights, p + "mlp.down_proj.weight", t.get(p + "mlp.down_proj.weight"));
         }
-        finalNorm = put(manager, "norm.weight", t.get("norm.weight"));
+        finalNorm = put(weights, "norm.weight", t.get("norm.weight"));
     }
 
-    private NDArray put(NDManager manager, String name, Tensor tensor) {
-        NDArray a = Torch.copy(manager, tensor);
+    private Tensor put(Weights weights, String name, StoredTensor tensor) {
+        Tensor a = weights.copy(tensor);
         parameters.put(name, a);
         return a;
     }
@@ -287,12 +284,12 @@ public final class Llama implements Backbone {
     }
 
     @Override
-    public NDArray wordEmbeddings() {
+    public Tensor wordEmbeddings() {
         return words;
     }
 
     @Override
-    public Map<String, NDArray> parameters() {
+    public Map<String, Tensor> parameters() {
         return parameters;
     }
 
@@ -304,12 +301,12 @@ public final class Llama implements Backbone {
         return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
     }
 
-    private NDArray p(int layer, String name) {
+    private Tensor p(int layer, String name) {
         return parameters.get("layers." + layer + "." + name);
     }
 
     /** The linear layer {@code module} of a block, e.g. the fused "self_attn.qkv_proj". */
-    private NDArray linear(NDArray x, int layer, String module) {
+    private Tensor linear(Tensor x, int layer, String module) {
         String weight = "layers." + layer + "." + module + ".weight";
         return lora.linear(weight, x, parameters.get(weight), p(layer, module + ".bias"));
     }
@@ -339,70 +336,61 @@ public final class Llama implements Backbone {
         this.lora = java.util.Objects.requireNonNull(adapters);
     }
 
-    /** RMSNorm in fp32: w · x / √(mean(x²) + ε). */
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray rms = x32.square().mean(new int[] {-1}, true).add(rmsEps).sqrt();
-        return x32.div(rms).mul(weight);
+    /** RMSNorm in fp32, as Hugging Face's LlamaRMSNorm: w · (x / √(mean(x²) + ε)) in the input's dtype. */
+    private Tensor rmsNorm(Tensor x, Tensor weight) {
+        Tensor x32 = x.to(Dtype.FP32);
+        Tensor normed = x32.mul(x32.square().meanLast().add(config.rmsNormEps()).rsqrt());
+        return weight.mul(normed.to(x.dtype()));
     }
 
     @Override
-    public NDList forward(NDArray wordVectors, Batch batch, boolean allLayers) {
-        long size = batch.ids().getShape().get(0), length = batch.ids().getShape().get(1);
+    public List<Tensor> forward(Tensor wordVectors, Batch batch, boolean allLayers) {
+        long length = batch.length();
         if (config.slidingWindow() > 0 && length > config.slidingWindow()) {
             throw new IllegalArgumentException(length + " tokens exceed the sliding_window of " + config.slidingWindow()
                     + " (" + config.modelType() + "), which is not implemented here");
         }
-        NDManager m = wordVectors.getManager();
-        int heads = config.heads(), kv = config.kvHeads(), d = config.headDim(), groups = heads / kv;
-        NDArray[] cs = cosSin(m, invFreq, length);
-        NDArray cos = cs[0], sin = cs[1];
-
-        // Causal attention under the key padding mask: a key is blocked if it is in the future or padding. Every
-        // query sees position 0, a real token, so no row is blocked entirely. Shape [B, 1, 1, T, T], to broadcast
-        // over the kv heads and the query heads of each group.
-        NDArray positions = m.arange(0f, (float) length, 1f);
-        NDArray future = positions.reshape(1, length).gt(positions.reshape(length, 1));
-        NDArray padding = batch.mask().lt(0.5f).reshape(size, 1, length);
-        NDArray maskBias = future.reshape(1, length, length).logicalOr(padding).toType(DataType.FLOAT32, false)
-                .mul(blocked).reshape(size, 1, 1, length, length);
-
-        NDArray x = wordVectors;
-        NDList states = new NDList();
+        Tensor[] cosSin = cosSin(invFreq, length, wordVectors);
+        // Causal attention under the key padding mask. Every query sees position 0, a real token, so no row is
+        // blocked entirely.
+        Tensor allowed = Masks.causal(batch);
+        Tensor x = wordVectors;
+        List<Tensor> states = new ArrayList<>();
         if (allLayers) states.add(x);
         for (int l = 0; l < config.layers(); l++) {
-            // attention
-            NDArray h = rmsNorm(x, p(l, "input_layernorm.weight"));
-            NDArray qkv = linear(h, l, "self_attn.qkv_proj");
-            long qEnd = (long) heads * d, kEnd = qEnd + (long) kv * d;
-            NDArray q = qkv.get(new NDIndex("..., :{}", qEnd)).reshape(size, length, heads, d).transpose(0, 2, 1, 3);
-            NDArray k = qkv.get(new NDIndex("..., {}:{}", qEnd, kEnd)).reshape(size, length, kv, d)
-                    .transpose(0, 2, 1, 3);
-            NDArray v = qkv.get(new NDIndex("..., {}:", kEnd)).reshape(size, length, kv, d).transpose(0, 2, 1, 3);
-            q = rotate(q, cos, sin);
-            k = rotate(k, cos, sin);
-            // Grouped-query attention (repeat_kv): query head g·groups + r reads kv head g. Queries are grouped as
-            // [B, KV, groups, T, d] and keys/values broadcast over the group axis rather than being copied.
-            q = q.reshape(size, kv, groups, length, d);
-            k = k.reshape(size, kv, 1, length, d);
-            v = v.reshape(size, kv, 1, length, d);
-            NDArray scores = q.matMul(k.transpose(0, 1, 2, 4, 3)).mul(attentionScale).add(maskBias);
-            NDArray context = scores.softmax(-1).matMul(v).reshape(size, heads, length, d).transpose(0, 2, 1, 3)
-                    .reshape(size, length, (long) heads * d);
-            x = x.add(linear(context, l, "self_attn.o_proj"));
-
-            // SwiGLU feed-forward
-            h = rmsNorm(x, p(l, "post_attention_layernorm.weight"));
-            NDArray gateUp = linear(h, l, "mlp.gate_up_proj");
-            long i = config.intermediate();
-            NDArray gate = gateUp.get(new NDIndex("..., :{}", i)), up = gateUp.get(new NDIndex("..., {}:", i));
-            NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up); // silu(gate) · up
-            x = x.add(linear(act, l, "mlp.down_proj"));
-
+            int layer = l;
+            Tensor in = x;
+            x = Backbone.block(() -> block(layer, in, cosSin, allowed), in, !allLayers && in != wordVectors);
             if (allLayers && l < config.layers() - 1) states.add(x);
         }
         x = rmsNorm(x, finalNorm);
         if (allLayers) states.add(x);
-        return allLayers ? states : new NDList(x);
+        return allLayers ? states : List.of(x);
+    }
+
+    /** x + attn(rms(x)), then x + mlp(rms(x)). */
+    private Tensor block(int l, Tensor x, Tensor[] cosSin, Tensor allowed) {
+        long size = x.size(0), length = x.size(1);
+        int heads = config.heads(), kv = config.kvHeads(), d = config.headDim();
+        Tensor h = rmsNorm(x, p(l, "input_layernorm.weight"));
+        Tensor qkv = linear(h, l, "self_attn.qkv_proj");
+        long qEnd = (long) heads * d, kEnd = qEnd + (long) kv * d;
+        Tensor q = qkv.slice(-1, 0, qEnd).reshape(size, length, heads, d).transpose(0, 2, 1, 3);
+        Tensor k = qkv.slice(-1, qEnd, kEnd).reshape(size, length, kv, d).transpose(0, 2, 1, 3);
+        Tensor v = qkv.slice(-1, kEnd, qkv.size(-1)).reshape(size, length, kv, d).transpose(0, 2, 1, 3);
+        q = rotate(q, cosSin[0], cosSin[1]);
+        k = rotate(k, cosSin[0], cosSin[1]);
+        // Grouped-query attention (repeat_kv): query head g·groups + r reads kv head g, which the fused kernel
+        // does without copying the keys and values.
+        Tensor context = Nn.attention(q, k, v, allowed, true, 1 / Math.sqrt(d), kv != heads)
+                .transpose(0, 2, 1, 3).reshape(size, length, (long) heads * d);
+        x = x.add(linear(context, l, "self_attn.o_proj"));
+
+        // SwiGLU feed-forward
+        h = rmsNorm(x, p(l, "post_attention_layernorm.weight"));
+        Tensor gateUp = linear(h, l, "mlp.gate_up_proj");
+        long i = config.intermediate();
+        Tensor act = Nn.silu(gateUp.slice(-1, 0, i)).mul(gateUp.slice(-1, i, 2 * i));
+        return x.add(linear(act, l, "mlp.down_proj"));
     }
 }

@@ -9,12 +9,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
+import w2s.torch.Nn;
+import w2s.torch.Tensor;
 
 /**
  * Low-rank adapters (LoRA, Hu et al. 2021) on a backbone's linear layers, as Hugging Face's PEFT computes them:
@@ -38,7 +34,7 @@ public final class Lora {
     public static final String ALL_LINEAR = "all-linear";
 
     /** No adapters: {@link #linear} is the plain linear layer. */
-    public static final Lora NONE = new Lora(Map.of(), Map.of());
+    public static final Lora NONE = new Lora(Map.of(), Map.of(), 1);
 
     /**
      * Where a linear layer's weight sits among a backbone's {@link Backbone#parameters()}: rows
@@ -91,27 +87,28 @@ public final class Lora {
     }
 
     /** One targeted layer's adapter: its rows of the (possibly fused) output, A [r, in], B [rows, r]. */
-    private record Slice(long offset, long rows, NDArray a, NDArray b) {}
+    private record Slice(long offset, long rows, Tensor a, Tensor b) {}
 
     /** The adapters of one weight matrix, in order of their rows; rows no slice covers get no update. */
     private record Adapter(long outRows, List<Slice> slices) {}
 
     private final Map<String, Adapter> byWeight;
-    private final Map<String, NDArray> parameters;
-    private NDArray scale;
+    private final Map<String, Tensor> parameters;
+    private final double scale;
 
-    private Lora(Map<String, Adapter> byWeight, Map<String, NDArray> parameters) {
+    private Lora(Map<String, Adapter> byWeight, Map<String, Tensor> parameters, double scale) {
         this.byWeight = byWeight;
         this.parameters = parameters;
+        this.scale = scale;
     }
 
     /**
-     * Adapters for the targeted linear layers of a backbone, owned by {@code manager}. A is drawn from a
+     * Adapters for the targeted linear layers of a backbone, owned by {@code weights}' owner, in fp32 (they train). A is drawn from a
      * {@code java.util.Random} seeded with {@code seed}, module by module in the backbone's order.
      *
      * @throws IllegalArgumentException if a target matches no module (the message names the modules there are)
      */
-    public static Lora create(Backbone backbone, Config config, long seed, NDManager manager) {
+    public static Lora create(Backbone backbone, Config config, long seed, Weights weights) {
         Map<String, Site> modules = backbone.linearModules();
         Set<String> chosen = new LinkedHashSet<>();
         for (String target : config.targets()) {
@@ -126,21 +123,21 @@ public final class Lora {
         }
         Random random = new Random(seed);
         Map<String, List<Slice>> slices = new LinkedHashMap<>();
-        Map<String, NDArray> parameters = new LinkedHashMap<>();
+        Map<String, Tensor> parameters = new LinkedHashMap<>();
         int r = config.rank();
         for (Map.Entry<String, Site> e : modules.entrySet()) {
             if (!chosen.contains(e.getKey())) continue;
             Site site = e.getValue();
-            NDArray w = backbone.parameters().get(site.weight());
+            Tensor w = backbone.parameters().get(site.weight());
             if (w == null) throw new IllegalStateException("no parameter " + site.weight() + " for " + e.getKey());
-            int in = (int) w.getShape().get(1);
+            int in = (int) w.size(1);
             float bound = (float) (1 / Math.sqrt(in)); // kaiming_uniform_(a=√5), as PEFT initialises lora_A
             float[] data = new float[r * in];
             for (int i = 0; i < data.length; i++) data[i] = (2 * random.nextFloat() - 1) * bound;
-            NDArray a = Torch.copy(manager, new Tensor(new long[] {r, in}, data));
-            NDArray b = manager.zeros(new Shape(site.rows(), r));
-            a.setRequiresGradient(true);
-            b.setRequiresGradient(true);
+            Tensor a = weights.fp32(data, r, in);
+            Tensor b = weights.fp32(new float[(int) (site.rows() * r)], site.rows(), r);
+            a.requiresGrad(true);
+            b.requiresGrad(true);
             parameters.put(e.getKey() + ".lora_A.weight", a);
             parameters.put(e.getKey() + ".lora_B.weight", b);
             slices.computeIfAbsent(site.weight(), k -> new ArrayList<>()).add(new Slice(site.offset(), site.rows(), a, b));
@@ -148,11 +145,9 @@ public final class Lora {
         Map<String, Adapter> byWeight = new LinkedHashMap<>();
         slices.forEach((weight, list) -> {
             list.sort((x, y) -> Long.compare(x.offset(), y.offset()));
-            byWeight.put(weight, new Adapter(backbone.parameters().get(weight).getShape().get(0), List.copyOf(list)));
+            byWeight.put(weight, new Adapter(backbone.parameters().get(weight).size(0), List.copyOf(list)));
         });
-        Lora lora = new Lora(Collections.unmodifiableMap(byWeight), Collections.unmodifiableMap(parameters));
-        lora.scale = Torch.constant(manager, (float) config.scale());
-        return lora;
+        return new Lora(Collections.unmodifiableMap(byWeight), Collections.unmodifiableMap(parameters), config.scale());
     }
 
     /** Whether a PEFT-style target names a module: its full name, or a suffix after a dot. */
@@ -168,7 +163,7 @@ public final class Lora {
     }
 
     /** The adapter matrices, {@code <module>.lora_A.weight} and {@code <module>.lora_B.weight}, in module order. */
-    public Map<String, NDArray> parameters() {
+    public Map<String, Tensor> parameters() {
         return parameters;
     }
 
@@ -176,28 +171,33 @@ public final class Lora {
      * The linear layer {@code x·Wᵀ + b} whose weight is the parameter named {@code weightName}, plus its adapters'
      * {@code (alpha/r)·(x·Aᵀ)·Bᵀ} on their rows of the output, if it has any.
      */
-    public NDArray linear(String weightName, NDArray x, NDArray weight, NDArray bias) {
-        NDArray y = Linear.linear(x, weight, bias).singletonOrThrow();
+    public Tensor linear(String weightName, Tensor x, Tensor weight, Tensor bias) {
+        Tensor y = Nn.linear(x, weight, bias);
         Adapter adapter = byWeight.get(weightName);
         return adapter == null ? y : y.add(delta(adapter, x));
     }
 
-    private NDArray delta(Adapter adapter, NDArray x) {
-        NDList pieces = new NDList();
+    private Tensor delta(Adapter adapter, Tensor x) {
+        List<Tensor> pieces = new ArrayList<>();
         long at = 0;
         for (Slice s : adapter.slices()) {
             if (s.offset() > at) pieces.add(zeros(x, s.offset() - at));
-            NDArray low = Linear.linear(x, s.a(), null).singletonOrThrow().mul(scale);
-            pieces.add(Linear.linear(low, s.b(), null).singletonOrThrow());
+            Tensor low = Nn.linear(x, s.a(), null).mul(scale);
+            pieces.add(Nn.linear(low, s.b(), null));
             at = s.offset() + s.rows();
         }
         if (at < adapter.outRows()) pieces.add(zeros(x, adapter.outRows() - at));
-        // NDArrays.concat copies a single array through duplicate(), which cuts it from the autograd graph.
-        return pieces.size() == 1 ? pieces.get(0) : NDArrays.concat(pieces, -1);
+        return Tensor.concat(pieces, -1);
     }
 
-    private static NDArray zeros(NDArray x, long width) {
-        Shape shape = x.getShape();
-        return x.getManager().zeros(shape.slice(0, shape.dimension() - 1).add(width), x.getDataType());
+    /** Zeros of x's shape but {@code width} wide, in the dtype of an adapter's output (x's, or autocast's). */
+    private static Tensor zeros(Tensor x, long width) {
+        return x.zeros(expanded(x.shape(), width));
+    }
+
+    private static long[] expanded(long[] shape, long width) {
+        long[] s = shape.clone();
+        s[s.length - 1] = width;
+        return s;
     }
 }

@@ -23,7 +23,7 @@ import ai.onnx.proto.OnnxMl.TensorProto;
 final class OnnxWeights {
     private OnnxWeights() {}
 
-    static Map<String, Tensor> read(String origin, InputStream onnx) throws IOException {
+    static Map<String, StoredTensor> read(String origin, InputStream onnx) throws IOException {
         GraphProto graph = ModelProto.parseFrom(onnx).getGraph();
         Map<String, TensorProto> initializers = new LinkedHashMap<>();
         for (TensorProto t : graph.getInitializerList()) {
@@ -38,7 +38,7 @@ final class OnnxWeights {
             if (n.getOpType().equals("Add")) for (String in : n.getInputList()) addByInput.put(in, n);
         }
 
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         for (TensorProto t : initializers.values()) {
             if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE && isHuggingFaceName(t.getName())) {
                 tensors.put(hfName(t.getName()), toTensor(origin, t));
@@ -69,7 +69,7 @@ final class OnnxWeights {
         return name.startsWith("bert.") ? name.substring(5) : name;
     }
 
-    private static Tensor toTensor(String origin, TensorProto t) {
+    private static StoredTensor toTensor(String origin, TensorProto t) {
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
             throw new IllegalArgumentException(origin + ": initializer '" + t.getName() + "' is stored in an external"
                     + " file, which is not supported");
@@ -84,6 +84,6 @@ final class OnnxWeights {
             data = new float[values.size()];
             for (int i = 0; i < data.length; i++) data[i] = values.get(i);
         }
-        return new Tensor(shape, data);
+        return new StoredTensor(shape, data);
     }
 }

@@ -76,7 +76,7 @@ public final class Safetensors {
      * One tensor's data as fp32, read (not memory-mapped) so that only what the caller keeps stays resident: a model
      * is built one tensor at a time and never holds the file in memory.
      */
-    public static Tensor load(Stored s) throws IOException {
+    public static StoredTensor load(Stored s) throws IOException {
         try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ)) {
             // Read through one reused direct buffer: a heap buffer per tensor would grow the heap by a second copy.
             ByteBuffer raw = READ_BUFFER.get();
@@ -98,15 +98,15 @@ public final class Safetensors {
                 case "F16" -> { for (int i = 0; i < data.length; i++) data[i] = halfToFloat(raw.getShort()); }
                 default -> { for (int i = 0; i < data.length; i++) data[i] = Float.intBitsToFloat(raw.getShort() << 16); }
             }
-            return new Tensor(s.shape(), data);
+            return new StoredTensor(s.shape(), data);
         }
     }
 
     private static final ThreadLocal<ByteBuffer> READ_BUFFER = new ThreadLocal<>();
 
     /** Every float tensor of a file, read into memory. */
-    public static Map<String, Tensor> read(Path file) throws IOException {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+    public static Map<String, StoredTensor> read(Path file) throws IOException {
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         for (Stored s : index(file).values()) tensors.put(s.name(), load(s));
         return tensors;
     }
@@ -122,12 +122,12 @@ public final class Safetensors {
         return Float.intBitsToFloat(sign | (exp + 112) << 23 | mant << 13);
     }
 
-    public static void write(Path file, Map<String, Tensor> tensors) throws IOException {
+    public static void write(Path file, Map<String, StoredTensor> tensors) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode header = mapper.createObjectNode();
         header.putObject("__metadata__").put("format", "pt");
         long offset = 0;
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+        for (Map.Entry<String, StoredTensor> e : tensors.entrySet()) {
             ObjectNode t = header.putObject(e.getKey());
             t.put("dtype", "F32");
             var shape = t.putArray("shape"); // written even when empty: a scalar has shape []
@@ -142,7 +142,7 @@ public final class Safetensors {
             out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
             out.write(json);
             out.write(" ".repeat(padded - json.length).getBytes(StandardCharsets.US_ASCII));
-            for (Tensor t : tensors.values()) {
+            for (StoredTensor t : tensors.values()) {
                 ByteBuffer buf = ByteBuffer.allocate(t.data().length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 buf.asFloatBuffer().put(t.data());
                 out.write(buf.array());

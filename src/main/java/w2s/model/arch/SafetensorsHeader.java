@@ -47,7 +47,7 @@ final class SafetensorsHeader {
             Map.entry("F64", 64), Map.entry("I64", 64), Map.entry("U64", 64), Map.entry("C64", 64));
 
     // Duplicate names would let one entry shadow another.
-    // Tensor names are unique: interning a million of them would cost more than the parse.
+    // StoredTensor names are unique: interning a million of them would cost more than the parse.
     private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
                     .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
                     .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build())

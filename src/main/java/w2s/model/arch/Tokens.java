@@ -12,8 +12,8 @@ import java.util.stream.IntStream;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import w2s.torch.Device;
+import w2s.torch.Tensor;
 
 /**
  * Tokenizes texts once, unpadded and truncated to a token limit, and pads groups of them into model inputs: each
@@ -123,8 +123,13 @@ public final class Tokens {
         return IntStream.range(0, rows.length).toArray();
     }
 
-    /** The texts of a group padded on the right to the group's longest. */
-    public static Batch pad(NDManager manager, Encoded[] rows, int[] group) {
+    /** The texts of a group padded on the right to the group's longest, on the CPU. */
+    public static Batch pad(Encoded[] rows, int[] group) {
+        return pad(rows, group, Device.CPU);
+    }
+
+    /** The texts of a group padded on the right to the group's longest, on {@code device} (in the current scope). */
+    public static Batch pad(Encoded[] rows, int[] group, Device device) {
         int length = 0;
         for (int i : group) length = Math.max(length, rows[i].length());
         long[] ids = new long[group.length * length];
@@ -136,7 +141,14 @@ public final class Tokens {
             System.arraycopy(e.typeIds(), 0, types, r * length, e.length());
             Arrays.fill(mask, r * length, r * length + e.length(), 1f);
         }
-        Shape shape = new Shape(group.length, length);
-        return new Batch(manager.create(ids, shape), manager.create(types, shape), manager.create(mask, shape));
+        boolean padded = false;
+        for (int i : group) padded |= rows[i].length() < length;
+        return new Batch(onDevice(Tensor.of(null, ids, group.length, length), device),
+                onDevice(Tensor.of(null, types, group.length, length), device),
+                onDevice(Tensor.of(null, mask, group.length, length), device), padded);
+    }
+
+    private static Tensor onDevice(Tensor cpu, Device device) {
+        return device.gpu() ? cpu.to(device) : cpu;
     }
 }

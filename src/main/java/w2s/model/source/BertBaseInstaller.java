@@ -27,9 +27,10 @@ import w2s.model.arch.Batch;
 import w2s.model.arch.Bert;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Safetensors;
-import w2s.model.arch.Tensor;
+import w2s.model.arch.StoredTensor;
 import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
+import w2s.model.arch.Weights;
+import w2s.torch.Scope;
 
 /**
  * Installs BERT-base (uncased, 12 × 768, 110M) as a Hugging Face folder (config.json, model.safetensors,
@@ -107,11 +108,11 @@ public final class BertBaseInstaller {
     }
 
     private static double maxDifferenceFromTensorFlow(Checkpoint checkpoint, Path expectedFile) throws IOException {
-        Tensor expected = Safetensors.read(expectedFile).get("last_hidden_state");
+        StoredTensor expected = Safetensors.read(expectedFile).get("last_hidden_state");
         Tokens.Encoded[] rows = Tokens.encode(checkpoint.tokenizer(), 128, List.of(CHECK_SENTENCE));
-        try (ai.djl.ndarray.NDManager manager = Torch.newManager()) {
-            Batch in = Tokens.pad(manager, rows, Tokens.all(rows));
-            float[] ours = checkpoint.backbone(manager).lastHidden(in).toFloatArray();
+        try (Scope scope = Scope.open()) {
+            Batch in = Tokens.pad(rows, Tokens.all(rows));
+            float[] ours = checkpoint.backbone(Weights.fp32(null)).lastHidden(in).toFloatArray();
             if (ours.length != expected.data().length) return Double.POSITIVE_INFINITY;
             double max = 0;
             for (int i = 0; i < ours.length; i++) max = Math.max(max, Math.abs(ours[i] - expected.data()[i]));
@@ -229,18 +230,18 @@ public final class BertBaseInstaller {
                 if (hf != null) outputs.put(hf, name);
             }
             // One session run for all variables: each run re-prunes the large graph, which takes about a second.
-            List<Tensor> tensors = run(session, Map.of(),
+            List<StoredTensor> tensors = run(session, Map.of(),
                     outputs.values().stream().map(v -> v + "/Read/ReadVariableOp").toList());
-            Map<String, Tensor> read = new LinkedHashMap<>();
+            Map<String, StoredTensor> read = new LinkedHashMap<>();
             int i = 0;
             for (Map.Entry<String, String> e : outputs.entrySet()) {
-                Tensor t = tensors.get(i++);
+                StoredTensor t = tensors.get(i++);
                 read.put(e.getKey(), e.getValue().endsWith("/kernel") ? t.transposed() : t);
             }
             System.err.println("read " + read.size() + " of " + variables + " TensorFlow variables");
-            Map<String, Tensor> ordered = new LinkedHashMap<>();
+            Map<String, StoredTensor> ordered = new LinkedHashMap<>();
             for (String name : CONFIG.shapes().keySet()) {
-                Tensor t = read.get(name);
+                StoredTensor t = read.get(name);
                 if (t == null) throw new IllegalStateException(savedModel + ": no variable for '" + name + "'");
                 ordered.put(name, t);
             }
@@ -259,20 +260,20 @@ public final class BertBaseInstaller {
     }
 
     /** One session run: feeds (TensorFlow tensors by "op:index") to the outputs, copied as fp32 tensors. */
-    private static List<Tensor> run(Object session, Map<String, Object> feeds, List<String> outputs) throws Exception {
+    private static List<StoredTensor> run(Object session, Map<String, Object> feeds, List<String> outputs) throws Exception {
         Object runner = session.getClass().getMethod("runner").invoke(session);
-        Class<?> tensorClass = Class.forName("org.tensorflow.Tensor");
+        Class<?> tensorClass = Class.forName("org.tensorflow.StoredTensor");
         Method feed = runner.getClass().getMethod("feed", String.class, tensorClass);
         for (Map.Entry<String, Object> e : feeds.entrySet()) feed.invoke(runner, e.getKey(), e.getValue());
         Method fetch = runner.getClass().getMethod("fetch", String.class);
         for (String output : outputs) fetch.invoke(runner, output);
-        List<Tensor> tensors = new ArrayList<>();
+        List<StoredTensor> tensors = new ArrayList<>();
         for (Object tensor : (List<?>) runner.getClass().getMethod("run").invoke(runner)) {
             try {
                 long[] shape = (long[]) tensor.getClass().getMethod("shape").invoke(tensor);
                 FloatBuffer data = FloatBuffer.allocate((int) tensor.getClass().getMethod("numElements").invoke(tensor));
                 tensor.getClass().getMethod("writeTo", FloatBuffer.class).invoke(tensor, data);
-                tensors.add(new Tensor(shape, data.array()));
+                tensors.add(new StoredTensor(shape, data.array()));
             } finally {
                 tensor.getClass().getMethod("close").invoke(tensor);
             }
@@ -281,7 +282,7 @@ public final class BertBaseInstaller {
     }
 
     /** TensorFlow's last hidden states for {@link #CHECK_SENTENCE}, [tokens, 768], through the graph's own inputs. */
-    private static Tensor tensorFlowHiddenStates(Path savedModel, Object session, String tokenizerJson) throws Exception {
+    private static StoredTensor tensorFlowHiddenStates(Path savedModel, Object session, String tokenizerJson) throws Exception {
         JsonNode io = new ObjectMapper().readTree(savedModel.resolve("assets").resolve("model.json").toFile());
         int length = io.path("maxSequenceLength").asInt(128);
         long[] ids = Tokens.encode(tokenizerJson, length, List.of(CHECK_SENTENCE))[0].ids();
@@ -290,15 +291,15 @@ public final class BertBaseInstaller {
             inputIds[0][i] = (int) ids[i];
             mask[0][i] = 1;
         }
-        Method create = Class.forName("org.tensorflow.Tensor").getMethod("create", Object.class);
+        Method create = Class.forName("org.tensorflow.StoredTensor").getMethod("create", Object.class);
         Map<String, Object> feeds = new LinkedHashMap<>();
         feeds.put(io.path("inputIds").asText(), create.invoke(null, (Object) inputIds));
         feeds.put(io.path("inputMask").asText(), create.invoke(null, (Object) mask));
         feeds.put(io.path("segmentIds").asText(), create.invoke(null, (Object) segments));
         try {
-            Tensor all = run(session, feeds, List.of(io.path("sequenceOutput").asText())).get(0);
+            StoredTensor all = run(session, feeds, List.of(io.path("sequenceOutput").asText())).get(0);
             int hidden = (int) all.shape()[2];
-            return new Tensor(new long[] {ids.length, hidden}, Arrays.copyOf(all.data(), ids.length * hidden));
+            return new StoredTensor(new long[] {ids.length, hidden}, Arrays.copyOf(all.data(), ids.length * hidden));
         } finally {
             for (Object t : feeds.values()) t.getClass().getMethod("close").invoke(t);
         }

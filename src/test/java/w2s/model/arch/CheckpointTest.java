@@ -22,7 +22,7 @@ class CheckpointTest {
 
     static final Checkpoint MINILM = Pretrained.get("minilm-l6").checkpoint();
 
-    private void writeFolder(Map<String, Tensor> tensors, String config, String tokenizer) throws Exception {
+    private void writeFolder(Map<String, StoredTensor> tensors, String config, String tokenizer) throws Exception {
         Files.writeString(dir.resolve("config.json"), config);
         Files.writeString(dir.resolve("tokenizer.json"), tokenizer);
         Safetensors.write(dir.resolve("model.safetensors"), tensors);
@@ -30,9 +30,9 @@ class CheckpointTest {
 
     @Test
     void roundTripsThroughSafetensorsWithBertPrefixAndExtraTensors() throws Exception {
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         MINILM.tensors().forEach((name, t) -> tensors.put("bert." + name, t));
-        tensors.put("bert.pooler.dense.bias", new Tensor(new long[] {384}, new float[384]));
+        tensors.put("bert.pooler.dense.bias", new StoredTensor(new long[] {384}, new float[384]));
         writeFolder(tensors, ((Bert.Config) MINILM.config()).toJson(), MINILM.tokenizer());
 
         Checkpoint loaded = Checkpoint.fromHuggingFace(dir);
@@ -63,7 +63,7 @@ class CheckpointTest {
 
     @Test
     void namesTheFileAndTensorThatIsMissing() throws Exception {
-        Map<String, Tensor> tensors = new LinkedHashMap<>(MINILM.tensors());
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(MINILM.tensors());
         tensors.remove("encoder.layer.5.output.dense.bias");
         writeFolder(tensors, ((Bert.Config) MINILM.config()).toJson(), MINILM.tokenizer());
         var e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(dir));
@@ -73,8 +73,8 @@ class CheckpointTest {
 
     @Test
     void namesTheTensorWithTheWrongShape() throws Exception {
-        Map<String, Tensor> tensors = new LinkedHashMap<>(MINILM.tensors());
-        tensors.put("encoder.layer.2.intermediate.dense.bias", new Tensor(new long[] {1535}, new float[1535]));
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(MINILM.tensors());
+        tensors.put("encoder.layer.2.intermediate.dense.bias", new StoredTensor(new long[] {1535}, new float[1535]));
         writeFolder(tensors, ((Bert.Config) MINILM.config()).toJson(), MINILM.tokenizer());
         var e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(dir));
         assertTrue(e.getMessage().contains("'encoder.layer.2.intermediate.dense.bias' has shape [1535]"), e.getMessage());

@@ -103,8 +103,8 @@ class ConfigCheckTest {
     @Test
     void unusedTensorsAreReported() throws Exception {
         Path gpt2 = copy(TINY.resolve("gpt2"), dir.resolve("gpt2"));
-        Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(gpt2.resolve("model.safetensors")));
-        tensors.put("transformer.h.1.attn.extra.weight", new Tensor(new long[] {2}, new float[2]));
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(Safetensors.read(gpt2.resolve("model.safetensors")));
+        tensors.put("transformer.h.1.attn.extra.weight", new StoredTensor(new long[] {2}, new float[2]));
         Safetensors.write(gpt2.resolve("model.safetensors"), tensors);
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

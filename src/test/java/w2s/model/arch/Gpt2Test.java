@@ -1,5 +1,7 @@
 package w2s.model.arch;
 
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,10 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import w2s.finetune.FineTuneConfig;
 import w2s.finetune.FineTuner;
 import w2s.model.Pooling;
@@ -60,12 +58,13 @@ class Gpt2Test {
                 flatMask[b * length + t] = (float) mask.get(b).get(t).asDouble();
             }
         }
-        try (NDManager manager = Torch.newManager()) {
-            Backbone model = checkpoint.backbone(manager);
-            Shape shape = new Shape(size, length);
-            Batch batch = new Batch(manager.create(flatIds, shape), manager.zeros(shape, ai.djl.ndarray.types.DataType.INT64),
-                    manager.create(flatMask, shape));
-            NDList states = model.forward(model.wordVectors(batch.ids()), batch, true);
+        try (Scope scope = Scope.open()) {
+            Backbone model = checkpoint.backbone(Weights.fp32(null));
+            boolean padded = false;
+            for (float m : flatMask) padded |= m == 0;
+            Batch batch = new Batch(Tensor.of(null, flatIds, size, length), Tensor.of(null, new long[size * length], size,
+                    length), Tensor.of(null, flatMask, size, length), padded);
+            List<Tensor> states = model.forward(model.wordVectors(batch.ids()), batch, true);
             int hidden = checkpoint.config().hidden();
             float[][][][] out = new float[states.size()][size][length][hidden];
             for (int l = 0; l < states.size(); l++) {
@@ -203,11 +202,11 @@ class Gpt2Test {
     @Test
     void parametersKeepTheCheckpointNamesAndBlocks() throws Exception {
         Checkpoint checkpoint = Checkpoint.fromHuggingFace(fixture("gpt2"));
-        try (NDManager manager = Torch.newManager()) {
-            Backbone model = checkpoint.backbone(manager);
-            Map<String, NDArray> p = model.parameters();
+        try (Scope scope = Scope.open()) {
+            Backbone model = checkpoint.backbone(Weights.fp32(null));
+            Map<String, Tensor> p = model.parameters();
             assertEquals(checkpoint.config().shapes().keySet(), p.keySet());
-            assertEquals(new Shape(144, 48), p.get("h.0.attn.c_attn.weight").getShape(), "Conv1D in Linear layout");
+            assertArrayEquals(new long[] {144, 48}, p.get("h.0.attn.c_attn.weight").shape(), "Conv1D in Linear layout");
             assertEquals(0, model.blockOf("wte.weight"));
             assertEquals(0, model.blockOf("wpe.weight"));
             assertEquals(1, model.blockOf("h.0.ln_1.weight"));
@@ -215,17 +214,19 @@ class Gpt2Test {
             assertEquals(4, model.blockOf("ln_f.bias"));
             assertEquals(64, checkpoint.config().maxPositions());
             long[] ids = new long[65];
-            Shape shape = new Shape(1, 65);
-            Batch tooLong = new Batch(manager.create(ids, shape), manager.create(ids, shape), manager.ones(shape));
+            float[] ones = new float[65];
+            java.util.Arrays.fill(ones, 1f);
+            Batch tooLong = new Batch(Tensor.of(null, ids, 1, 65), Tensor.of(null, ids, 1, 65), Tensor.of(null, ones, 1, 65),
+                    false);
             var e = assertThrows(IllegalArgumentException.class, () -> model.lastHidden(tooLong));
             assertTrue(e.getMessage().contains("65 tokens exceed") && e.getMessage().contains("64"), e.getMessage());
         }
     }
 
     /** The fixture's folder in {@link #dir}, its tensors (stored names) edited, its config.json replaced if given. */
-    private void copyFixture(java.util.function.Consumer<Map<String, Tensor>> edit, String config) throws Exception {
+    private void copyFixture(java.util.function.Consumer<Map<String, StoredTensor>> edit, String config) throws Exception {
         Path src = fixture("gpt2");
-        Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(src.resolve("model.safetensors")));
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(Safetensors.read(src.resolve("model.safetensors")));
         edit.accept(tensors);
         Safetensors.write(dir.resolve("model.safetensors"), tensors);
         Files.copy(src.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
@@ -235,7 +236,7 @@ class Gpt2Test {
     @Test
     void loadsWithoutThePrefixAndBuffers() throws Exception {
         copyFixture(t -> {
-            Map<String, Tensor> bare = new LinkedHashMap<>();
+            Map<String, StoredTensor> bare = new LinkedHashMap<>();
             t.forEach((name, v) -> {
                 if (!name.endsWith(".attn.bias")) bare.put(name.substring("transformer.".length()), v);
             });

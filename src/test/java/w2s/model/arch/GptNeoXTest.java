@@ -72,8 +72,8 @@ class GptNeoXTest {
     @Test
     void aMissingTensorAndAWrongShapeAreNamed() throws Exception {
         Path folder = copy(TINY.resolve("pythia-sequential"), dir.resolve("m"));
-        Map<String, Tensor> stored = Safetensors.read(folder.resolve("model.safetensors"));
-        Map<String, Tensor> tensors = new LinkedHashMap<>(stored);
+        Map<String, StoredTensor> stored = Safetensors.read(folder.resolve("model.safetensors"));
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(stored);
         tensors.remove("gpt_neox.layers.1.mlp.dense_4h_to_h.bias");
         Safetensors.write(folder.resolve("model.safetensors"), tensors);
         var e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(folder));
@@ -82,7 +82,7 @@ class GptNeoXTest {
         tensors = new LinkedHashMap<>(stored);
         // 48 rows where the fused query-key-value projection needs 3 × hidden = 192
         tensors.put("gpt_neox.layers.0.attention.query_key_value.weight",
-                new Tensor(new long[] {48, 64}, new float[48 * 64]));
+                new StoredTensor(new long[] {48, 64}, new float[48 * 64]));
         Safetensors.write(folder.resolve("model.safetensors"), tensors);
         e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromHuggingFace(folder));
         assertTrue(e.getMessage().contains("'layers.0.attention.query_key_value.weight' has shape [48, 64] but the"

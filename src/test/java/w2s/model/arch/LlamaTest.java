@@ -1,5 +1,8 @@
 package w2s.model.arch;
 
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,9 +22,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import w2s.finetune.FineTuneConfig;
 import w2s.finetune.FineTuner;
 import w2s.model.Pooling;
@@ -56,16 +56,17 @@ class LlamaTest {
             }
         }
         double worst = 0;
-        try (NDManager manager = Torch.newManager()) {
-            Backbone model = checkpoint.backbone(manager);
-            Shape shape = new Shape(b, t);
-            Batch batch = new Batch(manager.create(ids, shape), manager.zeros(shape, ai.djl.ndarray.types.DataType.INT64),
-                    manager.create(mask, shape));
-            NDList states = model.forward(model.wordVectors(batch.ids()), batch, true);
+        try (Scope scope = Scope.open()) {
+            Backbone model = checkpoint.backbone(Weights.fp32(null));
+            boolean padded = false;
+            for (float m : mask) padded |= m == 0;
+            Batch batch = new Batch(Tensor.of(null, ids, b, t), Tensor.of(null, new long[b * t], b, t),
+                    Tensor.of(null, mask, b, t), padded);
+            List<Tensor> states = model.forward(model.wordVectors(batch.ids()), batch, true);
             assertEquals(layers + 1, states.size(), "layers returned");
-            assertEquals(new Shape(b, t, h), states.get(layers).getShape());
+            assertArrayEquals(new long[] {b, t, h}, states.get(layers).shape());
             // layer L alone is the same as the last of all layers
-            float[] last = model.forward(model.wordVectors(batch.ids()), batch, false).singletonOrThrow().toFloatArray();
+            float[] last = model.forward(model.wordVectors(batch.ids()), batch, false).get(0).toFloatArray();
             float[] lastAll = states.get(layers).toFloatArray();
             for (int i = 0; i < last.length; i++) assertEquals(lastAll[i], last[i], 1e-6);
             for (int l = 0; l <= layers; l++) {
@@ -228,7 +229,7 @@ class LlamaTest {
     @Test
     void aMissingTensorIsNamed() throws Exception {
         Path folder = copy(TINY.resolve("qwen2"), dir.resolve("m"));
-        Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(folder.resolve("model.safetensors")));
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(Safetensors.read(folder.resolve("model.safetensors")));
         tensors.remove("model.layers.1.self_attn.k_proj.bias");
         Safetensors.write(folder.resolve("model.safetensors"), tensors);
         var e = refused(folder);
@@ -238,9 +239,9 @@ class LlamaTest {
     @Test
     void aWrongShapeNamesBothShapes() throws Exception {
         Path folder = copy(TINY.resolve("qwen2"), dir.resolve("m"));
-        Map<String, Tensor> tensors = new LinkedHashMap<>(Safetensors.read(folder.resolve("model.safetensors")));
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>(Safetensors.read(folder.resolve("model.safetensors")));
         // 4 kv heads' worth of key projection where the config has 1
-        tensors.put("model.layers.0.self_attn.k_proj.weight", new Tensor(new long[] {64, 64}, new float[64 * 64]));
+        tensors.put("model.layers.0.self_attn.k_proj.weight", new StoredTensor(new long[] {64, 64}, new float[64 * 64]));
         Safetensors.write(folder.resolve("model.safetensors"), tensors);
         var e = refused(folder);
         assertTrue(e.getMessage().contains("'layers.0.self_attn.k_proj.weight' has shape [64, 64] but the config"

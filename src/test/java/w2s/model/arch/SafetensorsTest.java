@@ -49,7 +49,7 @@ class SafetensorsTest {
     @Test
     void aWellFormedFileRoundTrips() throws Exception {
         Path f = dir.resolve("ok.safetensors");
-        Safetensors.write(f, Map.of("a", new Tensor(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6})));
+        Safetensors.write(f, Map.of("a", new StoredTensor(new long[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6})));
         assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, Safetensors.read(f).get("a").data());
         // Integer tensors are validated and left out; tensors may be listed in any order.
         Path g = file("{\"__metadata__\":{\"format\":\"pt\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],"

@@ -20,7 +20,6 @@ import w2s.model.arch.Batch;
 import w2s.model.arch.Bert;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;
-import w2s.model.arch.Torch;
 
 /** The parts of the BERT-base install that need neither the 408 MB jar nor TensorFlow. */
 class BertBaseInstallerTest {

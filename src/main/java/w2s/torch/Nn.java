@@ -1,0 +1,57 @@
+package w2s.torch;
+
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/** The neural-network functions of the architectures, as {@code torch.nn.functional} computes them. */
+public final class Nn {
+    private Nn() {}
+
+    /** x·Wᵀ + b, with W [out, in]; {@code bias} may be null. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (bias == null) return Tensor.wrap(torch.linear(x.t, weight.t), x);
+        try (TensorOptional b = new TensorOptional(bias.t)) {
+            return Tensor.wrap(torch.linear(x.t, weight.t, b), x);
+        }
+    }
+
+    /** LayerNorm over the last dimension. */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        try (TensorOptional w = new TensorOptional(weight.t); TensorOptional b = new TensorOptional(bias.t)) {
+            return Tensor.wrap(torch.layer_norm(x.t, new long[] {x.size(-1)}, w, b, eps, true), x);
+        }
+    }
+
+    /** Row lookup in an embedding table [rows, width] by int64 ids. */
+    public static Tensor embedding(Tensor table, Tensor ids) {
+        return Tensor.wrap(torch.embedding(table.t, ids.t), table);
+    }
+
+    /** GELU: exact (erf) or the tanh approximation (GPT-2's gelu_new). */
+    public static Tensor gelu(Tensor x, boolean tanh) {
+        return Tensor.wrap(tanh ? torch.gelu(x.t, "tanh") : torch.gelu(x.t), x);
+    }
+
+    /** x·σ(x). */
+    public static Tensor silu(Tensor x) {
+        return Tensor.wrap(torch.silu(x.t), x);
+    }
+
+    /**
+     * softmax(q·kᵀ·scale + mask)·v over [B, heads, T, d], through torch's fused kernel (on the CPU a flash-attention
+     * kernel that never holds the [T, T] scores of all heads at once).
+     *
+     * @param allowed bool [B or 1, 1, T, T], true where a query may attend to a key; null: causal when
+     *                {@code causal}, else everything
+     * @param gqa     whether k and v have fewer heads than q, each shared by a group of query heads
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal, double scale,
+                                   boolean gqa) {
+        try (TensorOptional mask = allowed == null ? new TensorOptional() : new TensorOptional(allowed.t);
+             DoubleOptional s = new DoubleOptional(scale)) {
+            return Tensor.wrap(torch.scaled_dot_product_attention(q.t, k.t, v.t, mask, 0.0,
+                    allowed == null && causal, s, gqa), q);
+        }
+    }
+}

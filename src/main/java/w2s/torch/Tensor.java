@@ -1,0 +1,525 @@
+package w2s.torch;
+
+import java.util.Arrays;
+import java.util.List;
+
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.ShortPointer;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * A libtorch tensor, with the operations the architectures, LoRA and fine-tuning use, named as PyTorch names them.
+ * Every operation returns a new tensor owned by the innermost open {@link Scope} (or, with none open, by the first
+ * operand's owner); nothing here is freed by the garbage collector.
+ */
+public final class Tensor implements AutoCloseable {
+    final org.bytedeco.pytorch.Tensor t;
+    Scope owner;
+    private boolean freed;
+
+    private Tensor(org.bytedeco.pytorch.Tensor t, Scope owner) {
+        this.t = t;
+        if (owner != null) owner.adopt(this);
+    }
+
+    /** Wraps an op's result: into the innermost open scope, else into {@code like}'s owner. */
+    private static Tensor result(org.bytedeco.pytorch.Tensor raw, Tensor like) {
+        Scope s = Scope.current();
+        return new Tensor(raw, s != null ? s : like == null ? null : like.owner);
+    }
+
+    private Tensor result(org.bytedeco.pytorch.Tensor raw) {
+        return result(raw, this);
+    }
+
+    // ---- creation -----------------------------------------------------------------------------------------------
+
+    /** A copy of fp32 values in row-major order, owned by {@code owner} (null: the innermost open scope). */
+    public static Tensor of(Scope owner, float[] values, long... shape) {
+        Torch.start();
+        checkSize(values.length, shape);
+        try (FloatPointer p = new FloatPointer(values);
+             org.bytedeco.pytorch.Tensor view = torch.from_blob(p, shape, options(ScalarType.Float))) {
+            return new Tensor(view.clone(), ownerOr(owner));
+        }
+    }
+
+    /** A copy of int64 values (token ids) in row-major order. */
+    public static Tensor of(Scope owner, long[] values, long... shape) {
+        Torch.start();
+        checkSize(values.length, shape);
+        try (LongPointer p = new LongPointer(values);
+             org.bytedeco.pytorch.Tensor view = torch.from_blob(p, shape, options(ScalarType.Long))) {
+            return new Tensor(view.clone(), ownerOr(owner));
+        }
+    }
+
+    /**
+     * A bfloat16 tensor from fp32 values, rounded to nearest-even as torch's {@code .to(torch.bfloat16)} rounds:
+     * the conversion happens on the Java side, so no full fp32 copy of a large weight is ever held natively.
+     */
+    public static Tensor bf16(Scope owner, float[] values, long... shape) {
+        Torch.start();
+        checkSize(values.length, shape);
+        short[] half = new short[values.length];
+        for (int i = 0; i < values.length; i++) half[i] = toBf16(values[i]);
+        try (ShortPointer p = new ShortPointer(half);
+             org.bytedeco.pytorch.Tensor view = torch.from_blob(p, shape, options(ScalarType.BFloat16))) {
+            return new Tensor(view.clone(), ownerOr(owner));
+        }
+    }
+
+    static short toBf16(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /** Standard normal values (torch's generator; seed it with {@link Torch#seed}). */
+    public static Tensor randn(Scope owner, long... shape) {
+        Torch.start();
+        return new Tensor(torch.randn(shape), ownerOr(owner));
+    }
+
+    public static Tensor zeros(Scope owner, long... shape) {
+        Torch.start();
+        return new Tensor(torch.zeros(shape, options(ScalarType.Float)), ownerOr(owner));
+    }
+
+    /** 0, 1, …, n − 1 as fp32, on {@code like}'s device. */
+    public static Tensor arange(long n, Tensor like) {
+        try (Scalar end = new Scalar((double) n); TensorOptions options = options(ScalarType.Float)) {
+            org.bytedeco.pytorch.Tensor cpu = torch.arange(end, options);
+            if (!like.t.is_cuda()) return result(cpu, like);
+            try (cpu) {
+                return result(cpu.to(like.t.device(), ScalarType.Float), like);
+            }
+        }
+    }
+
+    private static Scope ownerOr(Scope owner) {
+        return owner != null ? owner : Scope.current();
+    }
+
+    private static TensorOptions options(ScalarType type) {
+        return new TensorOptions(type);
+    }
+
+    private static void checkSize(int n, long[] shape) {
+        long size = 1;
+        for (long d : shape) size *= d;
+        if (size != n) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold " + n + " values");
+    }
+
+    // ---- facts --------------------------------------------------------------------------------------------------
+
+    public long[] shape() {
+        long[] s = new long[(int) t.dim()];
+        for (int i = 0; i < s.length; i++) s[i] = t.size(i);
+        return s;
+    }
+
+    /** The size of dimension {@code dim} (negative counts from the end). */
+    public long size(int dim) {
+        return t.size(dim < 0 ? t.dim() + dim : dim);
+    }
+
+    /** The number of elements. */
+    public long numel() {
+        return t.numel();
+    }
+
+    public Dtype dtype() {
+        return t.scalar_type() == ScalarType.BFloat16 ? Dtype.BF16 : Dtype.FP32;
+    }
+
+    // ---- reading back -------------------------------------------------------------------------------------------
+
+    /** The values as fp32, row-major (copied to the CPU and converted if needed). */
+    public float[] toFloatArray() {
+        try (org.bytedeco.pytorch.Tensor cpu = t.to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), ScalarType.Float);
+             org.bytedeco.pytorch.Tensor flat = cpu.contiguous()) {
+            float[] out = new float[(int) flat.numel()];
+            if (out.length > 0) flat.data_ptr_float().get(out);
+            return out;
+        }
+    }
+
+    public long[] toLongArray() {
+        try (org.bytedeco.pytorch.Tensor cpu = t.to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), ScalarType.Long);
+             org.bytedeco.pytorch.Tensor flat = cpu.contiguous()) {
+            long[] out = new long[(int) flat.numel()];
+            if (out.length > 0) flat.data_ptr_long().get(out);
+            return out;
+        }
+    }
+
+    /** The value of a one-element tensor. */
+    public float item() {
+        return t.item_float();
+    }
+
+    // ---- arithmetic ---------------------------------------------------------------------------------------------
+
+    public Tensor add(Tensor o) {
+        return result(t.add(o.t));
+    }
+
+    public Tensor add(double v) {
+        try (Scalar s = new Scalar(v)) {
+            return result(t.add(s));
+        }
+    }
+
+    public Tensor sub(Tensor o) {
+        return result(t.sub(o.t));
+    }
+
+    public Tensor sub(double v) {
+        try (Scalar s = new Scalar(v)) {
+            return result(t.sub(s));
+        }
+    }
+
+    public Tensor mul(Tensor o) {
+        return result(t.mul(o.t));
+    }
+
+    /** Times a number, which autograd keeps as a number (no tensor to outlive). */
+    public Tensor mul(double v) {
+        try (Scalar s = new Scalar(v)) {
+            return result(t.mul(s));
+        }
+    }
+
+    public Tensor div(Tensor o) {
+        return result(t.div(o.t));
+    }
+
+    public Tensor neg() {
+        return result(t.neg());
+    }
+
+    public Tensor square() {
+        return result(t.square());
+    }
+
+    public Tensor sqrt() {
+        return result(t.sqrt());
+    }
+
+    public Tensor rsqrt() {
+        return result(t.rsqrt());
+    }
+
+    public Tensor exp() {
+        return result(t.exp());
+    }
+
+    public Tensor log() {
+        return result(t.log());
+    }
+
+    public Tensor cos() {
+        return result(t.cos());
+    }
+
+    public Tensor sin() {
+        return result(t.sin());
+    }
+
+    public Tensor sigmoid() {
+        return result(t.sigmoid());
+    }
+
+    public Tensor matMul(Tensor o) {
+        return result(t.matmul(o.t));
+    }
+
+    public Tensor softmax(int dim) {
+        return result(t.softmax(dim));
+    }
+
+    /** The sum of every element. */
+    public Tensor sum() {
+        return result(t.sum());
+    }
+
+    /** The sum over {@code dims}, which are removed. */
+    public Tensor sum(long... dims) {
+        return result(t.sum(dims));
+    }
+
+    /** The mean over the last dimension, kept with size 1. */
+    public Tensor meanLast() {
+        return result(t.mean(new long[] {-1}, true, new org.bytedeco.pytorch.ScalarTypeOptional()));
+    }
+
+    // ---- comparison ---------------------------------------------------------------------------------------------
+
+    /** 1 where this is greater than {@code o}, else 0 (bool). */
+    public Tensor gt(Tensor o) {
+        return result(t.gt(o.t));
+    }
+
+    public Tensor lt(double v) {
+        try (Scalar s = new Scalar(v)) {
+            return result(t.lt(s));
+        }
+    }
+
+    public Tensor logicalOr(Tensor o) {
+        return result(t.logical_or(o.t));
+    }
+
+    public Tensor gt(double v) {
+        try (Scalar s = new Scalar(v)) {
+            return result(t.gt(s));
+        }
+    }
+
+    public Tensor logicalAnd(Tensor o) {
+        return result(t.logical_and(o.t));
+    }
+
+    public Tensor logicalNot() {
+        return result(t.logical_not());
+    }
+
+    /** Where a value is NaN or infinite (bool). */
+    public Tensor nonFinite() {
+        try (org.bytedeco.pytorch.Tensor nan = t.isnan(); org.bytedeco.pytorch.Tensor inf = t.isinf()) {
+            return result(nan.logical_or(inf));
+        }
+    }
+
+    /** Whether both have the same shape and exactly the same values. */
+    public boolean contentEquals(Tensor o) {
+        return t.equal(o.t);
+    }
+
+    public Tensor abs() {
+        return result(t.abs());
+    }
+
+    /** The largest element, as a number. */
+    public float max() {
+        try (org.bytedeco.pytorch.Tensor m = t.max()) {
+            return m.item_float();
+        }
+    }
+
+    /** The smallest element, as a number. */
+    public float min() {
+        try (org.bytedeco.pytorch.Tensor m = t.min()) {
+            return m.item_float();
+        }
+    }
+
+    // ---- shape --------------------------------------------------------------------------------------------------
+
+    public Tensor reshape(long... shape) {
+        return result(t.reshape(shape));
+    }
+
+    /** The dimensions reordered (torch's permute). */
+    public Tensor transpose(long... order) {
+        return result(t.permute(order));
+    }
+
+    /** Elements {@code from} … {@code to − 1} along {@code dim} (a view). */
+    public Tensor slice(int dim, long from, long to) {
+        return result(t.narrow(dim, from, to - from));
+    }
+
+    /** Element {@code index} along {@code dim}, that dimension removed (a view). */
+    public Tensor select(int dim, long index) {
+        return result(t.select(dim, index));
+    }
+
+    /** Rows {@code ids} (int64) along dimension 0. */
+    public Tensor rows(Tensor ids) {
+        return result(t.index_select(0, ids.t));
+    }
+
+    public Tensor flatten() {
+        return reshape(-1);
+    }
+
+    public Tensor unsqueeze(int dim) {
+        return result(t.unsqueeze(dim));
+    }
+
+    /** Broadcast to a larger shape without copying (−1 keeps a dimension). */
+    public Tensor expand(long... shape) {
+        return result(t.expand(shape));
+    }
+
+    /** A compact copy if this is a view with gaps. */
+    public Tensor contiguous() {
+        return result(t.contiguous());
+    }
+
+    /** Tensors joined along {@code dim}; one tensor is returned as is (it keeps its place in the graph). */
+    public static Tensor concat(List<Tensor> parts, int dim) {
+        if (parts.size() == 1) return parts.get(0);
+        try (TensorVector v = new TensorVector()) {
+            for (Tensor p : parts) v.push_back(p.t);
+            return result(torch.cat(v, dim), parts.get(0));
+        }
+    }
+
+    // ---- type and autograd --------------------------------------------------------------------------------------
+
+    public Tensor to(Dtype dtype) {
+        if (dtype() == dtype) return this;
+        return result(t.to(dtype.scalarType()));
+    }
+
+    /** As fp32 values (booleans become 0 and 1). */
+    public Tensor toFloat() {
+        return result(t.to(ScalarType.Float));
+    }
+
+    public Tensor to(Device device) {
+        return result(t.to(device.gpu() ? new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA, (byte) device.index())
+                : new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), t.scalar_type()));
+    }
+
+    /** This tensor on {@code like}'s device (itself if already there). */
+    public Tensor toDeviceOf(Tensor like) {
+        if (!t.is_cuda() && !like.t.is_cuda()) return this;
+        return result(t.to(like.t.device(), t.scalar_type()));
+    }
+
+    /** A copy with storage of its own (outside the autograd graph's view of this one). */
+    public Tensor copy() {
+        try (org.bytedeco.pytorch.Tensor detached = t.detach()) {
+            return result(detached.clone());
+        }
+    }
+
+    /** The same values, cut from the autograd graph. */
+    public Tensor detach() {
+        return result(t.detach());
+    }
+
+    public void requiresGrad(boolean on) {
+        t.set_requires_grad(on);
+    }
+
+    public boolean requiresGrad() {
+        return t.requires_grad();
+    }
+
+    /** The accumulated gradient, or null when none has been computed. */
+    public Tensor grad() {
+        org.bytedeco.pytorch.Tensor g = t.grad();
+        if (!g.defined()) {
+            g.close();
+            return null;
+        }
+        return result(g);
+    }
+
+    /** Back-propagates from this scalar, accumulating into every leaf's gradient. */
+    public void backward() {
+        t.backward();
+    }
+
+    /** Drops the accumulated gradient (frees it, as {@code zero_grad(set_to_none=True)}). */
+    public void clearGrad() {
+        try (org.bytedeco.pytorch.Tensor g = t.mutable_grad()) {
+            if (g.defined()) g.reset();
+        }
+    }
+
+    // ---- in place (optimisers; no autograd) -----------------------------------------------------------------------
+    // The binding answers an in-place op with the very Java object it was called on, so its result is not closed.
+
+    /** this ← this·a */
+    public Tensor mulInPlace(double a) {
+        try (Scalar s = new Scalar(a)) {
+            t.mul_(s);
+            return this;
+        }
+    }
+
+    /** this ← this + a·o */
+    public Tensor addInPlace(Tensor o, double a) {
+        try (Scalar s = new Scalar(a)) {
+            t.add_(o.t, s);
+            return this;
+        }
+    }
+
+    /** this ← this + a·x·y */
+    public Tensor addProductInPlace(Tensor x, Tensor y, double a) {
+        try (Scalar s = new Scalar(a)) {
+            t.addcmul_(x.t, y.t, s);
+            return this;
+        }
+    }
+
+    /** this ← this + a·x/y */
+    public Tensor addQuotientInPlace(Tensor x, Tensor y, double a) {
+        try (Scalar s = new Scalar(a)) {
+            t.addcdiv_(x.t, y.t, s);
+            return this;
+        }
+    }
+
+    /** this ← o, in place (shapes must agree; autograd must be off for a leaf that trains). */
+    public void copyFrom(Tensor o) {
+        t.copy_(o.t); // returns this tensor's own handle: not to be closed
+    }
+
+    /** Rows {@code ids} of this ← {@code values} (dimension 0). */
+    public void setRows(Tensor ids, Tensor values) {
+        t.index_copy_(0, ids.t, values.t); // returns this tensor's own handle: not to be closed
+    }
+
+    /** Zeros of {@code shape}, in this tensor's dtype and on its device. */
+    public Tensor zeros(long... shape) {
+        try (TensorOptions options = t.options()) {
+            return result(torch.zeros(shape, options));
+        }
+    }
+
+    /** A zero tensor of this one's shape, dtype and device. */
+    public Tensor zerosLike() {
+        return result(torch.zeros_like(t));
+    }
+
+    // ---- memory ---------------------------------------------------------------------------------------------------
+
+    /** Frees this handle now (the memory goes once autograd no longer needs it either). */
+    @Override
+    public void close() {
+        free();
+    }
+
+    void free() {
+        if (freed) return;
+        freed = true;
+        t.close();
+    }
+
+    org.bytedeco.pytorch.Tensor raw() {
+        return t;
+    }
+
+    static Tensor wrap(org.bytedeco.pytorch.Tensor raw, Tensor like) {
+        return result(raw, like);
+    }
+
+    @Override
+    public String toString() {
+        return "Tensor" + Arrays.toString(shape()) + " " + dtype().id();
+    }
+}
