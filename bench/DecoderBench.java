@@ -7,16 +7,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import w2s.encode.TorchExtractor;
+import w2s.torch.Dtype;
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
+import w2s.torch.Torch;
 import w2s.model.arch.ArchConfig;
 import w2s.model.arch.Architectures;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Safetensors;
-import w2s.model.arch.Tensor;
+import w2s.model.arch.StoredTensor;
 import w2s.model.source.Pretrained;
 import w2s.base.Progress;
 
@@ -48,7 +48,7 @@ public class DecoderBench {
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         ArchConfig arch = Architectures.read(dir.resolve("config.json"));
         Random random = new Random(0);
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         arch.shapes().forEach((name, shape) -> {
             long n = 1;
             for (long d : shape) n *= d;
@@ -57,15 +57,20 @@ public class DecoderBench {
             if (name.endsWith("ln_1.weight") || name.endsWith("ln_2.weight") || name.endsWith("ln_f.weight")) {
                 java.util.Arrays.fill(data, 1f);
             }
-            tensors.put(name, new Tensor(shape, data));
+            tensors.put(name, new StoredTensor(shape, data));
         });
         // shapes() gives the stored layout (Conv1D as [in, out]), so this is a valid checkpoint.
         Safetensors.write(dir.resolve("model.safetensors"), tensors);
     }
 
     static double gemmRate() {
-        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            NDArray a = m.randomNormal(new Shape(1024, 1024)), b = m.randomNormal(new Shape(1024, 1024));
+        return gemmRate(w2s.torch.Dtype.FP32);
+    }
+
+    /** The 1024³ matrix product's rate in this dtype, GFLOP/s (what the machine allows right now). */
+    static double gemmRate(w2s.torch.Dtype dtype) {
+        try (Scope scope = Scope.open()) {
+            Tensor a = Tensor.randn(null, 1024, 1024).to(dtype), b = Tensor.randn(null, 1024, 1024).to(dtype);
             a.matMul(b).close();
             long t = System.nanoTime();
             for (int i = 0; i < 10; i++) a.matMul(b).close();

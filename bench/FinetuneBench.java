@@ -3,11 +3,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import w2s.finetune.FineTuneConfig;
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
+import w2s.torch.Torch;
 import w2s.finetune.FineTuner;
 import w2s.model.Pooling;
 import w2s.model.arch.ArchConfig;
@@ -19,8 +18,8 @@ import w2s.train.Losses;
  * Full fine-tuning speed of any model (a bundled encoder, a folder, a Hugging Face id): steps of `batch` texts of
  * exactly `tokens` tokens, timed per phase after one warm-up step.
  * Usage: java -cp "target/w2s.jar:target/lib/*" bench/FinetuneBench.java [model] [batch] [tokens] [steps] [minibatch]
- * [lora rank (0: full fine-tuning)] [keep|recompute]
- * (bench/finetune.sh sets the DJL options). The machine is shared: run it twice and expect noise.
+ * [lora rank (0: full fine-tuning)] [keep|recompute] [fp32|bf16|auto]
+ * (bench/finetune.sh sets the options). The machine is shared: run it twice and expect noise.
  */
 public class FinetuneBench {
     /**
@@ -64,8 +63,13 @@ public class FinetuneBench {
     }
 
     static double gemmRate() {
-        try (NDManager m = Engine.getEngine("PyTorch").newBaseManager()) {
-            NDArray a = m.randomNormal(new Shape(1024, 1024)), b = m.randomNormal(new Shape(1024, 1024));
+        return gemmRate(w2s.torch.Dtype.FP32);
+    }
+
+    /** The 1024³ matrix product's rate in this dtype, GFLOP/s (what the machine allows right now). */
+    static double gemmRate(w2s.torch.Dtype dtype) {
+        try (Scope scope = Scope.open()) {
+            Tensor a = Tensor.randn(null, 1024, 1024).to(dtype), b = Tensor.randn(null, 1024, 1024).to(dtype);
             a.matMul(b).close();
             long t = System.nanoTime();
             for (int i = 0; i < 10; i++) a.matMul(b).close();
@@ -83,6 +87,8 @@ public class FinetuneBench {
         // "recompute": one minibatch's activations at a time (--grad-checkpoint), so that memory shows what the
         // weights, their gradients and Adam's state cost rather than the whole batch's autograd graph.
         boolean recompute = args.length > 6 && args[6].equals("recompute");
+        // fp32, bf16 (fp32 master weights, bf16 autocast) or auto
+        String dtype = args.length > 7 ? args[7] : "fp32";
 
         Pretrained pretrained = Pretrained.get(model);
         var checkpoint = pretrained.checkpoint();
@@ -102,16 +108,15 @@ public class FinetuneBench {
 
         FineTuneConfig settings = FineTuneConfig.defaults().withMaxTokens(tokens).withMinibatch(minibatch)
                 .withPooling(checkpoint.config().causal() ? Pooling.LAST : Pooling.MEAN)
-                .withLora(w2s.model.arch.Lora.Config.of(loraRank, null, null)).withKeepGraphs(!recompute);
-        System.out.printf(Locale.ROOT, "%s%s%s: batch %d x %d tokens, minibatch %d, %d threads (ai.djl.pytorch.num_threads=%s)%n",
+                .withLora(w2s.model.arch.Lora.Config.of(loraRank, null, null)).withKeepGraphs(!recompute).withDtype(dtype);
+        System.out.printf(Locale.ROOT, "%s%s%s, %s: batch %d x %d tokens, minibatch %d, %d torch threads; CPU flags: %s%n",
                 model, loraRank > 0 ? " LoRA r=" + loraRank : " full fine-tuning",
-                recompute ? " (recomputing minibatches)" : "", batch, tokens, minibatch,
-                Runtime.getRuntime().availableProcessors(),
-                System.getProperty("ai.djl.pytorch.num_threads", "default"));
+                recompute ? " (recomputing minibatches)" : "", dtype, batch, tokens, minibatch, Torch.threads(),
+                Torch.speedFlags());
         double gemmBefore = gemmRate();
         try (FineTuner tuner = new FineTuner(checkpoint, settings, 0)) {
-            System.out.printf(Locale.ROOT, "parameters: %d trainable of %d%n", tuner.trainableParameters(),
-                    tuner.totalParameters());
+            System.out.printf(Locale.ROOT, "parameters: %d trainable of %d; %s%n", tuner.trainableParameters(),
+                    tuner.totalParameters(), tuner.dtype().reason());
             var loss = Losses.get("xent");
             int[] warm = new int[batch];
             for (int i = 0; i < batch; i++) warm[i] = i;

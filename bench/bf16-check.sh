@@ -1,40 +1,22 @@
 #!/usr/bin/env bash
-# Why --dtype bf16 is refused on this build and machine: (1) DJL cannot create a bf16 array (the JVM aborts; shown in a child
-# process), (2) bf16 tensors obtained through a TorchScript cast run their matrix products far slower than fp32 and
-# without oneDNN. Needs Debian's python3-torch for step 2 (it writes the 1.6 kB cast module). Arguments: [rows] [in]
-# [out] of the product (default 2048 768 3072, one BERT-base MLP layer on 32 x 64 tokens).
+# bf16 against fp32 on this machine, each configuration in its own JVM (so peak memory is its own):
+#   1. the CPU's flags and what --dtype auto picks here, and the 1024^3 matrix product in fp32 and bf16;
+#   2. full fine-tuning of a model (default minilm-l6), batch 32 x 64 tokens, fp32 then bf16;
+#   3. LoRA r8 in bf16 against full fine-tuning in fp32 on a second model (default: the same one; pass a BERT-base
+#      folder or id as the second argument for the issue's BERT-base figure).
+# Usage: bench/bf16-check.sh [model=minilm-l6] [lora-model=model] [steps=5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f target/w2s.jar ] || mvn -B -q package -DskipTests
-export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-run() { java -Xmx4g -Dai.djl.offline=true -cp "target/w2s.jar:target/lib/*" bench/Bf16Check.java "$@"; }
+model="${1:-minilm-l6}" lora_model="${2:-${1:-minilm-l6}}" steps="${3:-5}"
+bench() { java -Xmx4g -cp "target/w2s.jar:target/lib/*" bench/FinetuneBench.java "$@"; }
+figures() { grep -E 'sentences/s|peak|parameters:|CPU flags' | sed 's/^/    /'; }
 
-echo "== 1. a bf16 array through DJL"
-set +e
-run create 2>&1 | grep -v '^\[' | tail -3
-code=${PIPESTATUS[0]}
-set -e
-echo "exit code $code$([ "$code" = 134 ] && echo ' (SIGABRT: std::terminate in the JNI)')"
-
-echo "== 2. bf16 matrix products through a TorchScript cast"
-py=/usr/bin/python3
-if ! "$py" -c 'import torch' 2>/dev/null; then echo "skipped: needs python3-torch (apt install python3-torch)"; exit 0; fi
-dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
-# TorchScript compiles from source, so the module is written to a file first.
-cat > "$dir/cast.py" <<'PY'
-import sys, torch
-class Cast(torch.nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.to(torch.bfloat16)
-torch.jit.script(Cast()).save(sys.argv[1])
-PY
-"$py" "$dir/cast.py" "$dir/cast.pt"
-ONEDNN_VERBOSE=1 run gemm "$dir" "$@" 2>&1 | grep -v '^\[' > "$dir/out.txt"
-grep -v '^onednn_verbose' "$dir/out.txt"
-echo "oneDNN primitives executed: $(grep -c '^onednn_verbose,.*,exec,' "$dir/out.txt" || true)"
-# PyTorch runs bf16 products through oneDNN only on CPUs with AVX-512 (and fast only with AVX-512 BF16 or AMX);
-# otherwise it falls back to a reference kernel. What this CPU exposes:
-echo "CPU vector extensions: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx|amx)' | sort -u | tr '\n' ' ')"
-/lib64/ld-linux-x86-64.so.2 --help 2>/dev/null | grep -E 'x86-64-v[234] \(supported' | sed 's/^ */glibc: /' || true
+echo "== 1. this CPU"
+java -cp "target/w2s.jar:target/lib/*" bench/GemmRates.java
+echo "== 2. $model full fine-tuning, batch 32 x 64 tokens"
+for dtype in fp32 bf16; do echo "  $dtype:"; bench "$model" 32 64 "$steps" 32 0 keep "$dtype" | figures; done
+echo "== 3. $lora_model: LoRA r8 in bf16 against full fine-tuning in fp32"
+echo "  full fp32:"; bench "$lora_model" 32 64 "$steps" 32 0 keep fp32 | figures
+echo "  LoRA r8 bf16:"; bench "$lora_model" 32 64 "$steps" 32 8 keep bf16 | figures

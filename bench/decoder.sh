@@ -4,10 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f target/w2s.jar ] || mvn -B -q package -DskipTests
-export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 layers="${1:-12}" hidden="${2:-768}" tokens="${3:-64}" texts="${4:-128}"
 dir="${TMPDIR:-/tmp}/w2s-decoder-bench-$layers-$hidden"
-run() { java -Xmx8g -Dai.djl.offline=true -cp "target/w2s.jar:target/lib/*" bench/DecoderBench.java "$@"; }
+run() { java -Xmx8g -cp "target/w2s.jar:target/lib/*" bench/DecoderBench.java "$@"; }
 [ -f "$dir/model.safetensors" ] || run write "$dir" "$layers" "$hidden"
 run "$layers" "$hidden" "$tokens" "$texts" "$dir"

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # Verifies the CUDA path end to end on a machine with an NVIDIA GPU and prints its numbers. NOT YET RUN: the
-# project's machines have no GPU, so this script is prepared, compiled against DJL 0.32.0, and untested on a GPU.
+# project's machines have no GPU, so this script is prepared, compiled against the CUDA build, and untested on a GPU.
 #
-# What it does: builds with -Pcuda (DJL 0.32.0, PyTorch 2.5.1, pytorch-native-cu124; the first build downloads the
-# CUDA natives, about 2 GB unpacked), runs bench/GpuCheck.java (the engine sees the GPU, --device auto picks it, a bad
-# index is refused, CPU and GPU agree after three steps of full and of LoRA fine-tuning, and their speed on the GPU),
-# then one small `w2s run` on cuda:0 whose metrics.json must record device cuda:0 for the student and the ceiling.
+# What it does: builds with -Pcuda (libtorch 2.10's CUDA build, org.bytedeco:pytorch linux-x86_64-gpu, with JavaCPP's
+# CUDA 13.1 runtime; the first build downloads them from Maven Central), runs bench/GpuCheck.java (the engine sees the
+# GPU, --device auto picks it, a bad index is refused, CPU and GPU agree after three steps of full and of LoRA
+# fine-tuning in fp32 and in bf16, and their speed on the GPU), the bf16 benchmark (bench/bf16-check.sh, now on the
+# GPU), then one small `w2s run` on cuda:0 whose metrics.json must record device cuda:0 for the student and the ceiling.
 # Arguments: [model] [batch] [tokens] [steps], as GpuCheck.java (default minilm-l6 32 64 20).
-# The CUDA natives are not in the offline DJL cache of the CPU build: the first run may need DJL to unpack the jar's
-# natives into $DJL_CACHE_DIR; nothing is downloaded from outside Maven Central.
+# Nothing is downloaded from outside Maven Central; JavaCPP unpacks the natives into ~/.javacpp/cache on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || \
   echo "nvidia-smi not found: the checks below will say whether the engine sees a GPU"
 mvn -B -q -Pcuda package -DskipTests
-export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}"
-java -Xmx8g -Dai.djl.offline=true -cp "target/w2s.jar:target/lib/*" bench/GpuCheck.java "$@"
+java -Xmx8g -cp "target/w2s.jar:target/lib/*" bench/GpuCheck.java "$@"
+bench/bf16-check.sh
 
 out="$(mktemp -d)"
 bin/w2s run --task grammar --n-train 400 --n-test 200 --weak bow --strong minilm-l6 --mode finetune \

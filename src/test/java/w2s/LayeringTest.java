@@ -29,6 +29,7 @@ class LayeringTest {
             "hub",         // the Hugging Face Hub client and its cache, for models and datasets
             "data",        // tasks, splits, converters
             "metrics",     // accuracy, AUROC, calibration, bootstrap, flags
+            "torch",       // the tensor engine: libtorch tensors, scopes, devices, dtypes
             "model",       // model parts: architectures, checkpoints, tokens, pooling, heads, sources
             "train",       // losses, optimiser, the classifier contract, heads and probes trained on features
             "finetune",    // training whole backbones (full, LoRA)

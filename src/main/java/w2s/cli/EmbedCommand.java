@@ -51,10 +51,18 @@ final class EmbedCommand implements Callable<Integer> {
     Integer maxTokens;
     @Option(names = "--out", required = true, description = "output JSONL file")
     Path out;
+    @Option(names = "--dtype", defaultValue = "fp32", description = "a torch-read model's precision: fp32 (default), "
+            + "bf16 (weights and activations in bfloat16, vectors written as fp32) or auto (bf16 where the CPU has "
+            + "bfloat16 units); the bundled encoders always run in fp32")
+    String dtype;
 
     @Override
     public Integer call() throws IOException {
-        FeatureSource source = FeatureSource.of(revision == null ? model : model + "@" + revision);
+        w2s.torch.Dtype.Choice precision = w2s.torch.Torch.resolve(dtype, w2s.torch.Device.CPU);
+        FeatureSource source = FeatureSource.of(revision == null ? model : model + "@" + revision, precision.dtype());
+        if (!source.onnx() && !precision.reason().equals("fp32 as asked")) {
+            System.err.println(source.name() + ": " + precision.reason());
+        }
         String pool = Pooling.parse(pooling != null ? pooling : source.causal() ? "last" : "mean").id();
         int[] layers = layer.equals("all") ? java.util.stream.IntStream.rangeClosed(0, source.layers()).toArray()
                 : new int[] {source.layer(layer)};

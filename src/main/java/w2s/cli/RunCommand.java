@@ -131,8 +131,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--lora-targets", split = ",", description = "linear layers that get adapters, by Hugging Face "
             + "module name or suffix, e.g. query,value or q_proj,v_proj (default: all-linear)")
     List<String> loraTargets;
-    @Option(names = "--dtype", description = "fine-tuning precision: fp32 (bf16 is refused: this PyTorch build aborts "
-            + "on bfloat16 arrays)")
+    @Option(names = "--dtype", description = "fine-tuning precision: auto (bf16 where the CPU has bfloat16 units or on a "
+            + "GPU, else fp32; default, and W2S_DTYPE=fp32|bf16 sets what auto means), fp32, bf16 (fp32 master weights,"
+            + " bf16 autocast)")
     String dtype;
     @Option(names = "--device", description = "fine-tuning device: auto (a GPU if the CUDA build sees one, else the "
             + "CPU; default), cpu, cuda, cuda:N")
@@ -415,7 +416,8 @@ final class RunCommand implements Callable<Integer> {
         if (m.mode() != Training.FINETUNE) {
             // rank 0 and fp32 are what every other model does already, so a sweep may cross them with modes.
             String given = lora != null ? prefix + "lora-rank" : device != null ? prefix + "device"
-                    : gradCheckpoint != null ? prefix + "grad-checkpoint" : null;
+                    : gradCheckpoint != null ? prefix + "grad-checkpoint" : "bf16".equals(dtype) ? prefix + "dtype bf16"
+                    : null;
             if (given != null) throw new IllegalArgumentException(given + " applies to fine-tuning, not " + m.describe());
             return m;
         }
@@ -423,15 +425,18 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException(prefix + "lora-rank " + lora.rank() + " freezes the whole backbone already;"
                     + " it cannot be combined with --freeze-layers " + m.freezeLayers());
         }
-        if (device != null) {
-            // Syntax always; a CUDA device only exists if the engine sees it.
-            String d = device.trim().toLowerCase(java.util.Locale.ROOT);
-            if (!d.equals("auto") && !d.equals("cpu")) w2s.torch.Device.parse(d);
-        }
+        String d = device != null ? device.trim().toLowerCase(java.util.Locale.ROOT) : m.device() != null ? m.device()
+                : "auto";
+        // Syntax always; a CUDA device only exists if the engine sees it.
+        if (!d.equals("auto") && !d.equals("cpu")) w2s.torch.Device.parse(d);
+        // Resolved here, before the configuration keys a cache entry: "auto" is never recorded.
+        w2s.torch.Dtype.Choice choice = Models.dtype(dtype != null ? dtype : "auto", d);
+        String resolved = choice.dtype().id();
+        System.err.println(m.name() + ": fine-tuning in " + choice.reason());
         return new ModelConfig(m.name(), m.mode(), m.layer(), m.pooling(), m.maxTokens(), m.head(), m.train(),
-                m.freezeLayers(), lora != null ? lora : loraRank != null ? null : m.lora(),
-                dtype != null ? dtype : m.dtype(), device != null ? device.trim().toLowerCase(java.util.Locale.ROOT)
-                : m.device(), gradCheckpoint != null ? gradCheckpoint : m.gradCheckpoint(), m.truncate());
+                m.freezeLayers(), lora != null ? lora : loraRank != null ? null : m.lora(), resolved,
+                device != null ? d : m.device(), gradCheckpoint != null ? gradCheckpoint : m.gradCheckpoint(),
+                m.truncate());
     }
 
     private static ModelConfig withoutLora(ModelConfig m) {

@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 import w2s.model.source.Pretrained;
+import w2s.torch.Dtype;
 
 /**
  * A model whose frozen hidden states can be read and cached: its shape, what identifies its outputs (part of every
@@ -17,8 +18,17 @@ import w2s.model.source.Pretrained;
 public record FeatureSource(String name, int layers, int hidden, int maxPositions, String identity, boolean causal,
                             Supplier<Extractor> opener) {
 
-    /** The source of a model name: a bundled encoder, or any {@link Pretrained} backbone. */
+    /** The source of a model name: a bundled encoder, or any {@link Pretrained} backbone, read in fp32. */
     public static FeatureSource of(String model) {
+        return of(model, Dtype.FP32);
+    }
+
+    /**
+     * The source of a model name in a dtype. A torch backbone in bf16 stores its weights and computes in bfloat16
+     * (its pooled vectors come back as fp32), and its identity says so, so its features are cached apart from the
+     * fp32 ones. The bundled encoders run in ONNX Runtime in fp32 whatever is asked.
+     */
+    public static FeatureSource of(String model, Dtype dtype) {
         for (EncoderSpec e : Encoders.all()) {
             if (e.name().equals(model)) {
                 return new FeatureSource(e.name(), e.layers(), e.hidden(), e.maxPositions(),
@@ -28,8 +38,8 @@ public record FeatureSource(String name, int layers, int hidden, int maxPosition
         }
         Pretrained p = Pretrained.get(model);
         return new FeatureSource(p.name(), p.config().layers(), p.config().hidden(), p.config().maxPositions(),
-                p.config().modelType() + "\n" + p.fingerprint(), p.config().causal(),
-                () -> new TorchExtractor(p.checkpoint()));
+                p.config().modelType() + "\n" + p.fingerprint() + (dtype == Dtype.FP32 ? "" : "\n" + dtype.id()),
+                p.config().causal(), () -> new TorchExtractor(p.checkpoint(), dtype));
     }
 
     /** Whether a model name has the ONNX Runtime fast path. */

@@ -74,7 +74,8 @@ public final class FineTuneClassifier implements Classifier {
             for (int i = 0; i < n; i++) order.add(i);
             Collections.shuffle(order, new Random(config.seed()));
             // The monitor sees the weights as they are at its call; it must not keep this model for later.
-            Footprint footprint = new Footprint(tuner.trainableParameters(), tuner.totalParameters(), FP32,
+            Footprint footprint = new Footprint(tuner.trainableParameters(), tuner.totalParameters(),
+                    tuner.dtype().dtype().id(),
                     tuner.deviceName());
             Trained live = new Trained() {
                 @Override

@@ -93,8 +93,8 @@ public final class Tensor implements AutoCloseable {
 
     /** 0, 1, …, n − 1 as fp32, on {@code like}'s device. */
     public static Tensor arange(long n, Tensor like) {
-        try (Scalar end = new Scalar((double) n); TensorOptions options = options(ScalarType.Float)) {
-            org.bytedeco.pytorch.Tensor cpu = torch.arange(end, options);
+        try (Scalar end = new Scalar((double) n)) {
+            org.bytedeco.pytorch.Tensor cpu = torch.arange(end, options(ScalarType.Float));
             if (!like.t.is_cuda()) return result(cpu, like);
             try (cpu) {
                 return result(cpu.to(like.t.device(), ScalarType.Float), like);
@@ -106,8 +106,17 @@ public final class Tensor implements AutoCloseable {
         return owner != null ? owner : Scope.current();
     }
 
+    /** Options by dtype, made once: native objects kept for the process, rather than one per tensor made. */
+    private static final java.util.Map<ScalarType, TensorOptions> OPTIONS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static org.bytedeco.pytorch.Device cpuDevice;
+
     private static TensorOptions options(ScalarType type) {
-        return new TensorOptions(type);
+        return OPTIONS.computeIfAbsent(type, TensorOptions::new);
+    }
+
+    private static synchronized org.bytedeco.pytorch.Device cpu() {
+        if (cpuDevice == null) cpuDevice = new org.bytedeco.pytorch.Device(torch.DeviceType.CPU);
+        return cpuDevice;
     }
 
     private static void checkSize(int n, long[] shape) {
@@ -135,14 +144,15 @@ public final class Tensor implements AutoCloseable {
     }
 
     public Dtype dtype() {
-        return t.scalar_type() == ScalarType.BFloat16 ? Dtype.BF16 : Dtype.FP32;
+        // By value: the binding's enum instances do not compare with == across its calls.
+        return t.scalar_type().value == ScalarType.BFloat16.value ? Dtype.BF16 : Dtype.FP32;
     }
 
     // ---- reading back -------------------------------------------------------------------------------------------
 
     /** The values as fp32, row-major (copied to the CPU and converted if needed). */
     public float[] toFloatArray() {
-        try (org.bytedeco.pytorch.Tensor cpu = t.to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), ScalarType.Float);
+        try (org.bytedeco.pytorch.Tensor cpu = t.to(cpu(), ScalarType.Float);
              org.bytedeco.pytorch.Tensor flat = cpu.contiguous()) {
             float[] out = new float[(int) flat.numel()];
             if (out.length > 0) flat.data_ptr_float().get(out);
@@ -151,7 +161,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     public long[] toLongArray() {
-        try (org.bytedeco.pytorch.Tensor cpu = t.to(new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), ScalarType.Long);
+        try (org.bytedeco.pytorch.Tensor cpu = t.to(cpu(), ScalarType.Long);
              org.bytedeco.pytorch.Tensor flat = cpu.contiguous()) {
             long[] out = new long[(int) flat.numel()];
             if (out.length > 0) flat.data_ptr_long().get(out);
@@ -387,8 +397,11 @@ public final class Tensor implements AutoCloseable {
     }
 
     public Tensor to(Device device) {
-        return result(t.to(device.gpu() ? new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA, (byte) device.index())
-                : new org.bytedeco.pytorch.Device(torch.DeviceType.CPU), t.scalar_type()));
+        if (!device.gpu()) return result(t.to(cpu(), t.scalar_type()));
+        try (org.bytedeco.pytorch.Device cuda = new org.bytedeco.pytorch.Device(torch.DeviceType.CUDA,
+                (byte) device.index())) {
+            return result(t.to(cuda, t.scalar_type()));
+        }
     }
 
     /** This tensor on {@code like}'s device (itself if already there). */

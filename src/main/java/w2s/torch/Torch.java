@@ -34,6 +34,7 @@ public final class Torch {
         setDefault("org.bytedeco.javacpp.maxBytes", "0");
         setDefault("org.bytedeco.javacpp.maxPhysicalBytes", "0");
         setDefault("org.bytedeco.javacpp.maxRetries", "0");
+        extractNatives();
         Loader.load(torch.class);
         torch.set_num_threads(Integer.getInteger("w2s.torch.threads", Runtime.getRuntime().availableProcessors()));
         try {
@@ -42,6 +43,29 @@ public final class Torch {
             // Only possible once per process, before any inter-op work; keeping torch's count is harmless.
         }
         started = true;
+    }
+
+    /**
+     * Extracts every native library of the binding into JavaCPP's cache before any is loaded. Extracting and loading
+     * one by one (JavaCPP's way) lets the dynamic linker resolve a dependency not yet extracted from the system
+     * library path: with Debian's python3-torch installed, the first run on an empty cache loaded its
+     * libtorch_cpu.so 1.13 beside ours and crashed; with everything extracted first, each dependency is found next
+     * to its dependant.
+     */
+    private static void extractNatives() {
+        String platform = Loader.getPlatform();
+        String[][] dirs = {{"pytorch", platform}, {"pytorch", platform + "-gpu"}, {"openblas", platform},
+                {"javacpp", platform}};
+        for (String[] d : dirs) {
+            String dir = "/org/bytedeco/" + d[0] + "/" + d[1] + "/";
+            if (Torch.class.getResource(dir) == null) continue;
+            try {
+                Loader.cacheResources(Torch.class, dir);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("extracting libtorch's native libraries (" + dir + ") into "
+                        + "JavaCPP's cache (~/.javacpp/cache, or -Dorg.bytedeco.javacpp.cachedir)", e);
+            }
+        }
     }
 
     private static void setDefault(String key, String value) {
@@ -97,11 +121,17 @@ public final class Torch {
 
     /**
      * The dtype a spec names on a device, with the reason. "auto" is bf16 where the hardware computes it natively
-     * (a CPU with AVX-512 BF16 or AMX, a GPU) and fp32 elsewhere. bf16 asked for on a CPU without bf16 units is
-     * honoured, with a warning in the reason: it runs, slowly.
+     * (a CPU with AVX-512 BF16 or AMX, a GPU) and fp32 elsewhere, unless the environment variable W2S_DTYPE
+     * (fp32 or bf16) says what auto means. bf16 asked for on a CPU without bf16 units is honoured, with a warning in
+     * the reason: it runs, slowly.
      */
     public static Dtype.Choice resolve(String spec, Device device) {
         String s = spec == null ? "auto" : spec.trim().toLowerCase(Locale.ROOT);
+        String pinned = System.getenv("W2S_DTYPE");
+        if (s.equals("auto") && pinned != null && !pinned.isBlank() && !pinned.trim().equals("auto")) {
+            // A cluster of mixed nodes (or a test suite) pins what auto means, so results do not depend on the node.
+            return new Dtype.Choice(Dtype.parse(pinned), "auto: " + Dtype.parse(pinned).id() + " (W2S_DTYPE)");
+        }
         if (s.equals("auto")) {
             if (device.gpu()) return new Dtype.Choice(Dtype.BF16, "auto: bf16 on a GPU");
             return cpuHasBf16()

@@ -5,6 +5,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import w2s.torch.Device;
+import w2s.torch.Dtype;
+import w2s.torch.Torch;
 import w2s.elicit.CcsClassifier;
 import w2s.encode.EncoderSpec;
 import w2s.encode.Encoders;
@@ -45,27 +48,25 @@ public final class Models {
     public static final TrainConfig FINETUNE_TRAIN = new TrainConfig(2, 32, 5e-5, 0.0, "cosine", 0, 0)
             .withMinSteps(FINETUNE_MIN_STEPS);
 
-    /** The precision every model here computes in. */
+    /** The precision probes and CCS read features in. */
     public static final String FP32 = "fp32";
-    public static final List<String> DTYPES = List.of("fp32", "bf16");
+    public static final List<String> DTYPES = List.of("auto", "fp32", "bf16");
 
     private Models() {}
 
-    /**
-     * Refuses a precision that cannot run. bf16 is refused rather than replaced by fp32: DJL 0.35.1's JNI has no
-     * bfloat16 case in its data-type switch, so creating any bfloat16 array aborts the whole JVM in std::terminate,
-     * and bf16 products reached another way (a TorchScript cast) run about 7x slower than fp32 on a CPU without
-     * AVX-512 (bench/bf16-check.sh measures both), so there is no bf16 route through the engine to fall back to.
-     */
+    /** Refuses a precision name that does not exist (null: none asked for). */
     public static void checkDtype(String dtype) {
-        if (dtype == null || dtype.equals(FP32)) return;
-        if (dtype.equals("bf16")) {
-            throw new IllegalArgumentException("--dtype bf16 is not supported: the PyTorch engine this build uses (DJL"
-                    + " 0.35.1, PyTorch 2.7.1) aborts the JVM on any bfloat16 array, and bf16 products are slower than fp32"
-                    + " on this CPU (bench/bf16-check.sh); use --dtype fp32 (see the README, \"LoRA, precision and devices\")");
-        }
-        throw new IllegalArgumentException("unknown dtype '" + dtype + "'; valid: " + String.join(", ", DTYPES)
-                + " (bf16 is refused by this build)");
+        if (dtype == null || DTYPES.contains(dtype)) return;
+        throw new IllegalArgumentException("unknown dtype '" + dtype + "'; valid: " + String.join(", ", DTYPES));
+    }
+
+    /**
+     * The precision a fine-tuned model trains in on a device, resolved before the model's configuration is keyed,
+     * so that a result and its cache entry always name the dtype that produced them ("auto" never is recorded).
+     */
+    public static Dtype.Choice dtype(String dtype, String device) {
+        checkDtype(dtype);
+        return Torch.resolve(dtype, Device.parse(device));
     }
 
     /** The names known without a path or id: bow, the bundled encoders, their CCS supervisors, bert-base. */
@@ -99,7 +100,8 @@ public final class Models {
                     defaultPooling(source), Math.min(256, source.maxPositions()), "linear", PROBE_TRAIN, null);
             case FINETUNE -> new ModelConfig(name, Training.FINETUNE, null, defaultPooling(source),
                     Math.min(128, source.maxPositions()), "linear",
-                    FINETUNE_TRAIN.withLr(Pretrained.get(name).learningRate()), 0, null, FP32, "auto", false);
+                    FINETUNE_TRAIN.withLr(Pretrained.get(name).learningRate()), 0, null, dtype("auto", "auto").dtype().id(),
+                    "auto", false);
             default -> throw new IllegalArgumentException("unknown mode '" + mode + "'; valid modes: probe, finetune");
         };
     }
@@ -128,13 +130,13 @@ public final class Models {
                         config.pooling(), config.maxTokens(), config.truncate()), features), task, config.maxTokens());
             }
             case FINETUNE -> {
-                checkDtype(config.dtype());
                 yield new FineTuneClassifier(Pretrained.get(config.name()), FineTuneConfig.defaults()
                         .withPooling(Pooling.parse(config.pooling())).withMaxTokens(config.maxTokens())
                         .withFreezeLayers(config.freezeLayers() != null ? config.freezeLayers() : 0)
                         .withLora(config.lora()).withDevice(config.device() != null ? config.device() : "auto")
                         .withKeepGraphs(!Boolean.TRUE.equals(config.gradCheckpoint()))
-                        .withTruncateLeft("left".equals(config.truncate())));
+                        .withTruncateLeft("left".equals(config.truncate()))
+                        .withDtype(config.dtype() != null ? config.dtype() : FP32));
             }
         };
     }
