@@ -24,7 +24,7 @@ import w2s.torch.Torch;
  * Every layer's hidden states of a decoder through {@link TorchExtractor}, the Java side of
  * bench/extract-vs-torch.sh (bench/torch_reference.py is the plain-PyTorch side), on random-weight checkpoints of
  * real shapes: GPT-2 small (124M) and Qwen2.5-0.5B (494M). Speed and memory do not depend on the values.
- * Usage: {@code write DIR gpt2|qwen2} writes the checkpoint; {@code run DIR TEXTS TOKENS fp32|bf16} measures.
+ * Usage: {@code write DIR gpt2|qwen2|bert|bert-base} writes the checkpoint; {@code run DIR TEXTS TOKENS fp32|bf16} measures.
  */
 public class ExtractVsTorch {
     static long statusMb(String field) throws Exception {
@@ -34,8 +34,26 @@ public class ExtractVsTorch {
         return -1;
     }
 
+    /** BERT shapes: MiniLM-L6's (6 × 384) and BERT-base's (12 × 768), with the bundled MiniLM's WordPiece tokenizer. */
+    static String bertConfig(String shape) {
+        boolean base = shape.equals("bert-base");
+        return """
+                {"model_type": "bert", "vocab_size": 30522, "hidden_size": %d, "num_hidden_layers": %d,
+                 "num_attention_heads": 12, "intermediate_size": %d, "max_position_embeddings": 512,
+                 "type_vocab_size": 2, "layer_norm_eps": 1e-12, "hidden_act": "gelu"}
+                """.formatted(base ? 768 : 384, base ? 12 : 6, base ? 3072 : 1536);
+    }
+
     static void write(Path dir, String shape) throws Exception {
         Files.createDirectories(dir);
+        if (shape.startsWith("bert")) {
+            Files.writeString(dir.resolve("config.json"), bertConfig(shape));
+            try (var in = ExtractVsTorch.class.getResourceAsStream("/all-minilm-l6-v2-tokenizer.json")) {
+                Files.copy(in, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+            }
+            writeWeights(dir);
+            return;
+        }
         String config = shape.equals("gpt2") ? """
                 {"model_type": "gpt2", "vocab_size": 50257, "n_embd": 768, "n_layer": 12, "n_head": 12,
                  "n_positions": 1024, "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"}
@@ -49,6 +67,11 @@ public class ExtractVsTorch {
         Files.writeString(dir.resolve("config.json"), config);
         Files.copy(Path.of("src/test/resources/tiny/" + (shape.equals("gpt2") ? "gpt2" : "qwen2") + "/tokenizer.json"),
                 dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+        writeWeights(dir);
+    }
+
+    /** Random weights (normal, σ 0.02; norms 1) of the folder's config.json, in the stored layout. */
+    static void writeWeights(Path dir) throws Exception {
         ArchConfig arch = Architectures.read(dir.resolve("config.json"));
         Random random = new Random(0);
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
@@ -56,7 +79,8 @@ public class ExtractVsTorch {
             long n = 1;
             for (long d : dims) n *= d;
             float[] data = new float[(int) n];
-            boolean norm = name.contains("ln_") || name.contains("layernorm") || name.equals("norm.weight");
+            boolean norm = (name.contains("ln_") || name.contains("layernorm") || name.contains("LayerNorm")
+                    || name.equals("norm.weight")) && name.endsWith("weight");
             for (int i = 0; i < data.length; i++) data[i] = norm ? 1f : (float) (random.nextGaussian() * 0.02);
             tensors.put(name, new StoredTensor(dims, data));
         });
