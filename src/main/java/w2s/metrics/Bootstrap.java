@@ -138,6 +138,20 @@ public final class Bootstrap {
             return new Scorer(probs, labels, choice);
         }
 
+        /** A scorer of given accuracy credits per item (no AUROC): what a stored K-class or choice run keeps. */
+        public static Scorer credits(double[] credit) {
+            return new Scorer(credit);
+        }
+
+        private Scorer(double[] credit) {
+            this.credit = credit.clone();
+            labels = null;
+            correct = null;
+            order = null;
+            tieEnds = null;
+            perClass = null;
+        }
+
         private Scorer(double[][] probs, int[] labels, boolean choice) {
             int n = labels.length;
             this.labels = labels;
