@@ -238,7 +238,7 @@ final class RunCommand implements Callable<Integer> {
     Path weakLabels;
     @Option(names = "--features", paramLabel = "NAME=FILE,...", split = ",", description = "a feature-matrix task: "
             + "--task is its labels file (id, label) and each model name maps to a file of its vectors by id (.npy, "
-            + ".parquet, .jsonl or .csv; see the README), e.g. --features alexnet=a.npy,dino=d.npy --weak alexnet "
+            + ".parquet, .jsonl or .csv, named from the labels file's folder when relative; see the README), e.g. --features alexnet=a.npy,dino=d.npy --weak alexnet "
             + "--strong dino; with --weak-labels, the weak model is a pretrained classifier whose K-vectors per id that "
             + "file gives")
     Map<String, String> features;
@@ -433,7 +433,10 @@ final class RunCommand implements Callable<Integer> {
             if (name.isBlank() || file.isBlank()) {
                 throw new IllegalArgumentException("--features takes NAME=FILE,..., got '" + name + "=" + file + "'");
             }
-            files.put(name, Path.of(file).toAbsolutePath().normalize().toString());
+            // A relative file is named from the labels file's folder, where feature files usually sit beside it.
+            Path f = Path.of(file);
+            Path base = Path.of(task).toAbsolutePath().getParent();
+            files.put(name, (f.isAbsolute() || base == null ? f : base.resolve(f)).toAbsolutePath().normalize().toString());
         });
         ModelConfig w = optimiser(override(Models.featureModel(weak), null, null, null, null, null, weakEpochs,
                 weakLr, weakWeightDecay, null, 0));
