@@ -15,8 +15,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  * Reads the task kinds of {@link ItemTask} from files (JSON Lines, CSV or Parquet, as {@link Rows} reads them):
  * <ul>
  *   <li>K classes: columns {@code text} and {@code label}, the label an integer 0..K−1 or a class name (names are
- *       numbered in sorted order); K is the number of classes of the training file. A file whose labels are all
- *       0/1 or false/true is a binary task and is left to {@link TaskFiles}.</li>
+ *       numbered in sorted order); K is the number of classes of the training file, every one of 0..K−1 present
+ *       (K ≥ 3) for integers. A file whose labels are all 0/1 or false/true, or whose integers leave a class out, is
+ *       a binary task (with a bad label) and is left to {@link TaskFiles}.</li>
  *   <li>multiple choice: {@code question} (or {@code prompt}), {@code choices} (a list of at least two strings) and
  *       {@code answer} (the right choice's index from 0, or its text);</li>
  *   <li>feature-matrix labels: {@code id} and {@code label} only; the vectors come from feature files.</li>
@@ -106,14 +107,26 @@ public final class ItemTasks {
         return Rows.read(file, r -> {});
     }
 
+    /**
+     * Whether a text file is binary, so {@link TaskFiles} reads it (and reports its bad labels as it always has): all
+     * labels 0/1 or false/true, or integers that do not number every class 0..K−1 with K ≥ 3 (a stray 3 among 0s
+     * and 1s is a typo in a binary file, not a 4-class task). Class names other than false/true make a K-class task.
+     */
     private static boolean binary(List<Row> rows) {
+        Set<Integer> numbers = new HashSet<>();
         for (Row r : rows) {
             JsonNode n = r.fields().get("label");
             if (n == null || n.isNull() || n.isBoolean()) continue;
             String v = n.asText().strip().toLowerCase(java.util.Locale.ROOT);
-            if (!List.of("0", "1", "0.0", "1.0", "true", "false", "-1", "").contains(v)) return false;
+            if (List.of("0", "1", "0.0", "1.0", "true", "false", "-1", "").contains(v)) continue;
+            Integer i = Classes.integer(n);
+            if (i == null) return !n.isTextual();
+            numbers.add(i);
         }
-        return true;
+        if (numbers.isEmpty()) return true;
+        int max = numbers.stream().max(Integer::compare).orElse(0);
+        for (int k = 2; k <= max; k++) if (!numbers.contains(k)) return true;
+        return numbers.stream().anyMatch(k -> k < 0);
     }
 
     /** How labels read: integers 0..K−1 (K from the training file), or names numbered in sorted order. */
@@ -163,7 +176,7 @@ public final class ItemTasks {
             return i;
         }
 
-        private static Integer integer(JsonNode n) {
+        static Integer integer(JsonNode n) {
             if (n.isIntegralNumber() && n.canConvertToInt()) return n.intValue();
             if (n.isTextual()) {
                 try {
