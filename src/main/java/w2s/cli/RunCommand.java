@@ -237,6 +237,16 @@ final class RunCommand implements Callable<Integer> {
             + "instead of the weak model's: JSONL {\"id\", \"label\"} (probability of class 1) or another run's "
             + "weak_labels.jsonl; the weak model is still trained on A and scores the test set")
     Path weakLabels;
+    @Option(names = "--features", paramLabel = "NAME=FILE,...", split = ",", description = "a feature-matrix task: "
+            + "--task is its labels file (id, label) and each model name maps to a file of its vectors by id (.npy, "
+            + ".parquet, .jsonl or .csv, named from the labels file's folder when relative; see the README), e.g. --features alexnet=a.npy,dino=d.npy --weak alexnet "
+            + "--strong dino; with --weak-labels, the weak model is a pretrained classifier whose K-vectors per id that "
+            + "file gives")
+    Map<String, String> features;
+    @Option(names = "--pairs", description = "a preference-pair task: choice (score chosen and rejected with one "
+            + "scalar head, a softmax over the two; the default) or binary (one side per pair as a binary document, "
+            + "the openai code's reading of anthropic_hh)")
+    String pairs;
     @Option(names = "--store", description = "also add the result to this DuckDB store (the format of earlier versions)")
     Path store;
     @Option(names = "--preset", description = "a reference's family of defaults, for every option not given: "
@@ -347,6 +357,7 @@ final class RunCommand implements Callable<Integer> {
         }
         List<ModelConfig> via = chain == null ? List.of() : chain.subList(1, chain.size() - 1).stream()
                 .map(m -> Models.defaults(m, mode)).toList();
+        if (features != null) return featureConfig();
         ModelConfig w = optimiser(compute(override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null,
                 weakEpochs, weakLr, weakWeightDecay, null, 0), "--weak-", weakLoraRank, weakLoraAlpha, weakLoraTargets,
                 weakDtype, weakDevice, weakGradCheckpoint));
@@ -388,9 +399,58 @@ final class RunCommand implements Callable<Integer> {
                 earlyStopMetric, earlyStopPatience) : null;
         SplitConfig split = new SplitConfig(seed, nTrain != null ? nTrain : SplitSize.upTo(N_TRAIN),
                 nTest != null ? nTest : SplitSize.upTo(N_TEST), balance, varyTest, nVal != null ? nVal : SplitConfig.NO_VALIDATION);
-        return new ExperimentConfig(hubTask(task, data, revision, textColumn, labelColumn, chosenColumn,
-                rejectedColumn), data, testFile, split, w, s, loss, ceilingOn, labelRepair, via, s2s, stop, calibrate, ceiling,
-                weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset, dropLong);
+        String task = hubTask(this.task, data, revision, textColumn, labelColumn, chosenColumn, rejectedColumn);
+        return new ExperimentConfig(task, data, testFile, split, w, s, loss, ceilingOn, labelRepair, via, s2s, stop,
+                calibrate, ceiling, weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset,
+                dropLong, pairKind(task), null);
+    }
+
+    /** "choice" for a preference-pair task unless --pairs binary; null (binary documents) otherwise. */
+    private String pairKind(String task) {
+        if (pairs != null && !List.of("choice", "binary").contains(pairs)) {
+            throw new IllegalArgumentException("--pairs must be choice or binary, got " + pairs);
+        }
+        boolean hasPairs = w2s.data.Tasks.hasPairs(task, data == null ? null : Path.of(data));
+        if (pairs != null && !hasPairs) {
+            throw new IllegalArgumentException("--pairs applies to preference-pair tasks; " + task + " has no pairs");
+        }
+        return hasPairs && !"binary".equals(pairs) ? ExperimentConfig.CHOICE : null;
+    }
+
+    /**
+     * A feature-matrix task's configuration: each model a probe on its feature file's vectors (the weak one, with
+     * --weak-labels, a name for the pretrained classifier whose predictions the file gives), with the training
+     * options applied as to any probe. Text options do not apply.
+     */
+    private ExperimentConfig featureConfig() {
+        if (data != null || chain != null || layer != null || weakLayer != null || pooling != null || maxTokens != null
+                || truncate != null || !mode.equals("probe") || !weakMode.equals("probe") || pairs != null) {
+            throw new IllegalArgumentException("--features: the models are probes on the given vectors; --data, "
+                    + "--chain, --layer, --pooling, --max-tokens, --truncate, --mode/--weak-mode finetune and --pairs do"
+                    + " not apply");
+        }
+        java.util.TreeMap<String, String> files = new java.util.TreeMap<>();
+        features.forEach((name, file) -> {
+            if (name.isBlank() || file.isBlank()) {
+                throw new IllegalArgumentException("--features takes NAME=FILE,..., got '" + name + "=" + file + "'");
+            }
+            // A relative file is named from the labels file's folder, where feature files usually sit beside it.
+            Path f = Path.of(file);
+            Path base = Path.of(task).toAbsolutePath().getParent();
+            files.put(name, (f.isAbsolute() || base == null ? f : base.resolve(f)).toAbsolutePath().normalize().toString());
+        });
+        ModelConfig w = optimiser(override(Models.featureModel(weak), null, null, null, null, null, weakEpochs,
+                weakLr, weakWeightDecay, null, 0));
+        ModelConfig s = optimiser(override(Models.featureModel(strong), null, null, head, null, null, epochs, lr,
+                weightDecay, batchSize, evalEvery));
+        SplitConfig split = new SplitConfig(seed, nTrain != null ? nTrain : SplitSize.upTo(N_TRAIN),
+                nTest != null ? nTest : SplitSize.upTo(N_TEST), balance, varyTest, nVal != null ? nVal : SplitConfig.NO_VALIDATION);
+        ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
+                earlyStopMetric, earlyStopPatience) : null;
+        return new ExperimentConfig(Path.of(task).toAbsolutePath().normalize().toString(), null, testFile == null ? null
+                : Path.of(testFile).toAbsolutePath().normalize().toString(), split, w, s, loss, ceilingOn, null, List.of(),
+                s2s, stop, calibrate, null, weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(),
+                preset, longTexts, null, files);
     }
 
     /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */

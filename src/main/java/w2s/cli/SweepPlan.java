@@ -166,6 +166,12 @@ final class SweepPlan {
         if (weak.isEmpty() || strong.isEmpty()) {
             throw new IllegalArgumentException("sweep file needs models:, weak: and strong:, or chain:");
         }
+        if (root.has("features")) {
+            // Models known by their feature files have no parameter count to order them by: every weak model
+            // supervises every strong one, as the file lists them.
+            for (String w : weak) for (String s : strong) out.add(List.of("--weak", w, "--strong", s));
+            return out;
+        }
         // Ties in size (bge-small and e5-small) are ordered by their place in the file, so each pair appears once.
         List<String> order = new ArrayList<>(weak);
         strong.stream().filter(s -> !order.contains(s)).forEach(order::add);

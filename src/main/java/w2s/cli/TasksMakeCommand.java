@@ -29,7 +29,8 @@ import w2s.experiment.Build;
                 "Writes FILE (JSON Lines: id, prompt, answer, fen, answer_uci, best_cp, second_cp) and "
                         + "FILE's .provenance.json beside it."})
 final class TasksMakeCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "KIND", description = "what to make: chess")
+    @Parameters(paramLabel = "KIND", description = "what to make: chess, or features (a synthetic feature-matrix "
+            + "task, --out naming its folder)")
     String kind;
 
     @Option(names = "--out", paramLabel = "FILE", defaultValue = "chess-puzzles.jsonl",
@@ -73,8 +74,18 @@ final class TasksMakeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (kind.equals("features")) {
+            // The feature-matrix example: --out is a folder (the chess default file name does not apply).
+            Path folder = spec.commandLine().getParseResult().hasMatchedOption("--out") ? out : Path.of("features-example");
+            w2s.data.FeatureExample.write(folder, seed);
+            spec.commandLine().getOut().printf("wrote a synthetic %d-class feature task to %s: labels.jsonl (%,d), "
+                    + "test.jsonl (%,d), weak.npy (16-d), strong.npy (64-d), weak_predictions.jsonl (a pretrained weak "
+                    + "classifier's soft predictions); synthetic data, not images%n", w2s.data.FeatureExample.CLASSES,
+                    folder, w2s.data.FeatureExample.TRAIN, w2s.data.FeatureExample.TEST);
+            return 0;
+        }
         if (!kind.equals("chess")) throw new IllegalArgumentException("unknown task kind '" + kind + "': "
-                + "'tasks make' makes chess");
+                + "'tasks make' makes chess or features");
         ChessTasks.PromptStyle style = switch (prompt) {
             case "pgn" -> ChessTasks.PromptStyle.PGN;
             case "fen" -> ChessTasks.PromptStyle.FEN;

@@ -69,7 +69,7 @@ public record HubTask(String repoId, String config, String revision, Map<String,
         return s.toString();
     }
 
-    private boolean pairs() {
+    public boolean pairs() {
         return columns.containsKey("chosen") || columns.containsKey("rejected");
     }
 

@@ -151,6 +151,39 @@ public final class Tasks {
                 + "; hf:ORG/NAME with --text and --label for any dataset; or give a .jsonl, .csv or .parquet file");
     }
 
+    /**
+     * Whether a task (as {@link #load(String, Path)} names it) is made of preference pairs, decided without loading a
+     * dataset: a built-in task that lists pairs, a converter whose rule reads pairs, an hf: task with chosen and
+     * rejected columns, or a task file whose first row has them.
+     */
+    public static boolean hasPairs(String name, Path data) {
+        Builtin task = BUILTIN.get(name);
+        if (task != null) return task.listing().pairs() > 0;
+        if (HubTask.isSpec(name)) return HubTask.parse(name).pairs();
+        int at = name.indexOf('@');
+        Converters.Converter converter = Converters.find(at > 0 ? name.substring(0, at) : name);
+        if (converter != null) return converter.rule().startsWith("pairs");
+        Path path = Path.of(name);
+        if (data != null || !Files.isRegularFile(path) || !Rows.isDataFile(path)) return false;
+        boolean[] pairs = new boolean[1];
+        try {
+            Rows.read(path, row -> {
+                pairs[0] = row.has("chosen") || row.has("rejected");
+                throw new FirstRow();
+            });
+        } catch (FirstRow e) {
+            // only the first row decides, as TaskFiles reads it
+        }
+        return pairs[0];
+    }
+
+    /** Stops reading a file after its first row. */
+    private static final class FirstRow extends RuntimeException {
+        FirstRow() {
+            super(null, null, false, false);
+        }
+    }
+
     private static List<String> converterNames() {
         return Converters.all().stream().map(Converters.Converter::name).toList();
     }

@@ -12,7 +12,12 @@ import java.util.List;
 import java.util.Map;
 
 import w2s.base.Progress;
+import java.nio.file.Files;
+import java.util.Optional;
+
 import w2s.data.Example;
+import w2s.data.ItemTask;
+import w2s.data.ItemTasks;
 import w2s.data.PreferencePair;
 import w2s.data.Split;
 import w2s.data.Task;
@@ -73,7 +78,12 @@ public final class Experiment implements AutoCloseable {
      * The ingredients of a run, public so that callers (the CLI, sweeps) can write the weak labels and the per-example
      * predictions beside the result. predictions may be null (an outcome made without them).
      */
-    public record Outcome(RunResult result, Split split, double[][] weakLabels, Predictions predictions) {
+    public record Outcome(RunResult result, Split split, double[][] weakLabels, Predictions predictions,
+                          w2s.data.ItemSplit items) {
+        public Outcome(RunResult result, Split split, double[][] weakLabels, Predictions predictions) {
+            this(result, split, weakLabels, predictions, null);
+        }
+
         public Outcome(RunResult result, Split split, double[][] weakLabels) {
             this(result, split, weakLabels, null);
         }
@@ -112,7 +122,49 @@ public final class Experiment implements AutoCloseable {
 
     /** The identity of a run: its configuration and the hash of its data. */
     public String cellKey(ExperimentConfig config) {
-        return cellKey(config, task(config).provenance().sha256());
+        ItemTask items = itemTask(config);
+        return cellKey(config, items != null ? items.provenance().sha256() : task(config).provenance().sha256());
+    }
+
+    /**
+     * The task of the paper's other settings that the configuration names (K classes, choices, feature vectors), or
+     * null for a binary task: a preference-pair task with kind "choice", a feature task (labels and --features), or a
+     * task file whose rows are K classes or multiple choice. Read once per runner, as binary tasks are.
+     */
+    public ItemTask itemTask(ExperimentConfig config) {
+        return itemTasks.computeIfAbsent(Arrays.asList(config.task(), config.data(), config.testFile(), config.kind(),
+                config.features() == null ? null : config.features().toString()), k -> {
+            Path test = config.testFile() == null ? null : Path.of(config.testFile());
+            if (config.features() != null) {
+                ItemTask t = ItemTasks.features(Path.of(config.task()), test);
+                // The data a run reads is the labels and every feature file: all of them go into its hash.
+                StringBuilder hash = new StringBuilder(t.provenance().sha256());
+                config.features().forEach((name, file) -> hash.append('+').append(name).append('=')
+                        .append(fileSha256(Path.of(file))));
+                w2s.data.Provenance p = t.provenance();
+                Map<String, String> details = new LinkedHashMap<>(p.details());
+                details.put("features", config.features().toString());
+                return Optional.of(new ItemTask(t.name(), t.kind(), t.classes(), t.train(), t.test(),
+                        new w2s.data.Provenance(p.source(), p.location(), p.license(), StageCache.key(
+                                List.of("feature-task", hash.toString())), details)));
+            }
+            if (ExperimentConfig.CHOICE.equals(config.kind())) return Optional.of(ItemTasks.choices(task(config)));
+            if (config.data() == null && !w2s.data.HubTask.isSpec(config.task()) && Files.isRegularFile(Path.of(config.task()))
+                    && w2s.data.Rows.isDataFile(Path.of(config.task()))) {
+                return Optional.ofNullable(ItemTasks.load(Path.of(config.task()), test));
+            }
+            return Optional.<ItemTask>empty();
+        }).orElse(null);
+    }
+
+    private final Map<List<String>, Optional<ItemTask>> itemTasks = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String fileSha256(Path file) {
+        try {
+            return w2s.base.Sha256.of(file);
+        } catch (java.io.IOException e) {
+            throw new w2s.data.DataException(file + ": cannot read: " + e.getMessage());
+        }
     }
 
     /** The cell key of a run from its configuration and its data's hash, as its metrics.json records both. */
@@ -142,6 +194,12 @@ public final class Experiment implements AutoCloseable {
      * drops them); sizes the task cannot meet are a {@link w2s.data.DataException} here, before anything trains.
      */
     public Split split(ExperimentConfig config) {
+        ItemTask items = itemTask(config);
+        if (items != null) {
+            ItemExperiment.check(config, items);
+            w2s.data.ItemSplit.of(items, config.split());
+            return null;
+        }
         return Split.of(config.longTexts() != null ? dropLongTexts(config).task() : task(config), config.split());
     }
 
@@ -151,6 +209,8 @@ public final class Experiment implements AutoCloseable {
     }
 
     public Outcome run(ExperimentConfig config) {
+        ItemTask items = itemTask(config);
+        if (items != null) return new ItemExperiment(features).run(config, items);
         Map<String, Double> seconds = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         LongTexts.Result shortened = config.longTexts() != null ? dropLongTexts(config) : null;

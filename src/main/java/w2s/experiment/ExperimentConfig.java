@@ -37,6 +37,11 @@ import w2s.zoo.ModelConfig;
  *                  a label only: every value it set is in the rest of the configuration
  * @param longTexts "drop": documents longer than the strong model's token limit are removed before the split, as the
  *                  openai code does (null, absent from the JSON: they are truncated; see {@link LongTexts})
+ * @param kind      "choice": a preference-pair task trains on its pairs as choices between two candidates (null,
+ *                  absent from the JSON: a pair task trains as the openai code's binarised documents)
+ * @param features  a feature-matrix task (the task is then its labels file): each model name → the file of its
+ *                  vectors by id (null, absent from the JSON: models read texts). With features, {@code weakLabels}
+ *                  is a pretrained weak classifier's K-vectors per id, which replace the weak model's training
  */
 public record ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
@@ -48,7 +53,24 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
                                @com.fasterxml.jackson.annotation.JsonInclude(
                                        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String preset,
                                @com.fasterxml.jackson.annotation.JsonInclude(
-                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String longTexts) {
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String longTexts,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String kind,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                               java.util.SortedMap<String, String> features) {
+    /** What {@code kind} may be: "choice" trains a preference-pair task's pairs as choices (null: as binary documents). */
+    public static final String CHOICE = "choice";
+
+    /** Without a task kind or feature files: a binary task, or a K-class or multiple-choice file (as the file says). */
+    public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
+                            ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
+                            int s2s, EarlyStop earlyStop, double calibrate, ModelConfig ceiling, String weakLabels,
+                            String preset, String longTexts) {
+        this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, ceiling,
+                weakLabels, preset, longTexts, null, null);
+    }
+
     public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                             ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
                             int s2s, EarlyStop earlyStop, double calibrate, ModelConfig ceiling, String weakLabels,
@@ -59,6 +81,13 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
 
     public ExperimentConfig {
         longTexts = LongTexts.parse(longTexts);
+        if (kind != null && !kind.equals(CHOICE)) {
+            throw new IllegalArgumentException("unknown task kind '" + kind + "'; valid: " + CHOICE);
+        }
+        if (features != null) {
+            if (features.isEmpty()) features = null;
+            else features = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(features));
+        }
         if (ceiling != null && ceiling.equals(strong)) ceiling = null;
         if (ceiling != null && !(ceiling.name().equals(strong.name()) && ceiling.mode() == strong.mode())) {
             throw new IllegalArgumentException("the ceiling trains the strong model (" + strong.describe() + "), not "

@@ -9,7 +9,21 @@ import java.util.List;
  * student's are its raw predictions (before any {@code --calibrate} temperature), the ones accuracy and AUROC use.
  */
 public record Predictions(List<String> testIds, int[] testLabels, double[] weak, double[] student, double[] ceiling,
-                          List<String> bIds, int[] bLabels, double[] bWeak) {
+                          List<String> bIds, int[] bLabels, double[] bWeak, Items items) {
+
+    public Predictions(List<String> testIds, int[] testLabels, double[] weak, double[] student, double[] ceiling,
+                       List<String> bIds, int[] bLabels, double[] bWeak) {
+        this(testIds, testLabels, weak, student, ceiling, bIds, bLabels, bWeak, null);
+    }
+
+    /**
+     * What K-class and choice runs add per test item (null for binary runs): each model's predicted class (or
+     * candidate) and its accuracy credit (1, 0, or 1/t on a t-way tie), what the summary's bootstrap resamples. Their
+     * {@code weak}, {@code student} and {@code ceiling} are then the probability each model gives the right answer, and
+     * {@code bWeak} the weak label's probability of the right answer.
+     */
+    public record Items(int[] weakClass, int[] studentClass, int[] ceilingClass, double[] weakCredit,
+                        double[] studentCredit, double[] ceilingCredit) {}
 
     /** What is wrong with the arrays (a missing one, lengths that differ), or null: a check for cached entries. */
     String problem() {

@@ -57,7 +57,54 @@ public record RunResult(
         int nVal, Integer weakStoppedAt, Integer ceilingStoppedAt,
         LongTexts.Dropped droppedLongTexts,
         List<LossCurve> trainingLosses,
-        String ceilingTraining) {
+        String ceilingTraining,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+        ItemResult items) {
+
+    /** A binary run's result (no K-class or choice part). */
+    public RunResult(double weakAccuracy, double w2sAccuracy, double ceilingAccuracy, double pgr,
+                     double weakAuroc, double w2sAuroc, double ceilingAuroc, double pgrAuroc,
+                     Interval weakAccuracyCi, Interval w2sAccuracyCi, Interval ceilingAccuracyCi, Interval pgrCi,
+                     Interval weakAurocCi, Interval w2sAurocCi, Interval ceilingAurocCi, Interval pgrAurocCi,
+                     Interval gapCi, List<String> flags, double weakEce, double w2sEce, double ceilingEce,
+                     double weakBrier, double w2sBrier, double ceilingBrier, double agreementAll,
+                     double agreementWeakCorrect, double agreementWeakWrong, double weakLabelAccuracy,
+                     Double weakPairwiseAccuracy, Double w2sPairwiseAccuracy, Double ceilingPairwiseAccuracy,
+                     int nA, int nB, int nTest, Double w2sTemperature, Double w2sEceUncalibrated,
+                     Map<String, Metrics.Reliability> reliability, List<CurvePoint> w2sCurve,
+                     List<CurvePoint> ceilingCurve, RepairReport labelRepair, RepairReport.Filtered labelFilter,
+                     List<Step> steps, Map<String, Double> seconds,
+                     Map<String, w2s.train.Classifier.Footprint> footprints, ExperimentConfig config, TaskInfo task,
+                     Map<String, String> environment, int nVal, Integer weakStoppedAt, Integer ceilingStoppedAt,
+                     LongTexts.Dropped droppedLongTexts, List<LossCurve> trainingLosses, String ceilingTraining) {
+        this(weakAccuracy, w2sAccuracy, ceilingAccuracy, pgr, weakAuroc, w2sAuroc, ceilingAuroc, pgrAuroc,
+                weakAccuracyCi, w2sAccuracyCi, ceilingAccuracyCi, pgrCi, weakAurocCi, w2sAurocCi, ceilingAurocCi,
+                pgrAurocCi, gapCi, flags, weakEce, w2sEce, ceilingEce, weakBrier, w2sBrier, ceilingBrier, agreementAll,
+                agreementWeakCorrect, agreementWeakWrong, weakLabelAccuracy, weakPairwiseAccuracy, w2sPairwiseAccuracy,
+                ceilingPairwiseAccuracy, nA, nB, nTest, w2sTemperature, w2sEceUncalibrated, reliability, w2sCurve,
+                ceilingCurve, labelRepair, labelFilter, steps, seconds, footprints, config, task, environment, nVal,
+                weakStoppedAt, ceilingStoppedAt, droppedLongTexts, trainingLosses, ceilingTraining, null);
+    }
+
+    /**
+     * What a K-class or choice run adds (absent from a binary run's JSON). The accuracies, AUROC, ECE, Brier,
+     * agreement and PGR of the result are then the K-class ones: accuracy with ties shared, the macro one-vs-rest
+     * AUROC (NaN for choices, whose items have no classes), ECE over the predicted class or chosen candidate, the
+     * multi-class Brier score. A preference task's choice accuracy is also its pairwise accuracy.
+     *
+     * @param kind           "classes", "choice" or "features"
+     * @param classes        K (0 for a choice task)
+     * @param classNames     the class names, when K ≤ 20 (null otherwise)
+     * @param candidates     a choice task's smallest and largest number of candidates per item (null otherwise)
+     * @param weakTop5Accuracy top-5 accuracy of the weak model (K ≥ 10; null otherwise), likewise the student's and
+     *                       the ceiling's
+     * @param confusion      "weak", "w2s", "ceiling" → counts[true class][predicted class] on the test set (K ≤ 20)
+     * @param weakPretrained the weak model is a pretrained classifier whose predictions were given (--weak-labels on
+     *                       a feature task): not trained here, its test accuracy is the weak accuracy
+     */
+    public record ItemResult(String kind, int classes, List<String> classNames, List<Integer> candidates,
+                             Double weakTop5Accuracy, Double w2sTop5Accuracy, Double ceilingTop5Accuracy,
+                             Map<String, int[][]> confusion, boolean weakPretrained) {}
 
     /** Test accuracy after a number of optimiser steps. */
     public record CurvePoint(int step, int totalSteps, double accuracy) {}

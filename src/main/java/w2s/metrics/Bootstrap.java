@@ -1,6 +1,8 @@
 package w2s.metrics;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
@@ -50,7 +52,18 @@ public final class Bootstrap {
             throw new IllegalArgumentException("bootstrap needs predictions of all three models on the same "
                     + n + " test documents (" + weak.length + ", " + w2s.length + ", " + ceiling.length + ")");
         }
-        Scorer[] models = {new Scorer(weak, labels), new Scorer(w2s, labels), new Scorer(ceiling, labels)};
+        return paired(new Scorer[] {new Scorer(weak, labels), new Scorer(w2s, labels), new Scorer(ceiling, labels)},
+                n, seed, resamples);
+    }
+
+    /** The paired bootstrap of K-class or choice predictions (see {@link Scorer#items}), as for binary ones. */
+    public static Intervals pairedItems(double[][] weak, double[][] w2s, double[][] ceiling, int[] labels,
+                                        boolean choice, long seed) {
+        return paired(new Scorer[] {Scorer.items(weak, labels, choice), Scorer.items(w2s, labels, choice),
+                Scorer.items(ceiling, labels, choice)}, labels.length, seed, RESAMPLES);
+    }
+
+    private static Intervals paired(Scorer[] models, int n, long seed, int resamples) {
         double[][] acc = new double[3][resamples];
         double[][] auroc = new double[3][resamples];
         double[] gap = new double[resamples];
@@ -112,8 +125,64 @@ public final class Bootstrap {
         private final int[] order;
         private final boolean[] tieEnds;
         private final int[] labels;
+        /** K classes or choices: each item's credit (1 right, 0 wrong, 1/t on a t-way tie); null for a binary task. */
+        private final double[] credit;
+        /** K classes: a one-vs-rest scorer per class present, for the macro AUROC; null for binary tasks and choices. */
+        private final Scorer[] perClass;
+
+        /**
+         * A scorer of K-class or choice predictions ({@link ItemMetrics}): accuracy with ties shared, and for K classes
+         * (K ≤ {@link ItemMetrics#MAX_RESAMPLED_AUROC_CLASSES}) the macro one-vs-rest AUROC; choices have no AUROC.
+         */
+        public static Scorer items(double[][] probs, int[] labels, boolean choice) {
+            return new Scorer(probs, labels, choice);
+        }
+
+        /** A scorer of given accuracy credits per item (no AUROC): what a stored K-class or choice run keeps. */
+        public static Scorer credits(double[] credit) {
+            return new Scorer(credit);
+        }
+
+        private Scorer(double[] credit) {
+            this.credit = credit.clone();
+            labels = null;
+            correct = null;
+            order = null;
+            tieEnds = null;
+            perClass = null;
+        }
+
+        private Scorer(double[][] probs, int[] labels, boolean choice) {
+            int n = labels.length;
+            this.labels = labels;
+            correct = null;
+            order = null;
+            tieEnds = null;
+            credit = new double[n];
+            for (int i = 0; i < n; i++) credit[i] = ItemMetrics.credit(probs[i], labels[i]);
+            int k = choice || n == 0 ? 0 : probs[0].length;
+            if (k == 0 || k > ItemMetrics.MAX_RESAMPLED_AUROC_CLASSES) {
+                perClass = null;
+            } else {
+                List<Scorer> scorers = new ArrayList<>();
+                for (int c = 0; c < k; c++) {
+                    int[] y = new int[n];
+                    double[][] p = new double[n][];
+                    int positives = 0;
+                    for (int i = 0; i < n; i++) {
+                        y[i] = labels[i] == c ? 1 : 0;
+                        positives += y[i];
+                        p[i] = new double[] {1 - probs[i][c], probs[i][c]};
+                    }
+                    if (positives > 0 && positives < n) scorers.add(new Scorer(p, y));
+                }
+                perClass = scorers.toArray(new Scorer[0]);
+            }
+        }
 
         public Scorer(double[][] probs, int[] labels) {
+            this.credit = null;
+            this.perClass = null;
             int n = labels.length;
             this.labels = labels;
             correct = new boolean[n];
@@ -125,6 +194,11 @@ public final class Bootstrap {
         }
 
         public double accuracy(int[] counts, int n) {
+            if (credit != null) {
+                double right = 0;
+                for (int i = 0; i < counts.length; i++) right += credit[i] * counts[i];
+                return right / n;
+            }
             long right = 0;
             for (int i = 0; i < counts.length; i++) if (correct[i]) right += counts[i];
             return (double) right / n;
@@ -132,6 +206,20 @@ public final class Bootstrap {
 
         /** Mann–Whitney: each positive beats the negatives scored below it and ties half of those scored the same. */
         public double auroc(int[] counts) {
+            if (credit != null) {
+                // The macro mean over the classes present in the resample, as ItemMetrics.macroAuroc averages them.
+                if (perClass == null) return Double.NaN;
+                double sum = 0;
+                int defined = 0;
+                for (Scorer c : perClass) {
+                    double a = c.auroc(counts);
+                    if (!Double.isNaN(a)) {
+                        sum += a;
+                        defined++;
+                    }
+                }
+                return defined == 0 ? Double.NaN : sum / defined;
+            }
             double wins = 0;
             long negativesBelow = 0;
             long positives = 0;

@@ -63,6 +63,43 @@ public final class Flags {
         return List.copyOf(flags);
     }
 
+    /**
+     * The flags of a K-class or choice run, as {@link #of} for binary ones: near-constant weak labels (every column's
+     * spread below 1e-3), a weak model that cannot be told from chance (its macro AUROC interval includes 0.5, where
+     * it is resampled; else its accuracy interval includes chance: the majority class's share for K classes, the mean
+     * 1/C for choices), one class predicted throughout (K classes only: a choice item's candidates are its own), and
+     * the gap and PGR flags.
+     */
+    public static List<String> ofItems(double[][] weakLabelsB, double[][] weakTest, double[][] w2sTest,
+                                       double[][] ceilingTest, int[] labels, boolean choice,
+                                       Bootstrap.Intervals intervals, boolean aurocResampled) {
+        List<String> flags = new ArrayList<>();
+        if (ItemMetrics.spread(weakLabelsB) < CONSTANT_STD) flags.add(WEAK_LABELS_CONSTANT);
+        if (aurocResampled ? intervals.weakAuroc().contains(0.5)
+                : intervals.weakAccuracy().contains(chance(weakTest, labels, choice))) flags.add(WEAK_NO_SIGNAL);
+        if (!choice) {
+            if (ItemMetrics.oneClass(weakTest)) flags.add(WEAK_ONE_CLASS);
+            if (ItemMetrics.oneClass(w2sTest)) flags.add(W2S_ONE_CLASS);
+            if (ItemMetrics.oneClass(ceilingTest)) flags.add(CEILING_ONE_CLASS);
+        }
+        if (intervals.gap().contains(0)) flags.add(GAP_WITHIN_NOISE);
+        if (unstable(intervals.pgr())) flags.add(PGR_UNSTABLE);
+        return List.copyOf(flags);
+    }
+
+    /** The accuracy of guessing: the majority class's share (K classes), the mean of 1/C (choices). */
+    static double chance(double[][] probs, int[] labels, boolean choice) {
+        if (choice) {
+            double s = 0;
+            for (double[] p : probs) s += 1.0 / p.length;
+            return s / probs.length;
+        }
+        Map<Integer, Integer> counts = new java.util.HashMap<>();
+        int most = 0;
+        for (int y : labels) most = Math.max(most, counts.merge(y, 1, Integer::sum));
+        return (double) most / labels.length;
+    }
+
     /** Wider than {@link #PGR_UNSTABLE_WIDTH}, unbounded, or undefined (NaN bounds: no PGR at all). */
     static boolean unstable(Bootstrap.Interval pgr) {
         return !(pgr.hi() - pgr.lo() <= PGR_UNSTABLE_WIDTH);

@@ -95,6 +95,7 @@ public final class HtmlReport {
                         + "n: runs behind each point; whiskers: 95% normal interval on the pooled bin. Students per "
                         + "loss (temperature-scaled where the run used --calibrate)."));
         body.append(flaggedTable(runs));
+        body.append(ItemReport.section(store));
 
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("figures", figures);

@@ -97,24 +97,46 @@ public final class RunFiles {
      */
     public static void writePredictions(Path dir, Predictions p) {
         StringBuilder rows = new StringBuilder();
+        Predictions.Items items = p.items();
         for (int i = 0; i < p.testIds().size(); i++) {
-            rows.append(predictionRow("test", p.testIds().get(i), p.testLabels()[i], p.weak()[i], p.student()[i],
-                    p.ceiling()[i]));
+            String row = predictionRow("test", p.testIds().get(i), p.testLabels()[i], p.weak()[i], p.student()[i],
+                    p.ceiling()[i]);
+            rows.append(items == null ? row : withItem(row, items, i));
         }
         for (int i = 0; i < p.bIds().size(); i++) {
             rows.append(predictionRow("b", p.bIds().get(i), p.bLabels()[i], p.bWeak()[i], null, null));
         }
+        String itemColumns = items == null ? "" : ", weak_class: 'INTEGER', student_class: 'INTEGER', "
+                + "ceiling_class: 'INTEGER', weak_credit: 'DOUBLE', student_credit: 'DOUBLE', ceiling_credit: 'DOUBLE'";
         writeParquet(dir, PREDICTIONS, (c, s) -> {
             Path jsonl = Files.createTempFile(dir, "." + PREDICTIONS, ".jsonl.tmp");
             try {
                 Files.writeString(jsonl, rows);
                 s.execute("CREATE TABLE t AS SELECT * FROM read_json(" + literal(jsonl)
                         + ", format = 'newline_delimited', columns = {split: 'VARCHAR', id: 'VARCHAR', "
-                        + "label: 'INTEGER', weak: 'DOUBLE', student: 'DOUBLE', ceiling: 'DOUBLE'})");
+                        + "label: 'INTEGER', weak: 'DOUBLE', student: 'DOUBLE', ceiling: 'DOUBLE'" + itemColumns
+                        + "})");
             } finally {
                 Files.deleteIfExists(jsonl);
             }
         });
+    }
+
+    /**
+     * A K-class or choice run's test row: also each model's predicted class (or candidate) and accuracy credit (1, 0,
+     * or 1/t on a t-way tie), which the summary resamples; weak, student and ceiling are then each model's probability
+     * of the right answer, and label the right class (or candidate).
+     */
+    private static String withItem(String row, Predictions.Items items, int i) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("weak_class", items.weakClass()[i]);
+        extra.put("student_class", items.studentClass()[i]);
+        extra.put("ceiling_class", items.ceilingClass()[i]);
+        extra.put("weak_credit", items.weakCredit()[i]);
+        extra.put("student_credit", items.studentCredit()[i]);
+        extra.put("ceiling_credit", items.ceilingCredit()[i]);
+        String json = Json.compact(extra);
+        return row.substring(0, row.length() - 2) + "," + json.substring(1) + "\n";
     }
 
     private static String predictionRow(String split, String id, int label, double weak, Double student,

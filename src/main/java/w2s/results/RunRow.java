@@ -53,6 +53,9 @@ public final class RunRow {
                 "steps", "label_repair", "label_filter", "task_info")) {
             COLUMNS.put(c, "VARCHAR");
         }
+        // K-class and choice runs: metrics.json's "items" (kind, K, top-5 accuracies, confusion matrices); null for
+        // binary runs. Last, so the columns before keep their places.
+        COLUMNS.put("items", "VARCHAR");
     }
 
     private RunRow() {}
@@ -83,7 +86,7 @@ public final class RunRow {
                 r.environment() == null ? null : r.environment().get("w2s_version"),
                 r.environment() == null ? null : r.environment().get("w2s_commit"),
                 Json.compact(c), json(r.reliability()), json(r.w2sCurve()), json(r.ceilingCurve()), json(r.steps()),
-                json(r.labelRepair()), json(r.labelFilter()), json(r.task())));
+                json(r.labelRepair()), json(r.labelFilter()), json(r.task()), json(r.items())));
         for (int i = 0; i < v.size(); i++) {
             if (v.get(i) instanceof Double d && !Double.isFinite(d)) v.set(i, null);
         }

@@ -26,6 +26,22 @@ public final class RunWriter {
     public static void write(Path dir, String cellKey, Experiment.Outcome outcome) {
         // Weak labels first: row.parquet is written last, so its presence means the run's files are complete.
         StringBuilder labels = new StringBuilder();
+        if (outcome.items() != null) {
+            // K classes or choices: the weak label is a K-vector (a distribution over the item's candidates).
+            List<w2s.data.Item> b = outcome.items().b();
+            for (int i = 0; i < b.size(); i++) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("id", b.get(i).id());
+                if (b.get(i).texts().size() == 1) row.put("text", b.get(i).texts().get(0));
+                else if (!b.get(i).texts().isEmpty()) row.put("candidates", b.get(i).texts());
+                row.put("gt_label", b.get(i).label());
+                row.put("weak_soft_label", outcome.weakLabels()[i]);
+                labels.append(Json.compact(row)).append('\n');
+            }
+            Json.writeAtomically(dir.resolve(RunFiles.WEAK_LABELS), labels.toString());
+            RunFiles.write(dir, cellKey, outcome.result(), outcome.predictions());
+            return;
+        }
         List<Example> b = outcome.split().b();
         for (int i = 0; i < b.size(); i++) {
             Map<String, Object> row = new LinkedHashMap<>();

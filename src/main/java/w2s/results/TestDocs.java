@@ -77,17 +77,50 @@ public final class TestDocs {
             if (RunFiles.isParquet(p)) keyOf.putIfAbsent(p, key);
         });
         if (keyOf.isEmpty()) return Map.of();
-        ResultStore.Rows rows = store.query("SELECT filename, id, label, weak, student, ceiling FROM read_parquet(["
+        // union_by_name: K-class and choice runs' files have credit columns that binary runs' files lack.
+        ResultStore.Rows rows = store.query("SELECT * FROM read_parquet(["
                 + keyOf.keySet().stream().map(RunFiles::literal).collect(Collectors.joining(", "))
-                + "], filename = true) WHERE split = 'test'");
+                + "], filename = true, union_by_name = true) WHERE split = 'test'");
+        int file = rows.column("filename");
+        int id = rows.column("id");
+        int label = rows.column("label");
+        int[] p = {rows.column("weak"), rows.column("student"), rows.column("ceiling")};
+        int[] credit = rows.columns().contains("weak_credit") ? new int[] {rows.column("weak_credit"),
+                rows.column("student_credit"), rows.column("ceiling_credit")} : null;
         Map<String, List<Row>> perRun = new LinkedHashMap<>();
+        Map<String, List<Row>> perItemRun = new LinkedHashMap<>();
         for (List<Object> r : rows.rows()) {
-            String key = keyOf.get(Path.of((String) r.get(0)).toAbsolutePath());
-            if (key == null || r.get(3) == null || r.get(4) == null || r.get(5) == null) continue;
-            perRun.computeIfAbsent(key, k -> new ArrayList<>()).add(new Row(String.valueOf(r.get(1)),
-                    ((Number) r.get(2)).intValue(), ((Number) r.get(3)).doubleValue(),
-                    ((Number) r.get(4)).doubleValue(), ((Number) r.get(5)).doubleValue()));
+            String key = keyOf.get(Path.of((String) r.get(file)).toAbsolutePath());
+            boolean items = credit != null && r.get(credit[0]) != null;
+            int[] cols = items ? credit : p;
+            if (key == null || r.get(cols[0]) == null || r.get(cols[1]) == null || r.get(cols[2]) == null) continue;
+            (items ? perItemRun : perRun).computeIfAbsent(key, k -> new ArrayList<>()).add(new Row(
+                    String.valueOf(r.get(id)), ((Number) r.get(label)).intValue(), ((Number) r.get(cols[0])).doubleValue(),
+                    ((Number) r.get(cols[1])).doubleValue(), ((Number) r.get(cols[2])).doubleValue()));
         }
-        return of(perRun);
+        Map<String, Scored> out = new LinkedHashMap<>(of(perRun));
+        out.putAll(ofCredits(perItemRun));
+        return out;
+    }
+
+    /**
+     * As {@link #of}, for K-class and choice runs, whose rows hold each model's accuracy credit per item in place of
+     * P(class 1): resamples score their accuracy; their AUROC is not resampled here (NaN).
+     */
+    static Map<String, Scored> ofCredits(Map<String, List<Row>> perRun) {
+        Map<List<Object>, TestSet> sets = new HashMap<>();
+        Map<String, Scored> out = new LinkedHashMap<>();
+        perRun.forEach((key, rows) -> {
+            List<Row> sorted = new ArrayList<>(rows);
+            sorted.sort(Comparator.comparing(Row::id));
+            List<String> ids = sorted.stream().map(Row::id).toList();
+            int[] labels = sorted.stream().mapToInt(Row::label).toArray();
+            TestSet set = sets.computeIfAbsent(List.of(ids, Arrays.stream(labels).boxed().toList()),
+                    k -> new TestSet(ids, labels));
+            out.put(key, new Scored(set, Bootstrap.Scorer.credits(sorted.stream().mapToDouble(Row::weak).toArray()),
+                    Bootstrap.Scorer.credits(sorted.stream().mapToDouble(Row::student).toArray()),
+                    Bootstrap.Scorer.credits(sorted.stream().mapToDouble(Row::ceiling).toArray())));
+        });
+        return out;
     }
 }

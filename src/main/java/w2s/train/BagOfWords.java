@@ -35,7 +35,7 @@ public record BagOfWords(int maxN, int minDf, int maxFeatures) implements Classi
     public Trained fit(List<Example> train, double[][] labels, Loss loss, TrainConfig config, Monitor monitor) {
         Vocabulary vocabulary = Vocabulary.fit(train, this);
         FeatureMatrix x = vocabulary.transform(train, this);
-        Head head = new Head.Linear(x.dim());
+        Head head = new Head.Linear(x.dim(), labels.length == 0 ? 2 : labels[0].length);
         Trained trained = examples -> HeadTrainer.predict(head, vocabulary.transform(examples, this));
         HeadTrainer.train(head, x, labels, loss, config, (step, total, batchLoss) -> {
             monitor.loss(step, total, batchLoss);

@@ -18,7 +18,9 @@ public interface Classifier {
      * Trains a fresh model.
      *
      * @param train   the training documents
-     * @param labels  N×2 soft labels, row i for train.get(i) (one-hot for ground truth)
+     * @param labels  N×K soft labels, row i for train.get(i) (one-hot for ground truth); K = 2 for a binary task,
+     *                and K classes for a K-class task, whose documents then come as examples whose own label is
+     *                unused (probes and bag of words learn K outputs from the labels' width)
      * @param loss    the loss, called on the logits of each whole batch
      * @param config  optimisation settings
      * @param monitor called every {@code config.evalEvery()} steps with the model so far, and after every optimiser
@@ -28,7 +30,7 @@ public interface Classifier {
 
     /** A trained model. */
     interface Trained {
-        /** N×2 class probabilities. */
+        /** N×K class probabilities. */
         double[][] predict(List<Example> examples);
 
         /** What was trained and how it ran, where the model knows it; null otherwise. */

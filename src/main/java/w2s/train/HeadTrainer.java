@@ -55,7 +55,7 @@ public final class HeadTrainer {
     }
 
     /** Each epoch a fresh seeded permutation of the rows, concatenated. */
-    private static int[] epochStream(int n, int epochs, Random random) {
+    static int[] epochStream(int n, int epochs, Random random) {
         int[] out = new int[n * epochs];
         List<Integer> perm = new ArrayList<>(n);
         for (int i = 0; i < n; i++) perm.add(i);
@@ -66,7 +66,7 @@ public final class HeadTrainer {
         return out;
     }
 
-    /** N×2 probabilities of a head on every row. */
+    /** N×K probabilities of a head on every row. */
     public static double[][] predict(Head head, FeatureMatrix x) {
         double[][] p = new double[x.rows()][];
         for (int i = 0; i < p.length; i++) p[i] = Loss.softmax(head.logits(x, i));

@@ -1,7 +1,8 @@
 package w2s.train;
 
 /**
- * A training loss on a batch of 2-way logits against soft labels (rows of probabilities).
+ * A training loss on a batch of logits against soft labels (rows of probabilities): N×2 for a binary task, N×K for
+ * K classes, and for a choice task one row per item with a logit per candidate (rows may then differ in length).
  *
  * <p>Every loss of the reference implementation is a cross-entropy against a target that is built from the labels
  * and, for the self-training losses, from the student's own detached predictions. So a loss here is just the rule
@@ -17,11 +18,16 @@ public interface Loss {
     /**
      * The target distribution for each row, treated as a constant (no gradient flows through it).
      *
-     * @param logits   N×2 student logits
-     * @param labels   N×2 soft labels (weak supervisor probabilities, or one-hot ground truth)
+     * @param logits   N×K student logits (K = 2 for a binary task)
+     * @param labels   N×K soft labels (weak supervisor probabilities, or one-hot ground truth)
      * @param progress fraction of training done, step / total_steps, in [0, 1]
      */
     double[][] target(double[][] logits, double[][] labels, double progress);
+
+    /** Whether the loss is defined for more than two columns (K classes, choices); EleutherAI's buffered ones are not. */
+    default boolean multiClass() {
+        return true;
+    }
 
     /** Mean cross-entropy against {@link #target} and its gradient with respect to the logits. */
     default Value evaluate(double[][] logits, double[][] labels, double progress) {

@@ -179,9 +179,10 @@ public final class Losses {
     }
 
     /**
-     * The auxiliary confidence loss: mix the student's own hardened predictions into the target. The threshold is the
-     * quantile of the student's class-0 probability at the batch's mean weak class-1 probability, so the hardened
-     * labels keep the weak labels' class balance within the batch.
+     * The auxiliary confidence loss: mix the student's own hardened predictions into the target. For two classes the
+     * threshold is the quantile of the student's class-0 probability at the batch's mean weak class-1 probability, so
+     * the hardened labels keep the weak labels' class balance within the batch; for K &gt; 2 classes (or a choice
+     * item's candidates) the hardened label is the student's argmax, as the openai code's vision experiment does.
      */
     public record LogConf(String name, double auxCoef, double warmupFrac, Warmup warmup) implements Loss {
         public enum Warmup {
@@ -202,6 +203,7 @@ public final class Losses {
         public double[][] target(double[][] logits, double[][] labels, double progress) {
             int n = logits.length;
             double c = coefficient(progress);
+            if (!twoWay(logits)) return mixed(logits, labels, c, argmaxHardened(logits));
             double[] p0 = new double[n];
             double meanWeak1 = 0;
             for (int i = 0; i < n; i++) {
@@ -325,6 +327,11 @@ public final class Losses {
             return name;
         }
 
+        @Override
+        public boolean multiClass() {
+            return false;
+        }
+
         /** The coefficient of the student's own predictions at an optimiser step (0-based). */
         public double coefficient(int step) {
             return warmupSteps > 0 ? auxCoef * Math.min(1.0, (double) step / warmupSteps) : auxCoef;
@@ -376,6 +383,12 @@ public final class Losses {
         }
 
         public double[][] target(double[][] logits, double[][] labels, double progress) {
+            if (!twoWay(logits)) {
+                // Its balance re-centres binary log-odds and its buffer holds class-0 probabilities: EleutherAI defines
+                // these for two classes only, so a K-class or choice task is refused rather than guessed at.
+                throw new IllegalArgumentException("loss " + name + " is defined for two classes only (EleutherAI's "
+                        + "w2s); for K classes or choices use xent, logconf, logconf-linear, product, kl or window");
+            }
             if (progress == 0) {
                 step = 0;
                 buffer = new double[0];
@@ -404,6 +417,38 @@ public final class Losses {
             }
             return target;
         }
+    }
+
+    /**
+     * Whether every row has two columns: the binary case, where the confidence losses harden with the quantile
+     * threshold. With more columns (K classes, or a choice item's candidates) they harden by the argmax, as the
+     * openai code's vision experiment and EleutherAI's multi-class losses do.
+     */
+    static boolean twoWay(double[][] logits) {
+        for (double[] row : logits) if (row.length != 2) return false;
+        return true;
+    }
+
+    /** One-hot rows at each row's largest logit (the first on ties), detached. */
+    static double[][] argmaxHardened(double[][] logits) {
+        double[][] hard = new double[logits.length][];
+        for (int i = 0; i < logits.length; i++) {
+            int best = 0;
+            for (int k = 1; k < logits[i].length; k++) if (logits[i][k] > logits[i][best]) best = k;
+            hard[i] = new double[logits[i].length];
+            hard[i][best] = 1;
+        }
+        return hard;
+    }
+
+    /** (1 − c)·labels + c·own, row by row. */
+    static double[][] mixed(double[][] logits, double[][] labels, double c, double[][] own) {
+        double[][] target = new double[logits.length][];
+        for (int i = 0; i < logits.length; i++) {
+            target[i] = new double[logits[i].length];
+            for (int k = 0; k < target[i].length; k++) target[i][k] = (1 - c) * labels[i][k] + c * own[i][k];
+        }
+        return target;
     }
 
     /** The q-quantile with linear interpolation between order statistics, as numpy and torch compute it. */

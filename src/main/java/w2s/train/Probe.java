@@ -26,7 +26,8 @@ public record Probe(String name, Function<List<String>, float[][]> features, Str
         float[][] raw = features.apply(texts(train));
         Standardizer standardizer = Standardizer.fit(raw);
         FeatureMatrix x = new FeatureMatrix.Dense(standardizer.apply(raw));
-        Head h = Head.create(head, x.dim(), new Random(config.seed()));
+        // As many outputs as the labels have columns: 2 for a binary task, K for K classes.
+        Head h = Head.create(head, x.dim(), labels.length == 0 ? 2 : labels[0].length, new Random(config.seed()));
         Trained trained = examples -> HeadTrainer.predict(h, new FeatureMatrix.Dense(
                 standardizer.apply(features.apply(texts(examples)))));
         HeadTrainer.train(h, x, labels, loss, config, (step, total, batchLoss) -> {

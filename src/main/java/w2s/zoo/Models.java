@@ -106,6 +106,14 @@ public final class Models {
         };
     }
 
+    /**
+     * A model known only by its feature file (a feature-matrix task's {@code --features NAME=FILE}): a probe on the
+     * file's vectors, with the probe's training defaults; no layer, pooling or token limit, since nothing is encoded.
+     */
+    public static ModelConfig featureModel(String name) {
+        return new ModelConfig(name, Training.PROBE, null, null, null, "linear", PROBE_TRAIN, null);
+    }
+
     /** Encoders are read as their sentence-embedding training pooled them (the mean); decoders at the last token. */
     private static String defaultPooling(FeatureSource source) {
         return source.causal() ? Pooling.LAST.id() : Pooling.MEAN.id();
@@ -153,6 +161,19 @@ public final class Models {
             case FINETUNE -> new Classifier.Footprint(null, null, config.dtype() != null ? config.dtype() : FP32,
                     config.device() != null ? config.device() : "auto");
         };
+    }
+
+    /**
+     * A pretrained model's frozen features of texts, as its probe reads them (its layer, pooling and token limit), from
+     * the on-disk cache and memoised in memory for the lifetime of the function: for heads other than a
+     * {@link Classifier}'s, such as a choice task's candidate scorer.
+     */
+    public static java.util.function.Function<List<String>, float[][]> textFeatures(ModelConfig config,
+                                                                                  FeatureCache cache) {
+        if (config.mode() != Training.PROBE) {
+            throw new IllegalArgumentException(config.describe() + " has no frozen features; a probe (--mode probe) has");
+        }
+        return memoised(config.features(), cache);
     }
 
     private static java.util.function.Function<List<String>, float[][]> memoised(FeatureSpec spec, FeatureCache cache) {

@@ -53,6 +53,8 @@ class ReadmeCommandsTest {
         SKIP.put("bin/w2s tasks make chess --lichess lichess_db_puzzle.csv --out lichess.jsonl",
                 "the Lichess puzzle database comes from database.lichess.org (network); TasksMakeCommandTest converts "
                         + "rows of its format");
+        SKIP.put("bin/w2s run --task mc.jsonl --weak minilm-l6 --strong bge-small",
+                "the user's multiple-choice file; ItemTasksTest runs the same command on the mc.jsonl fixture");
         SKIP.put("bin/w2s commands", "the project layout's description of cli/, not a command line");
         SKIP.put("bin/w2s sweep /cfg/sweep.yaml --out /results/sweep --shard $JOB_COMPLETION_INDEX/8",
                 "a Kubernetes Job's command (a comment); the same --shard runs in the GNU parallel line");
