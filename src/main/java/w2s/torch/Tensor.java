@@ -49,6 +49,16 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** A copy of fp64 values in row-major order (heads trained on features keep Java's double precision). */
+    public static Tensor of(Scope owner, double[] values, long... shape) {
+        Torch.start();
+        checkSize(values.length, shape);
+        try (org.bytedeco.javacpp.DoublePointer p = new org.bytedeco.javacpp.DoublePointer(values);
+             org.bytedeco.pytorch.Tensor view = torch.from_blob(p, shape, options(ScalarType.Double))) {
+            return new Tensor(view.clone(), ownerOr(owner));
+        }
+    }
+
     /** A copy of int64 values (token ids) in row-major order. */
     public static Tensor of(Scope owner, long[] values, long... shape) {
         Torch.start();
@@ -160,6 +170,21 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** The values as fp64, row-major. */
+    public double[] toDoubleArray() {
+        try (org.bytedeco.pytorch.Tensor cpu = t.to(cpu(), ScalarType.Double);
+             org.bytedeco.pytorch.Tensor flat = cpu.contiguous()) {
+            double[] out = new double[(int) flat.numel()];
+            if (out.length > 0) flat.data_ptr_double().get(out);
+            return out;
+        }
+    }
+
+    /** As fp64 values. */
+    public Tensor toDouble() {
+        return result(t.to(ScalarType.Double));
+    }
+
     public long[] toLongArray() {
         try (org.bytedeco.pytorch.Tensor cpu = t.to(cpu(), ScalarType.Long);
              org.bytedeco.pytorch.Tensor flat = cpu.contiguous()) {
@@ -258,6 +283,11 @@ public final class Tensor implements AutoCloseable {
     /** The sum of every element. */
     public Tensor sum() {
         return result(t.sum());
+    }
+
+    /** The matrix transposed (the last two dimensions swapped; a view). */
+    public Tensor t() {
+        return result(t.transpose(-2, -1));
     }
 
     /** The sum over {@code dims}, which are removed. */

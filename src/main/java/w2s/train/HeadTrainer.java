@@ -28,6 +28,17 @@ public final class HeadTrainer {
                              StepHook hook) {
         int n = x.rows();
         if (labels.length != n) throw new IllegalArgumentException(n + " rows but " + labels.length + " labels");
+        if (LinearHeadOnTorch.suits(head, x, labels)) {
+            LinearHeadOnTorch.train(head, (FeatureMatrix.Dense) x, labels, loss, config, hook);
+            return;
+        }
+        trainInJava(head, x, labels, loss, config, hook);
+    }
+
+    /** The algorithm a row at a time in Java doubles: every head but the large linear ones. */
+    static void trainInJava(Head head, FeatureMatrix x, double[][] labels, Loss loss, TrainConfig config,
+                            StepHook hook) {
+        int n = x.rows();
         int total = config.totalSteps(n);
         int batch = Math.min(config.batchSize(), n);
         int[] order = epochStream(n, config.epochs(), new Random(config.seed()));
