@@ -5,22 +5,16 @@ head, cross-entropy, backward, torch.optim.Adam, gradients dropped after each st
 of the same shape (batch x tokens, no padding). Prints sentences/s and the process's peak resident memory.
 Usage: /usr/bin/python3 bench/torch_finetune_reference.py DIR BATCH TOKENS STEPS
 """
-import json, math, resource, struct, sys, time
+import json, math, os, resource, sys, time
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_reference  # noqa: E402
+
 def load(path):
-    with open(path, "rb") as f:
-        n = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        a, b = info["data_offsets"]
-        t = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(info["shape"]).clone()
-        out[name[len("bert."):] if name.startswith("bert.") else name] = t.requires_grad_(True)
-    return out
+    # the same reader as the extraction reference; trainable copies, names without a "bert." prefix
+    return {name[len("bert."):] if name.startswith("bert.") else name: t.clone().requires_grad_(True)
+            for name, t in torch_reference.load(path).items()}
 
 def forward(c, w, ids):
     h = c["hidden_size"]; heads = c["num_attention_heads"]; d = h // heads; eps = c["layer_norm_eps"]

@@ -99,4 +99,5 @@ def main():
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print("torch %s: %d layers, %.1f texts/s, peak resident %d MB" % (torch.__version__, len(pooled), texts / seconds, peak))
 
-main()
+if __name__ == "__main__":
+    main()

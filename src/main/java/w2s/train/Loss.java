@@ -7,7 +7,7 @@ package w2s.train;
  * <p>Every loss of the reference implementation is a cross-entropy against a target that is built from the labels
  * and, for the self-training losses, from the student's own detached predictions. So a loss here is just the rule
  * that builds that target; the cross-entropy and its gradient, (softmax(logits) − target) / N, are shared. Trainers
- * of any kind (a probe in plain Java, a fine-tuned transformer on DJL) call {@link #evaluate} on the logits of the
+ * of any kind (a probe in plain Java, a fine-tuned transformer on libtorch) call {@link #evaluate} on the logits of the
  * whole batch and back-propagate the returned gradient, so a loss never needs to know who trains with it.
  */
 public interface Loss {
