@@ -106,6 +106,11 @@ final class ItemExperiment {
     /** Each model's predictions of items, once trained. */
     private interface Fitted {
         double[][] predict(List<Item> items);
+
+        /** What was trained and how, where the model reports it (fine-tuned models); null otherwise. */
+        default Classifier.Footprint footprint() {
+            return null;
+        }
     }
 
     /** Runs the experiment. */
@@ -124,6 +129,7 @@ final class ItemExperiment {
         List<RunResult.LossCurve> trainingLosses = new ArrayList<>();
         double[][] weakB;
         double[][] weakTest;
+        Classifier.Footprint weakFootprint = null;
         if (pretrained) {
             weakB = ItemWeakLabels.read(Path.of(config.weakLabels()), split.b(), task.k());
             weakTest = ItemWeakLabels.read(Path.of(config.weakLabels()), split.test(), task.k());
@@ -133,6 +139,7 @@ final class ItemExperiment {
                     Losses.get("xent"), config.seed(), losses, featureRows));
             weakB = weak.predict(split.b());
             weakTest = weak.predict(split.test());
+            weakFootprint = weak.footprint();
             trainingLosses.add(new RunResult.LossCurve("weak", config.weak().train().totalSteps(split.a().size()), losses));
         }
         seconds.put("weak", elapsed(t1));
@@ -200,9 +207,11 @@ final class ItemExperiment {
                 top5 ? ItemMetrics.topK(w2sTest, testLabels, 5) : null,
                 top5 ? ItemMetrics.topK(ceilingTest, testLabels, 5) : null, confusion, pretrained);
         Map<String, Classifier.Footprint> footprints = new TreeMap<>();
-        footprints.put("weak", pretrained ? new Classifier.Footprint(null, null, null, null) : Models.footprint(config.weak()));
-        footprints.put("w2s", Models.footprint(config.strong()));
-        footprints.put("ceiling", Models.footprint(config.strong()));
+        footprints.put("weak", pretrained ? new Classifier.Footprint(null, null, null, null)
+                : weakFootprint != null ? weakFootprint : Models.footprint(config.weak()));
+        footprints.put("w2s", student.footprint() != null ? student.footprint() : Models.footprint(config.strong()));
+        footprints.put("ceiling", ceiling.footprint() != null ? ceiling.footprint()
+                : Models.footprint(config.strong()));
         seconds.put("total", elapsed(t0));
         Metrics.Reliability weakRel = ItemMetrics.reliability(weakTest, testLabels, 10);
         Metrics.Reliability w2sRel = ItemMetrics.reliability(w2sTest, testLabels, 10);
@@ -247,7 +256,15 @@ final class ItemExperiment {
         if (task.choice() && model.mode() == Training.FINETUNE) {
             FineTuneChooser chooser = ((FineTuneClassifier) Models.classifier(model, features, task.name())).choices();
             FineTuneChooser.Model trained = chooser.fit(texts(train), labels, loss, t, (step, total, l) -> losses.add(l));
-            return items -> trained.predict(texts(items));
+            return new Fitted() {
+                public double[][] predict(List<Item> items) {
+                    return trained.predict(texts(items));
+                }
+
+                public Classifier.Footprint footprint() {
+                    return trained.footprint();
+                }
+            };
         }
         if (task.choice()) {
             ChoiceProbe probe = new ChoiceProbe(model.name(), Models.textFeatures(model, features), model.head());
@@ -275,7 +292,16 @@ final class ItemExperiment {
             }
         };
         Classifier.Trained trained = classifier.fit(train.stream().map(asExample).toList(), labels, loss, t, monitor);
-        return items -> trained.predict(items.stream().map(asExample).toList());
+        boolean tuned = model.mode() == Training.FINETUNE;
+        return new Fitted() {
+            public double[][] predict(List<Item> items) {
+                return trained.predict(items.stream().map(asExample).toList());
+            }
+
+            public Classifier.Footprint footprint() {
+                return tuned ? trained.footprint() : null;
+            }
+        };
     }
 
     /** A model's vectors by id, read once per run from its feature file. */

@@ -11,6 +11,7 @@ import w2s.base.Progress;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;
 import w2s.train.ChoiceProbe;
+import w2s.train.Classifier;
 import w2s.train.HeadTrainer;
 import w2s.train.Loss;
 import w2s.train.TrainConfig;
@@ -107,8 +108,11 @@ public final class FineTuneChooser {
         private final int maxTokens;
         private final boolean left;
         private final Cleaner.Cleanable cleanable;
+        private final Classifier.Footprint footprint;
 
         private Model(FineTuner tuner, String tokenizer, int maxTokens, boolean left) {
+            this.footprint = new Classifier.Footprint(tuner.trainableParameters(), tuner.totalParameters(),
+                    tuner.dtype().dtype().id(), tuner.deviceName());
             this.tuner = tuner;
             this.tokenizer = tokenizer;
             this.maxTokens = maxTokens;
@@ -116,9 +120,12 @@ public final class FineTuneChooser {
             this.cleanable = CLEANER.register(this, tuner::close);
         }
 
-        /** Parameters the optimiser updated: the scalar head, and the backbone's (full) or the adapters' (LoRA). */
-        public long trainableParameters() {
-            return tuner.trainableParameters();
+        /**
+         * What trained and how: parameters the optimiser updated (the scalar head, and the backbone's or the
+         * adapters'), every parameter, the dtype and the device, as {@link FineTuneClassifier} reports them.
+         */
+        public Classifier.Footprint footprint() {
+            return footprint;
         }
 
         FineTuner tuner() {
