@@ -251,15 +251,18 @@ public final class FineTuner implements AutoCloseable {
         int at = 0;
         for (int j : items) for (int r = start[j]; r < start[j + 1]; r++) docs[at++] = r;
         int[] sorted = Tokens.byLength(rows, docs);
-        // Where each document's score lands: position in the sorted batch → (item in batch, candidate).
-        Map<Integer, Integer> position = new java.util.HashMap<>();
-        for (int i = 0; i < sorted.length; i++) position.put(sorted[i], i);
+        // Where each document's score lands: (item in batch, candidate) → position in the sorted batch. An item twice
+        // in a batch has its documents twice, each occurrence its own position (as a row twice in step's batch).
+        Map<Integer, java.util.ArrayDeque<Integer>> position = new java.util.HashMap<>();
+        for (int i = 0; i < sorted.length; i++) {
+            position.computeIfAbsent(sorted[i], r -> new java.util.ArrayDeque<>()).add(i);
+        }
         int[][] where = new int[items.length][];
         double[][] batchLabels = new double[items.length][];
         for (int b = 0; b < items.length; b++) {
             int j = items[b];
             where[b] = new int[start[j + 1] - start[j]];
-            for (int c = 0; c < where[b].length; c++) where[b][c] = position.get(start[j] + c);
+            for (int c = 0; c < where[b].length; c++) where[b][c] = position.get(start[j] + c).poll();
             batchLabels[b] = labels[j];
         }
         Objective objective = (flat, n) -> {
