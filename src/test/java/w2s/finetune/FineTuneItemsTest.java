@@ -122,8 +122,8 @@ class FineTuneItemsTest {
         // items of 3, 2, 4 and 1 candidates: rows are item after item
         int[] start = {0, 3, 5, 9, 10};
         double[][] labels = {{0.6, 0.3, 0.1}, {0, 1}, {0.1, 0.2, 0.3, 0.4}, {1}};
-        // not in row order, so the candidates' scores must find their items; item 0 twice, as a batch that wraps
-        // around an epoch can hold an item twice: each occurrence counts
+        // not in row order, so the candidates' scores must find their items; item 0 twice (a caller's batch may
+        // repeat an item, as step's may repeat a row): each occurrence counts
         int[] items = {2, 0, 1, 0};
         float[][] h = pooled(checkpoint, TEXTS);
         double[][] g = new double[1][h[0].length];
