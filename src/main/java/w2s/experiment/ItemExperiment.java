@@ -16,6 +16,8 @@ import w2s.data.Item;
 import w2s.data.ItemSplit;
 import w2s.data.ItemTask;
 import w2s.encode.FeatureCache;
+import w2s.finetune.FineTuneChooser;
+import w2s.finetune.FineTuneClassifier;
 import w2s.metrics.Bootstrap;
 import w2s.metrics.Flags;
 import w2s.metrics.ItemMetrics;
@@ -37,9 +39,10 @@ import w2s.zoo.Training;
  * whose predictions are given), its soft predictions on B as K-vectors (or distributions over candidates), the
  * student trained on B with them (seed + 1), the ceiling trained with ground truth on A or B (the run's seed), then
  * the metrics of {@link ItemMetrics} on the test set. Models are probes on frozen features (and bag of words for K
- * classes of text). Bootstrapping chains, strong-to-strong rounds, label repair, early stopping, calibration and
- * dropping long texts are binary-task settings and are refused here; so is fine-tuning, until fine-tuned heads with K
- * outputs and candidate scores exist.
+ * classes of text), or fine-tuned backbones (full or LoRA) on text tasks: a {@code Linear(hidden, K)} head for K
+ * classes, and for choices one scalar head shared by the candidates ({@link FineTuneChooser}). Bootstrapping chains,
+ * strong-to-strong rounds, label repair, early stopping, calibration and dropping long texts are binary-task settings
+ * and are refused here.
  */
 final class ItemExperiment {
     private final FeatureCache features;
@@ -64,10 +67,9 @@ final class ItemExperiment {
                     + " to binary tasks only, not to the " + kind);
         }
         for (ModelConfig m : List.of(c.weak(), c.strong())) {
-            if (m.mode() == Training.FINETUNE) {
-                throw new IllegalArgumentException("fine-tuning (" + m.describe() + ") is not available yet for the "
-                        + kind + ": fine-tuned heads with K outputs and candidate scores are still to come; probes are "
-                        + "available (--mode probe, --weak-mode probe)");
+            if (m.mode() == Training.FINETUNE && task.kind() == ItemTask.Kind.FEATURES) {
+                throw new IllegalArgumentException("fine-tuning (" + m.describe() + ") trains a backbone on texts; the "
+                        + kind + " has feature vectors, which probes read (--mode probe)");
             }
             if (m.mode() == Training.CCS) {
                 throw new IllegalArgumentException(m.name() + " (CCS) answers yes/no questions; it cannot supervise the " + kind);
@@ -104,6 +106,11 @@ final class ItemExperiment {
     /** Each model's predictions of items, once trained. */
     private interface Fitted {
         double[][] predict(List<Item> items);
+
+        /** What was trained and how, where the model reports it (fine-tuned models); null otherwise. */
+        default Classifier.Footprint footprint() {
+            return null;
+        }
     }
 
     /** Runs the experiment. */
@@ -122,6 +129,7 @@ final class ItemExperiment {
         List<RunResult.LossCurve> trainingLosses = new ArrayList<>();
         double[][] weakB;
         double[][] weakTest;
+        Classifier.Footprint weakFootprint = null;
         if (pretrained) {
             weakB = ItemWeakLabels.read(Path.of(config.weakLabels()), split.b(), task.k());
             weakTest = ItemWeakLabels.read(Path.of(config.weakLabels()), split.test(), task.k());
@@ -131,6 +139,7 @@ final class ItemExperiment {
                     Losses.get("xent"), config.seed(), losses, featureRows));
             weakB = weak.predict(split.b());
             weakTest = weak.predict(split.test());
+            weakFootprint = weak.footprint();
             trainingLosses.add(new RunResult.LossCurve("weak", config.weak().train().totalSteps(split.a().size()), losses));
         }
         seconds.put("weak", elapsed(t1));
@@ -198,9 +207,11 @@ final class ItemExperiment {
                 top5 ? ItemMetrics.topK(w2sTest, testLabels, 5) : null,
                 top5 ? ItemMetrics.topK(ceilingTest, testLabels, 5) : null, confusion, pretrained);
         Map<String, Classifier.Footprint> footprints = new TreeMap<>();
-        footprints.put("weak", pretrained ? new Classifier.Footprint(null, null, null, null) : Models.footprint(config.weak()));
-        footprints.put("w2s", Models.footprint(config.strong()));
-        footprints.put("ceiling", Models.footprint(config.strong()));
+        footprints.put("weak", pretrained ? new Classifier.Footprint(null, null, null, null)
+                : weakFootprint != null ? weakFootprint : Models.footprint(config.weak()));
+        footprints.put("w2s", student.footprint() != null ? student.footprint() : Models.footprint(config.strong()));
+        footprints.put("ceiling", ceiling.footprint() != null ? ceiling.footprint()
+                : Models.footprint(config.strong()));
         seconds.put("total", elapsed(t0));
         Metrics.Reliability weakRel = ItemMetrics.reliability(weakTest, testLabels, 10);
         Metrics.Reliability w2sRel = ItemMetrics.reliability(w2sTest, testLabels, 10);
@@ -242,6 +253,19 @@ final class ItemExperiment {
     private Fitted fit(ItemTask task, ExperimentConfig config, ModelConfig model, List<Item> train, double[][] labels,
                        Loss loss, long seed, List<Double> losses, Map<String, float[][]> featureRows) {
         TrainConfig t = model.train().withSeed(seed);
+        if (task.choice() && model.mode() == Training.FINETUNE) {
+            FineTuneChooser chooser = ((FineTuneClassifier) Models.classifier(model, features, task.name())).choices();
+            FineTuneChooser.Model trained = chooser.fit(texts(train), labels, loss, t, (step, total, l) -> losses.add(l));
+            return new Fitted() {
+                public double[][] predict(List<Item> items) {
+                    return trained.predict(texts(items));
+                }
+
+                public Classifier.Footprint footprint() {
+                    return trained.footprint();
+                }
+            };
+        }
         if (task.choice()) {
             ChoiceProbe probe = new ChoiceProbe(model.name(), Models.textFeatures(model, features), model.head());
             ChoiceProbe.Trained trained = probe.fit(texts(train), labels, loss, t, (step, total, l) -> losses.add(l));
@@ -268,7 +292,16 @@ final class ItemExperiment {
             }
         };
         Classifier.Trained trained = classifier.fit(train.stream().map(asExample).toList(), labels, loss, t, monitor);
-        return items -> trained.predict(items.stream().map(asExample).toList());
+        boolean tuned = model.mode() == Training.FINETUNE;
+        return new Fitted() {
+            public double[][] predict(List<Item> items) {
+                return trained.predict(items.stream().map(asExample).toList());
+            }
+
+            public Classifier.Footprint footprint() {
+                return tuned ? trained.footprint() : null;
+            }
+        };
     }
 
     /** A model's vectors by id, read once per run from its feature file. */

@@ -17,8 +17,9 @@ import w2s.train.Loss;
 import w2s.train.TrainConfig;
 
 /**
- * Full fine-tuning of a pretrained BERT encoder with a 2-way head, as the openai weak-to-strong code trains its
- * models: Adam, the schedule of the {@link TrainConfig}, the loss on each whole batch, dropout off, a zero head.
+ * Full fine-tuning (or LoRA) of a pretrained backbone with a K-way head, as the openai weak-to-strong code trains its
+ * models: Adam, the schedule of the {@link TrainConfig}, the loss on each whole batch, dropout off, a zero head. K is
+ * the labels' width: 2 for a binary task, K for a K-class task (soft K-vectors).
  *
  * <p>Data order follows the reference too: one seeded shuffle, repeated for every epoch, cut into consecutive
  * batches that may span an epoch boundary; {@code n * epochs / batchSize} steps (a last partial batch is dropped).
@@ -53,12 +54,25 @@ public final class FineTuneClassifier implements Classifier {
         return settings;
     }
 
+    /** The same model and settings, fine-tuned as a scorer of a choice task's candidates. */
+    public FineTuneChooser choices() {
+        return new FineTuneChooser(name, checkpoint, settings);
+    }
+
     @Override
     public Trained fit(List<Example> train, double[][] labels, Loss loss, TrainConfig config, Monitor monitor) {
         if (labels.length != train.size()) {
             throw new IllegalArgumentException(train.size() + " examples but " + labels.length + " label rows");
         }
         if (train.isEmpty()) throw new IllegalArgumentException("no training examples");
+        int k = labels[0].length;
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i].length != k) {
+                throw new IllegalArgumentException("label row " + i + " has " + labels[i].length + " columns, row 0 has "
+                        + k);
+            }
+        }
+        if (k < 2) throw new IllegalArgumentException("a classifier needs at least two classes, the labels have " + k);
         Checkpoint cp = checkpoint.get();
         if (settings.maxTokens() > cp.config().maxPositions()) {
             throw new IllegalArgumentException(name + " has " + cp.config().maxPositions() + " positions; maxTokens "
@@ -66,7 +80,7 @@ public final class FineTuneClassifier implements Classifier {
         }
         Tokens.Encoded[] rows = Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(train),
                 settings.truncateLeft());
-        FineTuner tuner = new FineTuner(cp, settings, config);
+        FineTuner tuner = new FineTuner(cp, settings, config, k);
         try {
             int n = rows.length, batchSize = Math.min(config.batchSize(), n);
             int total = config.totalSteps(n);

@@ -27,9 +27,13 @@ import w2s.train.Loss;
 import w2s.train.TrainConfig;
 
 /**
- * One fine-tuning run: a fresh copy of a pretrained encoder with a zero-initialised 2-way head
- * ({@code Linear(hidden, 2, bias=False)}), trained one batch at a time with torch's Adam (or AdamW). Owns native
- * memory: close it, or let {@link FineTuneClassifier} do so.
+ * One fine-tuning run: a fresh copy of a pretrained encoder with a zero-initialised head
+ * ({@code Linear(hidden, K, bias=False)}: K = 2 for a binary task, K classes, or K = 1 for the shared scalar score of a
+ * choice task's candidates), trained one batch at a time with torch's Adam (or AdamW). Owns native memory: close it,
+ * or let {@link FineTuneClassifier} (or {@link FineTuneChooser}) do so.
+ *
+ * <p>{@link #step} trains on rows of classes (N×K logits against N×K soft labels); {@link #stepChoices} on items of
+ * candidates, each candidate a row whose one logit is its score, the item's scores its row of logits for the loss.
  *
  * <p>In bf16 the weights and Adam's moments stay fp32 (the master copy) and each forward pass runs under torch's
  * autocast, which computes the matrix products in bfloat16; the loss and its gradient are computed in fp32.
@@ -58,6 +62,8 @@ public final class FineTuner implements AutoCloseable {
     private final String origin;
     private final Lora lora;
     private final Tensor head;
+    /** The head's outputs: K classes, or 1 (a candidate's score). */
+    private final int outputs;
     private final List<Tensor> trainable = new ArrayList<>();
     private final List<Tensor[]> moments = new ArrayList<>();
     private final Timings timings = new Timings();
@@ -99,6 +105,16 @@ public final class FineTuner implements AutoCloseable {
      *              A matrices (null: Adam, no dropout, seed 0)
      */
     public FineTuner(Checkpoint checkpoint, FineTuneConfig settings, TrainConfig train) {
+        this(checkpoint, settings, train, 2);
+    }
+
+    /**
+     * As {@link #FineTuner(Checkpoint, FineTuneConfig, TrainConfig)}, with a head of {@code outputs} rows: K ≥ 2
+     * classes, or 1 for the scalar score of a choice task's candidates.
+     */
+    public FineTuner(Checkpoint checkpoint, FineTuneConfig settings, TrainConfig train, int outputs) {
+        if (outputs < 1) throw new IllegalArgumentException("the head needs at least one output, got " + outputs);
+        this.outputs = outputs;
         this.settings = settings;
         this.origin = checkpoint.origin();
         this.train = train != null ? train : new TrainConfig(1, 1, 1, 0, "constant", 0, 0);
@@ -114,7 +130,8 @@ public final class FineTuner implements AutoCloseable {
             lora = settings.lora() != null ? encoder.addLora(settings.lora(), this.train.seed(), weights) : Lora.NONE;
             trainable.addAll(settings.lora() != null ? lora.parameters().values()
                     : encoder.setTrainable(settings.freezeLayers()));
-            head = weights.fp32(new float[2 * checkpoint.config().hidden()], 2, checkpoint.config().hidden());
+            head = weights.fp32(new float[outputs * checkpoint.config().hidden()], outputs,
+                    checkpoint.config().hidden());
             head.requiresGrad(true);
             trainable.add(head);
             for (Tensor p : trainable) moments.add(new Tensor[] {owner.adoptFrom(p.zerosLike()),
@@ -160,6 +177,11 @@ public final class FineTuner implements AutoCloseable {
         return head;
     }
 
+    /** The head's outputs: K classes, or 1 for a choice task's candidate scores. */
+    public int outputs() {
+        return outputs;
+    }
+
     public Timings timings() {
         return timings;
     }
@@ -169,7 +191,7 @@ public final class FineTuner implements AutoCloseable {
      * pushed back through each minibatch as the surrogate sum(logits * dLoss/dLogits), then Adam.
      *
      * @param rows        all tokenized training texts
-     * @param labels      their N×2 soft labels
+     * @param labels      their N×K soft labels (K = the head's outputs)
      * @param batch       indices of this batch's texts
      * @param progress    step / total steps, for losses that change over training
      * @param lr          this step's learning rate
@@ -179,12 +201,100 @@ public final class FineTuner implements AutoCloseable {
      */
     public double step(Tokens.Encoded[] rows, double[][] labels, int[] batch, Loss loss, double progress, double lr,
                        double weightDecay, int step) {
+        if (outputs < 2) throw new IllegalStateException("a scalar head scores candidates: use stepChoices");
         int[] sorted = Tokens.byLength(rows, batch);
         double[][] batchLabels = new double[sorted.length][];
         for (int i = 0; i < sorted.length; i++) {
             batchLabels[i] = labels[sorted[i]];
-            timings.tokens += rows[sorted[i]].length();
-            markSeen(rows[sorted[i]].ids());
+            if (batchLabels[i].length != outputs) {
+                throw new IllegalArgumentException("label row " + sorted[i] + " has " + batchLabels[i].length
+                        + " columns; the head has " + outputs + " outputs");
+            }
+        }
+        Objective objective = (flat, n) -> {
+            double[][] z = new double[n][outputs];
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < outputs; k++) z[i][k] = flat[outputs * i + k];
+            }
+            Loss.Value value = loss.evaluate(z, batchLabels, progress);
+            return new Objective.Result(value.loss(), value.gradient());
+        };
+        return run(rows, sorted, batch.length, objective, loss, lr, weightDecay, step);
+    }
+
+    /**
+     * One optimiser step on a batch of choice items: every candidate document of the batch's items forward (the head
+     * has one output, the candidate's score), each item's scores its row of logits, the loss over the items' rows
+     * against their soft preferences (any {@link Loss}, as {@code ChoiceProbe} trains with it), its gradient pushed
+     * back through each candidate's score, then Adam.
+     *
+     * @param rows   all tokenized candidate documents, item after item
+     * @param start  candidate c of item j is row start[j] + c; one more entry, the total
+     * @param labels each item's soft preference over its candidates
+     * @param items  indices of this batch's items
+     * @return the batch's loss
+     */
+    public double stepChoices(Tokens.Encoded[] rows, int[] start, double[][] labels, int[] items, Loss loss,
+                              double progress, double lr, double weightDecay, int step) {
+        if (outputs != 1) throw new IllegalStateException("candidates are scored by a head with one output, not "
+                + outputs);
+        int candidates = 0;
+        for (int j : items) {
+            int c = start[j + 1] - start[j];
+            if (labels[j].length != c) {
+                throw new IllegalArgumentException("item " + j + " has " + c + " candidates but " + labels[j].length
+                        + " label entries");
+            }
+            candidates += c;
+        }
+        int[] docs = new int[candidates];
+        int at = 0;
+        for (int j : items) for (int r = start[j]; r < start[j + 1]; r++) docs[at++] = r;
+        int[] sorted = Tokens.byLength(rows, docs);
+        // Where each document's score lands: (item in batch, candidate) → position in the sorted batch. An item twice
+        // in a batch has its documents twice, each occurrence its own position (as a row twice in step's batch).
+        Map<Integer, java.util.ArrayDeque<Integer>> position = new java.util.HashMap<>();
+        for (int i = 0; i < sorted.length; i++) {
+            position.computeIfAbsent(sorted[i], r -> new java.util.ArrayDeque<>()).add(i);
+        }
+        int[][] where = new int[items.length][];
+        double[][] batchLabels = new double[items.length][];
+        for (int b = 0; b < items.length; b++) {
+            int j = items[b];
+            where[b] = new int[start[j + 1] - start[j]];
+            for (int c = 0; c < where[b].length; c++) where[b][c] = position.get(start[j] + c).poll();
+            batchLabels[b] = labels[j];
+        }
+        Objective objective = (flat, n) -> {
+            double[][] z = new double[items.length][];
+            for (int b = 0; b < z.length; b++) {
+                z[b] = new double[where[b].length];
+                for (int c = 0; c < z[b].length; c++) z[b][c] = flat[where[b][c]];
+            }
+            Loss.Value value = loss.evaluate(z, batchLabels, progress);
+            double[][] g = new double[n][1];
+            for (int b = 0; b < z.length; b++) {
+                for (int c = 0; c < z[b].length; c++) g[where[b][c]][0] = value.gradient()[b][c];
+            }
+            return new Objective.Result(value.loss(), g);
+        };
+        return run(rows, sorted, items.length, objective, loss, lr, weightDecay, step);
+    }
+
+    /** A batch's loss as a function of its flat logits (rows × outputs, in the batch's sorted order). */
+    private interface Objective {
+        record Result(double loss, double[][] gradient) {}
+
+        /** @param n the number of rows; the gradient has n rows of {@code outputs} columns, in the same order */
+        Result evaluate(float[] flat, int n);
+    }
+
+    /** The step proper: the sorted rows forward, the objective on their logits, backward, Adam. */
+    private double run(Tokens.Encoded[] rows, int[] sorted, int examples, Objective objective, Loss loss, double lr,
+                       double weightDecay, int step) {
+        for (int r : sorted) {
+            timings.tokens += rows[r].length();
+            markSeen(rows[r].ids());
         }
         try (Scope scope = Scope.open()) {
             long t0 = System.nanoTime();
@@ -205,7 +315,7 @@ public final class FineTuner implements AutoCloseable {
                     dropoutMasks.put(in, Tensor.of(null, mask, in.size(), hidden).toDeviceOf(head));
                 }
             }
-            BatchLoss batchLoss = logits -> evaluate(logits, batchLabels, loss, progress, step, lr, inputs);
+            BatchLoss batchLoss = logits -> evaluate(logits, objective, loss, step, lr, inputs);
             double value;
             try {
                 value = settings.keepGraphs() ? backwardKeepingGraphs(inputs, batchLoss, t0)
@@ -217,14 +327,14 @@ public final class FineTuner implements AutoCloseable {
             adam(lr, weightDecay);
             timings.optimizer += System.nanoTime() - t1;
             timings.steps++;
-            timings.examples += batch.length;
+            timings.examples += examples;
             return value;
         }
     }
 
     /** The loss of a whole batch's logits (labels and progress bound). */
     private interface BatchLoss {
-        Loss.Value evaluate(Tensor logits);
+        Objective.Result evaluate(Tensor logits);
     }
 
     /** All minibatches forward in one graph, one backward pass. */
@@ -244,7 +354,7 @@ public final class FineTuner implements AutoCloseable {
             all = Tensor.concat(logits, 0).to(Dtype.FP32);
         }
         long t1 = System.nanoTime();
-        Loss.Value result = loss.evaluate(all);
+        Objective.Result result = loss.evaluate(all);
         long t2 = System.nanoTime();
         all.mul(gradient(result)).sum().backward();
         timings.forward += t1 - start;
@@ -269,7 +379,7 @@ public final class FineTuner implements AutoCloseable {
         }
         Tensor all = Tensor.concat(logits, 0);
         long t1 = System.nanoTime();
-        Loss.Value result = loss.evaluate(all);
+        Objective.Result result = loss.evaluate(all);
         long t2 = System.nanoTime();
         Tensor grad = gradient(result);
         long at = 0;
@@ -290,8 +400,8 @@ public final class FineTuner implements AutoCloseable {
         return result.loss();
     }
 
-    private Loss.Value evaluate(Tensor logits, double[][] labels, Loss loss, double progress, int step, double lr,
-                                List<Batch> inputs) {
+    private Objective.Result evaluate(Tensor logits, Objective objective, Loss loss, int step, double lr,
+                                      List<Batch> inputs) {
         float[] flat = logits.toFloatArray();
         if (!Finite.all(flat)) {
             // The model's own output, not the loss, went bad: say which layer did first.
@@ -305,12 +415,7 @@ public final class FineTuner implements AutoCloseable {
             throw Finite.error(origin, "logits at training step " + step, layer == Integer.MAX_VALUE ? -1 : layer,
                     layers);
         }
-        double[][] z = new double[labels.length][2];
-        for (int i = 0; i < z.length; i++) {
-            z[i][0] = flat[2 * i];
-            z[i][1] = flat[2 * i + 1];
-        }
-        Loss.Value result = loss.evaluate(z, labels, progress);
+        Objective.Result result = objective.evaluate(flat, (int) logits.size(0));
         if (!Double.isFinite(result.loss())) {
             throw new ArithmeticException(String.format(Locale.ROOT, "training diverged at step %d: %s loss is %s"
                     + " (learning rate of this step %.3g, of the last update %s)", step, loss.name(), result.loss(),
@@ -319,14 +424,13 @@ public final class FineTuner implements AutoCloseable {
         return result;
     }
 
-    private Tensor gradient(Loss.Value result) {
+    private Tensor gradient(Objective.Result result) {
         double[][] g = result.gradient();
-        float[] flat = new float[g.length * 2];
+        float[] flat = new float[g.length * outputs];
         for (int i = 0; i < g.length; i++) {
-            flat[2 * i] = (float) g[i][0];
-            flat[2 * i + 1] = (float) g[i][1];
+            for (int k = 0; k < outputs; k++) flat[outputs * i + k] = (float) g[i][k];
         }
-        return Tensor.of(null, flat, g.length, 2).toDeviceOf(head);
+        return Tensor.of(null, flat, g.length, outputs).toDeviceOf(head);
     }
 
     private void markSeen(long[] ids) {
@@ -402,9 +506,41 @@ public final class FineTuner implements AutoCloseable {
         return Nn.linear(drop == null ? pooled : pooled.mul(drop), head, null);
     }
 
-    /** N×2 class probabilities under the current weights. */
+    /** N×K class probabilities under the current weights (the softmax of each row's K logits). */
     public double[][] predict(Tokens.Encoded[] rows) {
+        if (outputs < 2) throw new IllegalStateException("a scalar head scores candidates: use predictChoices");
+        float[][] z = logits(rows);
         double[][] probs = new double[rows.length][];
+        double[] row = new double[outputs];
+        for (int r = 0; r < rows.length; r++) {
+            for (int k = 0; k < outputs; k++) row[k] = z[r][k];
+            probs[r] = Loss.softmax(row);
+        }
+        return probs;
+    }
+
+    /**
+     * Each item's distribution over its candidates: the softmax of its candidates' scores.
+     *
+     * @param rows  every item's candidate documents, item after item
+     * @param start candidate c of item j is row start[j] + c; one more entry, the total
+     */
+    public double[][] predictChoices(Tokens.Encoded[] rows, int[] start) {
+        if (outputs != 1) throw new IllegalStateException("candidates are scored by a head with one output, not "
+                + outputs);
+        float[][] z = logits(rows);
+        double[][] probs = new double[start.length - 1][];
+        for (int j = 0; j < probs.length; j++) {
+            double[] scores = new double[start[j + 1] - start[j]];
+            for (int c = 0; c < scores.length; c++) scores[c] = z[start[j] + c][0];
+            probs[j] = Loss.softmax(scores);
+        }
+        return probs;
+    }
+
+    /** Every row's logits under the current weights, without a graph, in predictBatch groups of similar length. */
+    private float[][] logits(Tokens.Encoded[] rows) {
+        float[][] out = new float[rows.length][];
         int[] order = Tokens.byLength(rows, Tokens.all(rows));
         for (int i = 0; i < order.length; i += settings.predictBatch()) {
             int[] group = Arrays.copyOfRange(order, i, Math.min(order.length, i + settings.predictBatch()));
@@ -414,13 +550,15 @@ public final class FineTuner implements AutoCloseable {
                 float[] z = logits(batch).toFloatArray();
                 if (!Finite.all(z)) {
                     List<Tensor> states = encoder.forward(encoder.wordVectors(batch.ids()), batch, true);
-                    throw Finite.error(origin, "class probabilities", Finite.firstBadLayer(states, batch.mask()),
-                            states.size() - 1);
+                    throw Finite.error(origin, outputs == 1 ? "candidate scores" : "class probabilities",
+                            Finite.firstBadLayer(states, batch.mask()), states.size() - 1);
                 }
-                for (int r = 0; r < group.length; r++) probs[group[r]] = Loss.softmax(new double[] {z[2 * r], z[2 * r + 1]});
+                for (int r = 0; r < group.length; r++) {
+                    out[group[r]] = Arrays.copyOfRange(z, outputs * r, outputs * (r + 1));
+                }
             }
         }
-        return probs;
+        return out;
     }
 
     /** Frees the optimiser state once training is over; the weights stay for prediction. */

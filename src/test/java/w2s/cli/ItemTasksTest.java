@@ -213,9 +213,6 @@ class ItemTasksTest {
         Path wrongK = write("k3.jsonl", "{\"id\": \"img0000\", \"probs\": [0.5, 0.25, 0.25]}");
         refused("k3.jsonl:1: field 'probs': id img0000: 3 probabilities, but the task has K = 4 classes",
                 concat(base, "--weak-labels", wrongK.toString()));
-        // Fine-tuning meets a K-class task: not yet, probes are.
-        refused("fine-tuning (minilm-l6 finetune) is not available yet", "run", "--task",
-                R.resolve("topics.jsonl").toString(), "--mode", "finetune");
     }
 
     private static String[] concat(String[] base, String... more) {

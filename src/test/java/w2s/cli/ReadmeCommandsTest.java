@@ -55,6 +55,12 @@ class ReadmeCommandsTest {
                         + "rows of its format");
         SKIP.put("bin/w2s run --task mc.jsonl --weak minilm-l6 --strong bge-small",
                 "the user's multiple-choice file; ItemTasksTest runs the same command on the mc.jsonl fixture");
+        SKIP.put("bin/w2s run --task mc.jsonl --weak minilm-l6 --strong bge-small --mode finetune",
+                "the user's multiple-choice file; ItemFineTuneRunTest fine-tunes choice scorers on the mc.jsonl fixture"
+                        + " (with the tiny GPT-2)");
+        SKIP.put("bin/w2s run --task topics.jsonl --weak bow --strong Qwen/Qwen2.5-0.5B --mode finetune --lora-rank 8",
+                "Qwen2.5 comes from the Hugging Face Hub (network); ItemFineTuneRunTest fine-tunes a K-class task with"
+                        + " LoRA on the topics.jsonl fixture with the tiny GPT-2");
         SKIP.put("bin/w2s commands", "the project layout's description of cli/, not a command line");
         SKIP.put("bin/w2s sweep /cfg/sweep.yaml --out /results/sweep --shard $JOB_COMPLETION_INDEX/8",
                 "a Kubernetes Job's command (a comment); the same --shard runs in the GNU parallel line");
