@@ -383,7 +383,7 @@ public final class Experiment implements AutoCloseable {
         TrainConfig train = model.train().withSeed(seed);
         List<Double> losses = new ArrayList<>();
         if (earlyStop == null) {
-            Classifier.Trained trained = classifier.fit(b, labels, loss, train,
+            Classifier.Trained trained = classifier.fit(b, labels, loss, train.withEvalEvery(train.curveEvery(b.size())),
                     keepingLosses(curve(curve, split.test(), testLabels), losses));
             return new Fitted(trained.predict(split.test()), trained.predict(b), extra.stream().map(trained::predict)
                     .toList(), null, null, train.totalSteps(b.size()), footprint(trained, model), orNull(losses));
@@ -422,14 +422,15 @@ public final class Experiment implements AutoCloseable {
      * Trains with early stopping: every {@code every} steps (and at the last) the model is scored on the validation
      * documents against their hard labels; the predictions of the best step on {@code predictOn} are kept. With
      * patience, training ends after that many scorings without improvement. A model whose trainer never calls the
-     * monitor (CCS) keeps its final state. {@code curve} (may be null) records test accuracy every evalEvery steps,
+     * monitor (CCS) keeps its final state. {@code curve} (may be null) records test accuracy every
+     * {@link TrainConfig#curveEvery} steps,
      * {@code losses} every step's training loss, up to the step training ended at.
      */
     private static Kept fitKeepingBest(Classifier classifier, List<Example> train, double[][] labels, Loss loss,
                                        TrainConfig config, ExperimentConfig.EarlyStop stop, List<Example> val,
                                        int[] valLabels, List<List<Example>> predictOn, List<RunResult.CurvePoint> curve,
                                        List<Example> test, int[] testLabels, List<Double> losses) {
-        int curveEvery = curve != null ? config.evalEvery() : 0;
+        int curveEvery = curve != null ? config.curveEvery(train.size()) : 0;
         // The trainer calls the monitor at multiples of one period: the gcd serves both the curve and the scoring.
         int period = curveEvery > 0 ? gcd(curveEvery, stop.every()) : stop.every();
         TrainConfig monitored = config.withEvalEvery(period);
@@ -519,7 +520,7 @@ public final class Experiment implements AutoCloseable {
                         orNull(losses));
             }
             Classifier.Trained trained = Progress.role(role, () -> classifier.fit(train, oneHot(train),
-                    Losses.get("xent"), trainConfig, keepingLosses(curve(points, split.test(), testLabels), losses)));
+                    Losses.get("xent"), trainConfig.withEvalEvery(trainConfig.curveEvery(train.size())), keepingLosses(curve(points, split.test(), testLabels), losses)));
             return new GroundTruth(positive(trained.predict(split.b())), positive(trained.predict(split.test())),
                     positive(trained.predict(pairsChosen)), positive(trained.predict(pairsRejected)), null, points,
                     null, footprint(trained, model), orNull(losses));
