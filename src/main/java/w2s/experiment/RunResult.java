@@ -59,8 +59,17 @@ public record RunResult(
         List<LossCurve> trainingLosses,
         String ceilingTraining) {
 
-    /** Test accuracy after a number of optimiser steps. */
-    public record CurvePoint(int step, int totalSteps, double accuracy) {}
+    /**
+     * Test accuracy after a number of optimiser steps, on {@code documents} test documents: all of them, or for
+     * fine-tuning a fixed sample (see {@code Experiment.CurveDocs}); null in results from before it was recorded.
+     */
+    public record CurvePoint(int step, int totalSteps, double accuracy,
+                             @com.fasterxml.jackson.annotation.JsonInclude(
+                                     com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Integer documents) {
+        public CurvePoint(int step, int totalSteps, double accuracy) {
+            this(step, totalSteps, accuracy, null);
+        }
+    }
 
     /**
      * One student of the run.

@@ -378,7 +378,8 @@ public final class HtmlReport {
             m.put("x", p.path("step").asInt());
             m.put("y", p.path("accuracy").asDouble());
             m.put("tip", tip(r, model + ", " + name + ", step " + p.path("step").asInt() + " of " + p.path("total_steps").asInt()
-                    + ": test accuracy " + fmt(p.path("accuracy").asDouble()), List.of(r)));
+                    + ": test accuracy " + fmt(p.path("accuracy").asDouble()) + (p.has("documents") ? " on "
+                    + p.path("documents").asInt() + " of " + r.nTest() + " test documents" : ""), List.of(r)));
             if (r.flagged()) m.put("flagged", true);
             out.add(m);
         }

@@ -139,6 +139,23 @@
   var nLabel = {show: true, position: 'right', distance: 4, fontSize: 9, color: '#555',
     formatter: function (p) { return p.data && p.data.showN ? 'n=' + p.data.n : ''; }};
 
+  // Moves each n label of a chart down until it overlaps no label placed before it, across all its series (ECharts'
+  // moveOverlap works within one series only). One placer per chart.
+  function labelPlacer() {
+    var placed = [];
+    return function (params) {
+      var r = params.labelRect;
+      if (!r || !r.width || !r.height) return {};
+      var dy = 0;
+      var hits = function (p) {
+        return r.x < p.x + p.width && p.x < r.x + r.width && r.y + dy < p.y + p.height && p.y < r.y + dy + r.height;
+      };
+      for (var tries = 0; tries < 30 && placed.some(hits); tries++) dy += r.height / 2;
+      placed.push({x: r.x, y: r.y + dy, width: r.width, height: r.height});
+      return {dy: dy};
+    };
+  }
+
   // The n most points of a panel have, which the subtitle states once instead of labelling every point.
   function usualN(series) {
     var counts = {};
@@ -268,6 +285,7 @@
     var bottom = lg.height + labelSpace + 24;
 
     var dodge = 0.011 * span;
+    var placeLabel = labelPlacer();
     var series = [];
     var drawn = [];
     fig.series.forEach(function (s, i) {
@@ -278,7 +296,7 @@
       var part = function (ps, type) {
         return {type: type, name: s.name, symbol: 'circle', symbolSize: 7, z: 3, color: color,
           lineStyle: {type: lineType(s), width: 1.8, color: color}, itemStyle: {color: color}, label: nLabel,
-          labelLayout: {moveOverlap: 'shiftY'},
+          labelLayout: placeLabel,
           data: ps.map(function (p) { return pointItem(p, [at(p), p.y], color, n); })};
       };
       // A line never crosses from the slots of models without a size into the log scale.
@@ -365,12 +383,14 @@
     var nNote = n === undefined ? '' : 'n = ' + n + ' per point unless labelled';
     var lg = legend(names(fig.series), width);
     var series = [], drawn = [];
+    var placeLabel = labelPlacer();
     fig.series.forEach(function (s, i) {
       var color = s.color || PALETTE[i % PALETTE.length];
       var offset = (i - (fig.series.length - 1) / 2) * 0.14;
       var at = function (p) { return cats.indexOf(p.x) + offset; };
       series.push({type: 'scatter', name: s.name, symbolSize: 9, z: 3, color: color, itemStyle: {color: color},
-        label: nLabel, data: s.points.map(function (p) { return pointItem(p, [at(p), p.y], color, n); })});
+        label: nLabel, labelLayout: placeLabel,
+        data: s.points.map(function (p) { return pointItem(p, [at(p), p.y], color, n); })});
       var bars = s.points.filter(function (p) { return has(p.lo) && has(p.hi); })
         .map(function (p) { return [at(p), p.lo, p.hi]; });
       if (bars.length) series.push(whiskers(s.name, color, bars, drawn));
