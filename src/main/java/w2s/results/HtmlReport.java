@@ -22,9 +22,10 @@ import w2s.metrics.Flags;
 
 /**
  * The paper's figures for a folder of runs, as one HTML page that works offline: Apache ECharts (read from its WebJar
- * and inlined), the figures' data as JSON, and a small renderer ({@code report.js}). Figures: test accuracy against
- * strong-model parameters (log scale; models without a size, like bow, drawn apart), one line per weak model and the
- * ceiling; median PGR against strong-model size per loss; agreement with the supervisor where it is right and wrong;
+ * and inlined), the figures' data as JSON, and a small renderer ({@code report.js}, which places and draws). Figures:
+ * the paper's, per task: test accuracy against the strong model (by parameters, log scale; models without a size,
+ * like bow, on a slot of the same y axis), one colour per weak model, one line style per loss, and the ceiling; PGR
+ * against the strong model in the same colours and styles; agreement with the supervisor where it is right and wrong;
  * test accuracy over training steps, one panel per experiment with every seed; reliability diagrams. Points carry n
  * and a 95% interval, tooltips the settings, and points that include flagged runs are marked.
  */
@@ -386,7 +387,6 @@ public final class HtmlReport {
         Map<String, Object> s = series(name, out, dashed, color);
         s.put("showSymbol", out.size() <= 2);
         s.put("symbolSize", 4);
-        s.put("labels", false);
         s.put("width", dashed ? 1.2 : 1.8);
         return s;
     }
@@ -406,7 +406,6 @@ public final class HtmlReport {
                     Map<String, Object> diagonal = series("perfect calibration", List.of(Map.of("x", 0.5, "y", 0.5),
                             Map.of("x", 1.0, "y", 1.0)), true, "#999");
                     diagonal.put("showSymbol", false);
-                    diagonal.put("labels", false);
                     series.add(diagonal);
                     pooled.forEach((name, bins) -> {
                         List<Map<String, Object>> points = new ArrayList<>();
@@ -425,7 +424,6 @@ public final class HtmlReport {
                             points.add(m);
                         });
                         Map<String, Object> s = series(name, points, name.equals("ceilings"), null);
-                        s.put("labels", false);
                         series.add(s);
                     });
                     Map<String, Object> f = figure("calibration", key.get(0) + (key.get(1).isEmpty() ? "" : ", "
@@ -435,9 +433,7 @@ public final class HtmlReport {
                     x.put("max", 1.0);
                     x.put("interval", 0.1);
                     x.put("decimals", 1);
-                    Map<String, Object> y = (Map<String, Object>) f.get("y");
-                    y.put("min", 0.0);
-                    y.put("max", 1.0);
+                    ((Map<String, Object>) f.get("y")).put("bounds", List.of(0, 1));
                     f.put("width", 560);
                     figures.add(f);
                 });

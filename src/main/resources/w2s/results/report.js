@@ -2,7 +2,8 @@
 // lists figures: {section, title, subtitle, kind, width, height, x: {name, min, max, interval, decimals, categories},
 //  y: {name, min, max, bounds: [lo, hi], include: [values], lines: [values]},
 //  models: [{name, params, ceiling}]   (kind "size" only: the strong models on x),
-//  series: [{name, color, line, dashed, points: [{x | model, y, lo, hi, n, flagged, tip}]}]}.
+//  series: [{name, color, line (an ECharts line type) or dashed, showSymbol, symbolSize, width,
+//            points: [{x | model (kind "size"), y, lo, hi, n, flagged, tip}]}]}.
 // One function per kind of chart draws it (sizeChart, categoryChart, lineChart); the pieces they share come first.
 // Rules every chart keeps: each axis has tick labels; an axis with bounds (accuracy, agreement: [0, 1]) never leaves
 // them; an interval reaching past its axis is cut at the axis and ends in an arrow (its numbers are in the tooltip),
@@ -262,20 +263,13 @@
     var left = 62, right = 18;
     var plotWidth = width - left - right;
     var px = function (x) { return left + (x - xmin) / span * plotWidth; };
-    // Rows of tick labels: each goes on the first row where it clears its left neighbour, moved right by up to
-    // 40 pixels if that is enough (a leader line joins it to its tick).
+    // Rows of tick labels: each goes on the first row where it clears its left neighbour (a leader line joins a
+    // label below the first row to its tick, passing behind the labels above).
     var rowEnds = [];
     ticks.forEach(function (t) {
       var c = Math.max(t.width / 2 + 2, Math.min(width - t.width / 2 - 2, px(t.x)));
       var r = 0;
-      for (; r < rowEnds.length; r++) {
-        var needed = rowEnds[r] + 6 + t.width / 2;
-        if (c >= needed) break;
-        if (needed - c <= 40 && needed + t.width / 2 <= width - 2) {
-          c = needed;
-          break;
-        }
-      }
+      while (r < rowEnds.length && c - t.width / 2 < rowEnds[r] + 6) r++;
       rowEnds[r] = c + t.width / 2;
       t.row = r;
       t.dx = c - px(t.x);
@@ -414,7 +408,7 @@
   // Numbers on both axes: training curves (x: optimiser step) and reliability diagrams (x: confidence).
   function lineChart(fig, width) {
     var points = [];
-    fig.series.forEach(function (s) { if (s.labels !== false || s.points.length > 2) points = points.concat(s.points); });
+    fig.series.forEach(function (s) { points = points.concat(s.points); });
     var range = valueRange(fig.y, points);
     var lg = legend(names(fig.series), width);
     var series = [], drawn = [];
