@@ -54,7 +54,7 @@ public final class HtmlReport {
         Styles styles = Styles.of(runs);
         figures.addAll(accuracyBySize(runs, styles));
         figures.addAll(pgrBySize(runs, styles));
-        figures.addAll(agreement(runs));
+        figures.addAll(agreement(runs, styles));
         List<Map<String, Object>> curves = curves(runs);
         figures.addAll(curves);
         figures.addAll(reliability(runs));
@@ -316,14 +316,15 @@ public final class HtmlReport {
         }
     }
 
-    private static List<Map<String, Object>> agreement(List<R> runs) {
+    private static List<Map<String, Object>> agreement(List<R> runs, Styles styles) {
         List<Map<String, Object>> figures = new ArrayList<>();
         List<R> pairs = runs.stream().filter(r -> !r.weak().equals(r.strong())).toList();
         groupBy(pairs, r -> List.of(r.task(), r.variant())).forEach((key, panel) -> {
-            List<String> losses = panel.stream().map(R::loss).distinct().sorted().toList();
+            List<String> losses = styles.lines().keySet().stream()
+                    .filter(l -> panel.stream().anyMatch(r -> r.loss().equals(l))).toList();
             List<Map<String, Object>> right = new ArrayList<>();
             List<Map<String, Object>> wrong = new ArrayList<>();
-            groupBy(panel, r -> List.of(r.loss())).forEach((loss, cell) -> {
+            groupBy(styles.sorted(panel), r -> List.of(r.loss())).forEach((loss, cell) -> {
                 Estimate a = mean(cell, R::agreeRight, r -> null);
                 Estimate b = mean(cell, R::agreeWrong, r -> null);
                 boolean flagged = cell.stream().anyMatch(R::flagged);
