@@ -588,7 +588,7 @@ public final class Experiment implements AutoCloseable {
     }
 
     /** Fine-tuning's training curve costs about this fraction of its training, however long training is. */
-    static final double CURVE_BUDGET = 0.05;
+    public static final double CURVE_BUDGET = 0.05;
 
     /**
      * The test documents a training curve is scored on: all of them for probes and bow, whose scoring costs little
@@ -596,8 +596,8 @@ public final class Experiment implements AutoCloseable {
      * point of the curve costs about {@link #CURVE_BUDGET} of training, a document's forward pass counted as a third of
      * its forward and backward pass in a training step. The final accuracy is always on the whole test set.
      */
-    record CurveDocs(List<Example> docs, int[] labels) {
-        static CurveDocs of(ModelConfig model, TrainConfig train, int nTrain, List<Example> test, int[] labels) {
+    public record CurveDocs(List<Example> docs, int[] labels) {
+        public static CurveDocs of(ModelConfig model, TrainConfig train, int nTrain, List<Example> test, int[] labels) {
             int every = train.curveEvery(nTrain);
             if (model.mode() != w2s.zoo.Training.FINETUNE || every <= 0) return new CurveDocs(test, labels);
             int total = train.totalSteps(nTrain);
@@ -613,7 +613,7 @@ public final class Experiment implements AutoCloseable {
             return new CurveDocs(kept.stream().map(test::get).toList(), kept.stream().mapToInt(i -> labels[i]).toArray());
         }
 
-        RunResult.CurvePoint score(int step, int total, Classifier.Trained model) {
+        public RunResult.CurvePoint score(int step, int total, Classifier.Trained model) {
             return new RunResult.CurvePoint(step, total, Metrics.accuracy(model.predict(docs), labels), docs.size());
         }
     }
