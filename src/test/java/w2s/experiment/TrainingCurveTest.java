@@ -57,8 +57,8 @@ class TrainingCurveTest {
         Experiment.CurveDocs docs = Experiment.CurveDocs.of(tuned, train, 200, test, labels);
         int steps = train.totalSteps(200);
         int points = (steps + train.curveEvery(200) - 1) / train.curveEvery(200);
-        // Scoring the sample at every point costs at most the budget of training (a forward pass: 1/3 of a step's).
-        double cost = (double) points * docs.docs().size() / (3.0 * steps * train.batchSize());
+        // Scoring the sample at every point costs at most the budget of training.
+        double cost = Experiment.SCORING_COST * points * docs.docs().size() / (steps * train.batchSize());
         assertTrue(cost <= Experiment.CURVE_BUDGET * 1.05 && docs.docs().size() >= 30, docs.docs().size() + " documents, cost " + cost);
         Experiment.CurveDocs probe = Experiment.CurveDocs.of(Models.defaults("minilm-l6", "probe"), train, 200, test, labels);
         assertEquals(1000, probe.docs().size(), "a probe's curve is on every test document");
