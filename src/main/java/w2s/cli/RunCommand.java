@@ -199,8 +199,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dropout", arity = "0..1", fallbackValue = "0.1", description = "fine-tuning: dropout on the "
             + "head's input during training, at the given rate (bare: 0.1; default: off, as the openai code)")
     Double dropout;
-    @Option(names = "--eval-every", defaultValue = "0", description = "record test accuracy every N steps (0: never; default: ${DEFAULT-VALUE})")
-    int evalEvery;
+    @Option(names = "--eval-every", paramLabel = "N|auto", defaultValue = "auto", description = "record each model's "
+            + "test accuracy every N steps, for the training curves (0: never; default: auto, about "
+            + TrainConfig.CURVE_POINTS + " evenly spaced steps); it changes no model, so no cache or cell key holds it")
+    String evalEvery;
     @Option(names = "--repair", description = "relabel B with a probe on the strong model's activations: knn, logreg, topo (default: off)")
     String repair;
     @Option(names = "--filter", description = "drop this fraction of B's weak labels that disagree most with the --repair probe (default knn; default: off)")
@@ -340,7 +342,6 @@ final class RunCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("unknown " + m[0] + " '" + m[1] + "'; valid modes: probe, finetune");
             }
         }
-        if (evalEvery < 0) throw new IllegalArgumentException("--eval-every must be 0 (never) or more, got " + evalEvery);
         if (!earlyStop && (earlyStopFraction != 0.2 || earlyStopEvery != 5 || !earlyStopMetric.equals("accuracy"))) {
             throw new IllegalArgumentException("--early-stop-fraction, --early-stop-every and --early-stop-metric "
                     + "apply only with --early-stop");
@@ -359,10 +360,10 @@ final class RunCommand implements Callable<Integer> {
                 .map(m -> Models.defaults(m, mode)).toList();
         if (features != null) return featureConfig();
         ModelConfig w = optimiser(compute(override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null,
-                weakEpochs, weakLr, weakWeightDecay, null, 0), "--weak-", weakLoraRank, weakLoraAlpha, weakLoraTargets,
+                weakEpochs, weakLr, weakWeightDecay, null), "--weak-", weakLoraRank, weakLoraAlpha, weakLoraTargets,
                 weakDtype, weakDevice, weakGradCheckpoint));
         ModelConfig s = optimiser(compute(override(Models.defaults(strong, mode), layer, pooling, head, maxTokens,
-                freezeLayers, epochs, lr, weightDecay, batchSize, evalEvery), "--", loraRank, loraAlpha, loraTargets,
+                freezeLayers, epochs, lr, weightDecay, batchSize), "--", loraRank, loraAlpha, loraTargets,
                 dtype, device, gradCheckpoint));
         via = via.stream().map(this::optimiser).toList();
         // --truncate applies to every pretrained model: the weak one, the strong one and those in between.
@@ -440,9 +441,9 @@ final class RunCommand implements Callable<Integer> {
             files.put(name, (f.isAbsolute() || base == null ? f : base.resolve(f)).toAbsolutePath().normalize().toString());
         });
         ModelConfig w = optimiser(override(Models.featureModel(weak), null, null, null, null, null, weakEpochs,
-                weakLr, weakWeightDecay, null, 0));
+                weakLr, weakWeightDecay, null));
         ModelConfig s = optimiser(override(Models.featureModel(strong), null, null, head, null, null, epochs, lr,
-                weightDecay, batchSize, evalEvery));
+                weightDecay, batchSize));
         SplitConfig split = new SplitConfig(seed, nTrain != null ? nTrain : SplitSize.upTo(N_TRAIN),
                 nTest != null ? nTest : SplitSize.upTo(N_TEST), balance, varyTest, nVal != null ? nVal : SplitConfig.NO_VALIDATION);
         ExperimentConfig.EarlyStop stop = earlyStop ? new ExperimentConfig.EarlyStop(earlyStopFraction, earlyStopEvery,
@@ -453,11 +454,27 @@ final class RunCommand implements Callable<Integer> {
                 preset, longTexts, null, files);
     }
 
-    /** The optimiser options, which apply to every model trained; dropout only to fine-tuned ones. */
+    /** --eval-every as {@link TrainConfig#evalEvery}: auto, 0 (never) or a number of steps. */
+    static int evalEvery(String value) {
+        if (value.trim().equalsIgnoreCase("auto")) return TrainConfig.EVAL_AUTO;
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 0) return n;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("--eval-every must be auto, 0 (never) or a number of steps, got " + value);
+    }
+
+    /**
+     * The optimiser options and the evaluation cadence, which apply to every model trained; dropout only to
+     * fine-tuned ones. The weak model is watched too: its trained model is the ceiling of runs where it is the strong
+     * one (one cached training), whose curve must be there.
+     */
     private ModelConfig optimiser(ModelConfig m) {
         TrainConfig t = m.train();
         return m.withTrain(new TrainConfig(t.epochs(), t.batchSize(), t.lr(), t.weightDecay(),
-                schedule != null ? schedule : t.schedule(), t.evalEvery(), t.seed(),
+                schedule != null ? schedule : t.schedule(), evalEvery(evalEvery), t.seed(),
                 warmupSteps != null ? warmupSteps : t.warmupSteps(), optimizer != null ? optimizer : t.optimizer(),
                 adamBeta2 != null ? adamBeta2 : t.beta2(),
                 dropout != null && m.mode() == Training.FINETUNE ? dropout : t.dropout(),
@@ -505,11 +522,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     static ModelConfig override(ModelConfig m, String layer, String pooling, String head, Integer maxTokens,
-                                Integer freezeLayers, Integer epochs, Double lr, Double weightDecay, Integer batchSize,
-                                int evalEvery) {
+                                Integer freezeLayers, Integer epochs, Double lr, Double weightDecay, Integer batchSize) {
         TrainConfig t = m.train();
         TrainConfig train = new TrainConfig(epochs != null ? epochs : t.epochs(), batchSize != null ? batchSize : t.batchSize(),
-                lr != null ? lr : t.lr(), weightDecay != null ? weightDecay : t.weightDecay(), t.schedule(), evalEvery,
+                lr != null ? lr : t.lr(), weightDecay != null ? weightDecay : t.weightDecay(), t.schedule(), t.evalEvery(),
                 t.seed(), t.warmupSteps(), t.optimizer(), t.beta2(), t.dropout(), t.minSteps());
         boolean encoder = m.mode() != Training.SCRATCH;
         if (maxTokens != null && maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);

@@ -317,7 +317,7 @@ public final class Experiment implements AutoCloseable {
             Labelled val = validation;
             student = Progress.role(strongIndex < 0 ? "intermediate" : strongIndex == 0 ? "student" : "s2s student",
                     () -> fitStudent(model, classifier, on, from, loss, seed, config.earlyStop(), val,
-                            last ? w2sCurve : new ArrayList<>(), testLabels,
+                            last ? w2sCurve : null, testLabels,
                             List.of(pairsChosen, pairsRejected, held.docs())));
             String role = strongIndex < 0 ? "via" : strongIndex == 0 ? "student" : "s2s";
             steps.add(new RunResult.Step(role, model.describe(), Metrics.accuracy(student.test(), testLabels),
@@ -443,8 +443,10 @@ public final class Experiment implements AutoCloseable {
         TrainConfig train = model.train().withSeed(seed);
         List<Double> losses = new ArrayList<>();
         if (earlyStop == null) {
-            Classifier.Trained trained = classifier.fit(b, labels, loss, train,
-                    keepingLosses(curve(curve, split.test(), testLabels), losses));
+            CurveDocs docs = CurveDocs.of(model, train, b.size(), split.test(), testLabels);
+            Classifier.Trained trained = classifier.fit(b, labels, loss,
+                    train.withEvalEvery(curve == null ? 0 : train.curveEvery(b.size())),
+                    keepingLosses(curve(curve, docs), losses));
             return new Fitted(trained.predict(split.test()), trained.predict(b), extra.stream().map(trained::predict)
                     .toList(), null, null, train.totalSteps(b.size()), footprint(trained, model), orNull(losses));
         }
@@ -462,7 +464,7 @@ public final class Experiment implements AutoCloseable {
         on.addAll(extra);
         on.add(split.val());
         Kept k = fitKeepingBest(classifier, fit, fitLabels, loss, train, earlyStop, val.docs(), valLabels, on, curve,
-                split.test(), testLabels, losses);
+                CurveDocs.of(model, train, fit.size(), split.test(), testLabels), losses);
         List<double[][]> p = k.predictions();
         return new Fitted(p.get(0), p.get(1), p.subList(2, 2 + extra.size()), validation != null ? p.get(p.size() - 1)
                 : null, k.stoppedAt(), k.totalSteps(), Models.footprint(model), orNull(losses));
@@ -482,14 +484,15 @@ public final class Experiment implements AutoCloseable {
      * Trains with early stopping: every {@code every} steps (and at the last) the model is scored on the validation
      * documents against their hard labels; the predictions of the best step on {@code predictOn} are kept. With
      * patience, training ends after that many scorings without improvement. A model whose trainer never calls the
-     * monitor (CCS) keeps its final state. {@code curve} (may be null) records test accuracy every evalEvery steps,
+     * monitor (CCS) keeps its final state. {@code curve} (may be null) records test accuracy every
+     * {@link TrainConfig#curveEvery} steps,
      * {@code losses} every step's training loss, up to the step training ended at.
      */
     private static Kept fitKeepingBest(Classifier classifier, List<Example> train, double[][] labels, Loss loss,
                                        TrainConfig config, ExperimentConfig.EarlyStop stop, List<Example> val,
                                        int[] valLabels, List<List<Example>> predictOn, List<RunResult.CurvePoint> curve,
-                                       List<Example> test, int[] testLabels, List<Double> losses) {
-        int curveEvery = curve != null ? config.evalEvery() : 0;
+                                       CurveDocs docs, List<Double> losses) {
+        int curveEvery = curve != null ? config.curveEvery(train.size()) : 0;
         // The trainer calls the monitor at multiples of one period: the gcd serves both the curve and the scoring.
         int period = curveEvery > 0 ? gcd(curveEvery, stop.every()) : stop.every();
         TrainConfig monitored = config.withEvalEvery(period);
@@ -500,7 +503,7 @@ public final class Experiment implements AutoCloseable {
         try {
             trained = classifier.fit(train, labels, loss, monitored, keepingLosses((step, total, m) -> {
                 if (curveEvery > 0 && (step % curveEvery == 0 || step == total)) {
-                    curve.add(new RunResult.CurvePoint(step, total, Metrics.accuracy(m.predict(test), testLabels)));
+                    curve.add(docs.score(step, total, m));
                 }
                 if (step % stop.every() != 0 && step != total) return;
                 double score = stop.score(m.predict(val), valLabels);
@@ -572,14 +575,15 @@ public final class Experiment implements AutoCloseable {
                 Kept k = Progress.role(role, () -> fitKeepingBest(classifier, train, oneHot(train),
                         Losses.get("xent"), trainConfig, stopAll, split.val(), valTruth,
                         List.of(split.b(), split.test(), pairsChosen, pairsRejected, split.val()), points,
-                        split.test(), testLabels, losses));
+                        CurveDocs.of(model, trainConfig, train.size(), split.test(), testLabels), losses));
                 return new GroundTruth(positive(k.predictions().get(0)), positive(k.predictions().get(1)),
                         positive(k.predictions().get(2)), positive(k.predictions().get(3)),
                         positive(k.predictions().get(4)), points, k.stoppedAt(), Models.footprint(model),
                         orNull(losses));
             }
             Classifier.Trained trained = Progress.role(role, () -> classifier.fit(train, oneHot(train),
-                    Losses.get("xent"), trainConfig, keepingLosses(curve(points, split.test(), testLabels), losses)));
+                    Losses.get("xent"), trainConfig.withEvalEvery(trainConfig.curveEvery(train.size())), keepingLosses(
+                    curve(points, CurveDocs.of(model, trainConfig, train.size(), split.test(), testLabels)), losses)));
             return new GroundTruth(positive(trained.predict(split.b())), positive(trained.predict(split.test())),
                     positive(trained.predict(pairsChosen)), positive(trained.predict(pairsRejected)), null, points,
                     null, footprint(trained, model), orNull(losses));
@@ -636,9 +640,47 @@ public final class Experiment implements AutoCloseable {
         return losses.isEmpty() ? null : List.copyOf(losses);
     }
 
-    private static Classifier.Monitor curve(List<RunResult.CurvePoint> points, List<Example> test, int[] labels) {
-        return (step, total, model) -> points.add(new RunResult.CurvePoint(step, total,
-                Metrics.accuracy(model.predict(test), labels)));
+    /** Records a curve point at each call (none when points is null: a curve nobody keeps). */
+    private static Classifier.Monitor curve(List<RunResult.CurvePoint> points, CurveDocs docs) {
+        return (step, total, model) -> {
+            if (points != null) points.add(docs.score(step, total, model));
+        };
+    }
+
+    /** Fine-tuning's training curve is sized to cost this fraction of its training, however long training is. */
+    public static final double CURVE_BUDGET = 0.08;
+    /**
+     * What scoring a document costs next to training on one, fine-tuning on CPU: measured with
+     * bench/curve-cost.sh (minilm-l6, fine_foods), not the 1/3 a forward pass would suggest.
+     */
+    static final double SCORING_COST = 0.6;
+
+    /**
+     * The test documents a training curve is scored on: all of them for probes and bow, whose scoring costs little
+     * next to training (features are cached), and for fine-tuning a fixed sample sized so that scoring it at every
+     * point of the curve costs about {@link #CURVE_BUDGET} of training, a scored document counted as
+     * {@link #SCORING_COST} of a trained one. The final accuracy is always on the whole test set.
+     */
+    public record CurveDocs(List<Example> docs, int[] labels) {
+        public static CurveDocs of(ModelConfig model, TrainConfig train, int nTrain, List<Example> test, int[] labels) {
+            int every = train.curveEvery(nTrain);
+            if (model.mode() != w2s.zoo.Training.FINETUNE || every <= 0) return new CurveDocs(test, labels);
+            int total = train.totalSteps(nTrain);
+            int points = (total + every - 1) / every;
+            int n = (int) Math.max(1, Math.min(test.size(),
+                    Math.round(CURVE_BUDGET / SCORING_COST * total * Math.min(train.batchSize(), nTrain) / points)));
+            if (n == test.size()) return new CurveDocs(test, labels);
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < test.size(); i++) order.add(i);
+            // One fixed order: the student's and the ceiling's samples are nested, and the same for every seed.
+            java.util.Collections.shuffle(order, new java.util.Random(0));
+            List<Integer> kept = order.subList(0, n).stream().sorted().toList();
+            return new CurveDocs(kept.stream().map(test::get).toList(), kept.stream().mapToInt(i -> labels[i]).toArray());
+        }
+
+        public RunResult.CurvePoint score(int step, int total, Classifier.Trained model) {
+            return new RunResult.CurvePoint(step, total, Metrics.accuracy(model.predict(docs), labels), docs.size());
+        }
     }
 
     private static List<Example> chosen(List<PreferencePair> pairs) {

@@ -106,8 +106,17 @@ public record RunResult(
                              Double weakTop5Accuracy, Double w2sTop5Accuracy, Double ceilingTop5Accuracy,
                              Map<String, int[][]> confusion, boolean weakPretrained) {}
 
-    /** Test accuracy after a number of optimiser steps. */
-    public record CurvePoint(int step, int totalSteps, double accuracy) {}
+    /**
+     * Test accuracy after a number of optimiser steps, on {@code documents} test documents: all of them, or for
+     * fine-tuning a fixed sample (see {@code Experiment.CurveDocs}); null in results from before it was recorded.
+     */
+    public record CurvePoint(int step, int totalSteps, double accuracy,
+                             @com.fasterxml.jackson.annotation.JsonInclude(
+                                     com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) Integer documents) {
+        public CurvePoint(int step, int totalSteps, double accuracy) {
+            this(step, totalSteps, accuracy, null);
+        }
+    }
 
     /**
      * One student of the run.

@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import w2s.base.Json;
 
@@ -39,14 +40,27 @@ public final class StageCache {
         this.dir = root.resolve("stages");
     }
 
-    /** The hash of a stage's inputs: any record or map that Jackson can serialise. */
+    /**
+     * The hash of a stage's inputs: any record or map that Jackson can serialise. How often training is watched
+     * ({@code eval_every} of any {@link w2s.train.TrainConfig} inside) changes no trained model, only how many test
+     * accuracies its curve records, so no key holds it: it enters every key as 0, the value of runs without a curve,
+     * whose cached entries keep their keys. This is the one place that decides it for stage keys, results and sweep
+     * cells alike.
+     */
     public static String key(Object inputs) {
         try {
-            byte[] bytes = (VERSION + "\n" + Json.compact(inputs)).getBytes(StandardCharsets.UTF_8);
+            JsonNode tree = Json.MAPPER.valueToTree(inputs);
+            withoutEvalCadence(tree);
+            byte[] bytes = (VERSION + "\n" + Json.compact(tree)).getBytes(StandardCharsets.UTF_8);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static void withoutEvalCadence(JsonNode node) {
+        if (node.isObject() && node.has("eval_every")) ((ObjectNode) node).put("eval_every", 0);
+        node.forEach(StageCache::withoutEvalCadence);
     }
 
     public <T> Optional<T> get(String key, Class<T> type) {

@@ -3,7 +3,9 @@ package w2s.finetune;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 
@@ -91,12 +93,14 @@ public final class FineTuneClassifier implements Classifier {
             Footprint footprint = new Footprint(tuner.trainableParameters(), tuner.totalParameters(),
                     tuner.dtype().dtype().id(),
                     tuner.deviceName());
+            // The monitor scores the same documents (a training curve's, the validation set) at every call: each
+            // list is tokenized once, and only while training lasts.
+            Map<List<Example>, Tokens.Encoded[]> encoded = new IdentityHashMap<>();
             Trained live = new Trained() {
                 @Override
                 public double[][] predict(List<Example> examples) {
-                    return examples.isEmpty() ? new double[0][]
-                            : tuner.predict(Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(examples),
-                            settings.truncateLeft()));
+                    return examples.isEmpty() ? new double[0][] : tuner.predict(encoded.computeIfAbsent(examples,
+                            d -> Tokens.encode(cp.tokenizer(), settings.maxTokens(), texts(d), settings.truncateLeft())));
                 }
 
                 @Override

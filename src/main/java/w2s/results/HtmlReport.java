@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -22,9 +21,10 @@ import w2s.metrics.Flags;
 
 /**
  * The paper's figures for a folder of runs, as one HTML page that works offline: Apache ECharts (read from its WebJar
- * and inlined), the figures' data as JSON, and a small renderer ({@code report.js}). Figures: test accuracy against
- * strong-model parameters (log scale; models without a size, like bow, drawn apart), one line per weak model and the
- * ceiling; median PGR against strong-model size per loss; agreement with the supervisor where it is right and wrong;
+ * and inlined), the figures' data as JSON, and a small renderer ({@code report.js}, which places and draws). Figures:
+ * the paper's, per task: test accuracy against the strong model (by parameters, log scale; models without a size,
+ * like bow, on a slot of the same y axis), one colour per weak model, one line style per loss, and the ceiling; PGR
+ * against the strong model in the same colours and styles; agreement with the supervisor where it is right and wrong;
  * test accuracy over training steps, one panel per experiment with every seed; reliability diagrams. Points carry n
  * and a 95% interval, tooltips the settings, and points that include flagged runs are marked.
  */
@@ -50,9 +50,10 @@ public final class HtmlReport {
         List<String> grouped = summary.groupedBy().subList(2, summary.groupedBy().size());
         List<R> runs = read(store, grouped);
         List<Map<String, Object>> figures = new ArrayList<>();
-        figures.addAll(accuracyBySize(runs));
-        figures.addAll(pgrBySize(runs));
-        figures.addAll(agreement(runs));
+        Styles styles = Styles.of(runs);
+        figures.addAll(accuracyBySize(runs, styles));
+        figures.addAll(pgrBySize(runs, styles));
+        figures.addAll(agreement(runs, styles));
         List<Map<String, Object>> curves = curves(runs);
         figures.addAll(curves);
         figures.addAll(reliability(runs));
@@ -63,18 +64,26 @@ public final class HtmlReport {
         body.append("<h1>Weak-to-strong results</h1><p>").append(runs.size()).append(" runs in ").append(esc(name))
                 .append(grouped.isEmpty() ? "" : "; experiments differ in " + esc(String.join(", ", grouped))
                         + " (a panel per value)")
-                .append(". Points show the number of runs or seeds behind them (n) and a 95% interval; hover for the "
-                        + "settings. Points drawn as a red-edged diamond include runs flagged as degenerate (")
-                .append(flagged).append(" flagged runs, listed below).</p>");
+                .append(". Points carry a 95% interval (whiskers) and the number of runs or seeds behind them (n, in "
+                        + "the tooltip, and on the point where it differs from the panel's usual n); hover for the "
+                        + "settings. An interval reaching past its axis is cut at the axis and ends in an arrow; its "
+                        + "numbers are in the tooltip. Hollow diamonds include runs flagged as degenerate (")
+                .append(flagged).append(" flagged runs, listed below). Each chart saves as SVG or PNG with the "
+                        + "buttons under it.</p>");
         body.append("<p id=\"w2s-status\" class=\"status\" data-status=\"pending\">charts not drawn (JavaScript off?)</p>");
-        body.append(section("accuracy", "Test accuracy against strong-model size",
-                "One panel per task and loss; one line per weak supervisor: the student's test accuracy for each strong "
-                        + "model, mean over n seeds, x on a log scale of parameters; dashed: the strong model trained on "
-                        + "ground truth (ceiling). Models without a parameter count (bow) sit apart on the left. "
-                        + "Models of the same size are shifted slightly apart, never averaged. Whiskers: 95% t-interval "
-                        + "over seeds (n ≥ 2) or the run's bootstrap interval over test documents (n = 1)."));
-        body.append(section("pgr", "PGR against strong-model size, per loss",
-                "The paper's aggregation per weak–strong pair: weak and ceiling accuracies averaged over seeds, each run's "
+        body.append(section("accuracy", "Test accuracy against the strong model",
+                "The paper's figure, one panel per task: the strong models on x in order of parameters (log scale), "
+                        + "each tick naming the model, its size and its ceiling accuracy; models without a parameter "
+                        + "count (bow) on a slot of their own at the left, on the same y axis. One colour per weak "
+                        + "supervisor, one line style per loss (xent solid, logconf dashed): the student's test "
+                        + "accuracy, mean over n seeds; black: the strong model trained on ground truth (ceiling). "
+                        + "Series at one model are set a few pixels apart, and models of the same size a little "
+                        + "further, never averaged. Whiskers: 95% t-interval over seeds (n ≥ 2) or the run's bootstrap "
+                        + "interval over test documents (n = 1). Under the title: median PGR per loss, as in the "
+                        + "summary below."));
+        body.append(section("pgr", "PGR against the strong model",
+                "Colours and line styles as above; grey lines at 0 (the weak supervisor) and 1 (the ceiling). "
+                        + "The paper's aggregation per weak–strong pair: weak and ceiling accuracies averaged over seeds, each run's "
                         + "PGR against them, the median over runs (n); whiskers: the summary's 95% interval (seeds and "
                         + "test documents resampled together). "
                         + "Same-model pairs, pairs whose ceiling is not above the weak model, and flagged runs are left "
@@ -85,15 +94,16 @@ public final class HtmlReport {
                         + "supervisor is right and where it is wrong, per loss: mean over runs with different weak and "
                         + "strong models (n); whiskers: 95% t-interval over runs."));
         body.append(section("curves", "Test accuracy over training steps",
-                "Every run recorded with --eval-every, one panel per experiment: solid, the student of each seed; "
-                        + "dashed, the ceiling of the same seed. " + withCurves + " of " + runs.size() + " runs have a "
-                        + "curve" + (withCurves < runs.size() ? " (the others were run without --eval-every)" : "")
-                        + "."));
+                "Test accuracy recorded during training (by default at about 20 evenly spaced steps; --eval-every), "
+                        + "one panel per experiment: solid, the student of each seed; dashed, the ceiling of the same "
+                        + "seed. " + withCurves + " of " + runs.size() + " runs have a curve" + (withCurves < runs.size()
+                        ? " (the others ran with --eval-every 0, or reused a cached result from before curves were "
+                        + "recorded by default)" : "") + "."));
         body.append(section("calibration", "Calibration",
                 "Reliability diagrams on the test sets: accuracy against the confidence of the predicted class in 10 "
                         + "bins, pooled over runs (weighted by the points in each bin); dashed: perfect calibration; "
-                        + "n: runs behind each point; whiskers: 95% normal interval on the pooled bin. Students per "
-                        + "loss (temperature-scaled where the run used --calibrate)."));
+                        + "whiskers: 95% normal interval on the pooled bin; the tooltip gives each bin's n (test points "
+                        + "and runs). Students per loss (temperature-scaled where the run used --calibrate)."));
         body.append(flaggedTable(runs));
         body.append(ItemReport.section(store));
 
@@ -103,7 +113,8 @@ public final class HtmlReport {
         String json = Json.compact(data).replace("</", "<\\/");
         return "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>w2s report</title><style>"
                 + "body{font-family:sans-serif;max-width:1500px;margin:20px auto;color:#222}"
-                + ".charts{display:flex;flex-wrap:wrap;gap:6px}.chart{border:1px solid #ddd}"
+                + ".charts{display:flex;flex-wrap:wrap;gap:6px}.figure{border:1px solid #ddd}"
+                + ".save{text-align:right;padding:2px 4px}.save button{font-size:11px;margin-left:4px}"
                 + "table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 7px;"
                 + "text-align:left}p.caption{color:#555;font-size:13px;max-width:1100px}"
                 + ".status{font-size:11px;color:#999}.status[data-status=error]{color:#d62728;font-size:14px}"
@@ -164,41 +175,88 @@ public final class HtmlReport {
 
     // ---- figures ----
 
-    private static List<Map<String, Object>> accuracyBySize(List<R> runs) {
+    /**
+     * The paper's figure (the openai notebook's): per task, the student's test accuracy for each strong model, one
+     * line per weak model and loss, and the ceiling; x is the strong model (see {@link #models}).
+     */
+    private static List<Map<String, Object>> accuracyBySize(List<R> runs, Styles styles) {
         List<Map<String, Object>> figures = new ArrayList<>();
-        groupBy(runs, r -> List.of(r.task(), r.loss(), r.variant())).forEach((key, panel) -> {
-            Map<String, Double> x = sizes(panel);
+        groupBy(runs, r -> List.of(r.task(), r.variant())).forEach((key, panel) -> {
             List<Map<String, Object>> series = new ArrayList<>();
-            groupBy(panel, r -> List.of(r.weak())).forEach((weak, byWeak) -> {
+            groupBy(styles.sorted(panel), r -> List.of(r.weak(), r.loss())).forEach((s, byWeak) -> {
                 List<Map<String, Object>> points = new ArrayList<>();
-                groupBy(byWeak, r -> List.of(r.strong())).forEach((strong, cell) -> points.add(point(x, cell.get(0),
+                groupBy(byWeak, r -> List.of(r.strong())).forEach((strong, cell) -> points.add(point(cell.get(0),
                         mean(cell, R::w2sAcc, R::w2sCi), cell, "student accuracy")));
-                series.add(series("weak " + weak.get(0) + " → student", points, false, null));
+                series.add(styles.series("weak " + s.get(0) + ", " + s.get(1), s.get(0), s.get(1), points));
             });
             List<Map<String, Object>> ceiling = new ArrayList<>();
-            groupBy(panel, r -> List.of(r.strong())).forEach((strong, cell) -> {
-                // The ceiling does not depend on the weak model: one run per seed.
-                List<R> perSeed = new ArrayList<>(cell.stream().collect(Collectors.toMap(R::seed, r -> r, (a, b) -> a,
-                        TreeMap::new)).values());
-                ceiling.add(point(x, perSeed.get(0), mean(perSeed, R::ceilingAcc, R::ceilingCi), perSeed,
-                        "ceiling accuracy"));
+            // A ceiling is flagged by what concerns it (one class predicted), not by its runs' pairs' flags.
+            ceilings(panel).forEach((strong, perSeed) -> {
+                Estimate e = mean(perSeed, R::ceilingAcc, R::ceilingCi);
+                ceiling.add(point(perSeed.get(0), e, tip(perSeed.get(0), "ceiling accuracy " + estimate(e), perSeed,
+                        Flags.CEILING_ONE_CLASS::equals), perSeed.stream().anyMatch(r -> r.flagged()
+                        && r.flags().contains(Flags.CEILING_ONE_CLASS))));
             });
-            series.add(series("ceiling (ground truth)", ceiling, true, "#222"));
-            figures.add(figure("accuracy", title(key), "size", axis("strong model parameters (log scale)"),
-                    axis("test accuracy"), series));
+            series.add(series("ceiling (ground truth)", ceiling, false, "#000000"));
+            Map<String, Object> f = figure("accuracy", key.get(0) + (key.get(1).isEmpty() ? "" : ", " + key.get(1)),
+                    "size", axis("strong model (parameters, log scale; ceiling accuracy)"), axis("test accuracy"), series);
+            f.put("models", models(panel, true));
+            ((Map<String, Object>) f.get("y")).put("bounds", List.of(0, 1));
+            f.put("subtitle", medianPgr(styles.sorted(panel)));
+            f.put("width", 560);
+            f.put("height", 440);
+            figures.add(f);
         });
         return figures;
     }
 
-    private static List<Map<String, Object>> pgrBySize(List<R> runs) {
+    /** Each strong model's runs, one per seed: the ceiling does not depend on the weak model or the loss. */
+    private static Map<String, List<R>> ceilings(List<R> panel) {
+        Map<String, List<R>> out = new LinkedHashMap<>();
+        groupBy(panel, r -> List.of(r.strong())).forEach((strong, cell) -> out.put(strong.get(0), new ArrayList<>(
+                cell.stream().collect(Collectors.toMap(R::seed, r -> r, (a, b) -> a, TreeMap::new)).values())));
+        return out;
+    }
+
+    /**
+     * The strong models of a panel, for the x axis: name, parameter count (null: none, as bow) and, for the
+     * accuracy figure, the ceiling accuracy (mean over seeds) that its tick shows, as the openai notebook's ticks do.
+     * The renderer orders them by size and places them.
+     */
+    private static List<Map<String, Object>> models(List<R> panel, boolean withCeiling) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        ceilings(panel).forEach((strong, perSeed) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", strong);
+            m.put("params", perSeed.get(0).strongParams());
+            if (withCeiling) m.put("ceiling", finite(mean(perSeed, R::ceilingAcc, r -> null).value()));
+            out.add(m);
+        });
+        return out;
+    }
+
+    /** "median PGR: xent 0.41 [0.2, 0.6] (n=12), logconf ..." for a panel: the summary's line per loss. */
+    private static String medianPgr(List<R> panel) {
+        List<String> parts = new ArrayList<>();
+        groupBy(panel, r -> List.of(r.loss())).forEach((loss, rs) -> {
+            Summary.Report report = Summary.summarize(rs.stream().map(R::run).toList(), false);
+            if (report.lines().isEmpty()) {
+                parts.add(loss.get(0) + " n/a (no pair counted)");
+                return;
+            }
+            Summary.Line l = report.lines().get(0);
+            parts.add(loss.get(0) + " " + fmt(l.median()) + " " + l.ci() + " (" + l.runs() + " runs)");
+        });
+        return "median PGR: " + String.join("; ", parts);
+    }
+
+    private static List<Map<String, Object>> pgrBySize(List<R> runs, Styles styles) {
         List<Map<String, Object>> figures = new ArrayList<>();
         groupBy(runs, r -> List.of(r.task(), r.variant())).forEach((key, panel) -> {
-            Map<String, Double> x = sizes(panel);
-            boolean oneWeak = panel.stream().map(R::weak).distinct().count() == 1;
             List<Map<String, Object>> series = new ArrayList<>();
-            groupBy(panel, r -> oneWeak ? List.of(r.loss()) : List.of(r.loss(), r.weak())).forEach((s, rs) -> {
+            groupBy(styles.sorted(panel), r -> List.of(r.weak(), r.loss())).forEach((s, rs) -> {
                 List<Map<String, Object>> points = new ArrayList<>();
-                groupBy(rs, r -> List.of(r.weak(), r.strong())).forEach((pair, cell) -> {
+                groupBy(rs, r -> List.of(r.strong())).forEach((strong, cell) -> {
                     Summary.Report report = Summary.summarize(cell.stream().map(R::run).toList(), false);
                     if (report.lines().isEmpty()) return;
                     Summary.Line l = report.lines().get(0);
@@ -206,27 +264,67 @@ public final class HtmlReport {
                             + l.runs() + " runs, " + l.seeds() + " seeds (CI over " + l.interval() + ")" + (report.leftOut()
                             .isEmpty() ? "" : "<br>left out: " + report.leftOut().entrySet().stream()
                             .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "))), cell);
-                    points.add(point(x, cell.get(0), new Estimate(l.median(), l.lo(), l.hi(), l.runs()), tip, false));
+                    points.add(point(cell.get(0), new Estimate(l.median(), l.lo(), l.hi(), l.runs()), tip, false));
                 });
-                if (!points.isEmpty()) {
-                    series.add(series(oneWeak ? s.get(0) : s.get(0) + ", weak " + s.get(1), points, false, null));
-                }
+                if (!points.isEmpty()) series.add(styles.series("weak " + s.get(0) + ", " + s.get(1), s.get(0), s.get(1), points));
             });
             if (series.isEmpty()) return;
-            figures.add(figure("pgr", key.get(0) + (key.get(1).isEmpty() ? "" : ", " + key.get(1)), "size",
-                    axis("strong model parameters (log scale)"), axis("median PGR"), series));
+            Map<String, Object> f = figure("pgr", key.get(0) + (key.get(1).isEmpty() ? "" : ", " + key.get(1)), "size",
+                    axis("strong model (parameters, log scale)"), axis("median PGR"), series);
+            f.put("models", models(panel, false));
+            Map<String, Object> y = (Map<String, Object>) f.get("y");
+            // 0 is the weak supervisor, 1 the ceiling: the axis always shows both, with a line at each.
+            y.put("include", List.of(0, 1));
+            y.put("lines", List.of(0, 1));
+            f.put("width", 560);
+            f.put("height", 440);
+            figures.add(f);
         });
         return figures;
     }
 
-    private static List<Map<String, Object>> agreement(List<R> runs) {
+    /**
+     * One colour per weak model (in order of size, the same in every panel) and one line style per loss (xent
+     * solid, then dashed, dotted, dash-dot), so a series reads the same in the accuracy and the PGR figures.
+     */
+    private record Styles(Map<String, String> colors, Map<String, Object> lines) {
+        static final List<Object> LINES = List.of("solid", "dashed", "dotted", List.of(9, 3, 2, 3), List.of(2, 4));
+
+        static Styles of(List<R> runs) {
+            Map<String, String> colors = new LinkedHashMap<>();
+            runs.stream().sorted(java.util.Comparator.comparing((R r) -> r.weakParams() == null ? -1 : r.weakParams())
+                    .thenComparing(R::weak)).forEach(r -> colors.computeIfAbsent(r.weak(),
+                    w -> PALETTE[colors.size() % PALETTE.length]));
+            Map<String, Object> lines = new LinkedHashMap<>();
+            runs.stream().map(R::loss).distinct().sorted(java.util.Comparator.comparing((String l) -> !l.equals("xent"))
+                    .thenComparing(l -> l)).forEach(l -> lines.put(l, LINES.get(Math.min(lines.size(), LINES.size() - 1))));
+            return new Styles(colors, lines);
+        }
+
+        /** The runs in legend order: by weak model (as coloured), then by loss (as styled). */
+        List<R> sorted(List<R> runs) {
+            List<String> weaks = new ArrayList<>(colors.keySet());
+            List<String> losses = new ArrayList<>(lines.keySet());
+            return runs.stream().sorted(java.util.Comparator.comparingInt((R r) -> weaks.indexOf(r.weak()))
+                    .thenComparingInt(r -> losses.indexOf(r.loss()))).toList();
+        }
+
+        Map<String, Object> series(String name, String weak, String loss, List<Map<String, Object>> points) {
+            Map<String, Object> s = HtmlReport.series(name, points, false, colors.get(weak));
+            s.put("line", lines.get(loss));
+            return s;
+        }
+    }
+
+    private static List<Map<String, Object>> agreement(List<R> runs, Styles styles) {
         List<Map<String, Object>> figures = new ArrayList<>();
         List<R> pairs = runs.stream().filter(r -> !r.weak().equals(r.strong())).toList();
         groupBy(pairs, r -> List.of(r.task(), r.variant())).forEach((key, panel) -> {
-            List<String> losses = panel.stream().map(R::loss).distinct().sorted().toList();
+            List<String> losses = styles.lines().keySet().stream()
+                    .filter(l -> panel.stream().anyMatch(r -> r.loss().equals(l))).toList();
             List<Map<String, Object>> right = new ArrayList<>();
             List<Map<String, Object>> wrong = new ArrayList<>();
-            groupBy(panel, r -> List.of(r.loss())).forEach((loss, cell) -> {
+            groupBy(styles.sorted(panel), r -> List.of(r.loss())).forEach((loss, cell) -> {
                 Estimate a = mean(cell, R::agreeRight, r -> null);
                 Estimate b = mean(cell, R::agreeWrong, r -> null);
                 boolean flagged = cell.stream().anyMatch(R::flagged);
@@ -240,6 +338,7 @@ public final class HtmlReport {
                     List.of(series("supervisor right", right, false, "#2ca02c"),
                             series("supervisor wrong", wrong, false, "#d62728")));
             ((Map<String, Object>) f.get("x")).put("categories", losses);
+            ((Map<String, Object>) f.get("y")).put("bounds", List.of(0, 1));
             f.put("width", 300 + 40 * losses.size());
             figures.add(f);
         });
@@ -255,15 +354,17 @@ public final class HtmlReport {
             for (R r : panel) {
                 String color = PALETTE[i++ % PALETTE.length];
                 // One legend entry per seed: its student (solid) and its ceiling (dashed) show and hide together.
-                series.add(curve("seed " + r.seed(), "student", r, r.w2sCurve(), false, color));
+                String name = "seed " + r.seed() + (r.flagged() ? " (flagged)" : "");
+                series.add(curve(name, "student", r, r.w2sCurve(), false, color));
                 if (r.ceilingCurve().isArray() && !r.ceilingCurve().isEmpty()) {
-                    series.add(curve("seed " + r.seed(), "ceiling", r, r.ceilingCurve(), true, color));
+                    series.add(curve(name, "ceiling", r, r.ceilingCurve(), true, color));
                 }
             }
             String title = key.get(0) + ": " + key.get(1) + " → " + key.get(2) + ", " + key.get(3)
                     + (key.get(4).isEmpty() ? "" : ", " + key.get(4));
             Map<String, Object> f = figure("curves", title, "value", axis("optimiser step"), axis("test accuracy"), series);
             ((Map<String, Object>) f.get("x")).put("min", 0);
+            ((Map<String, Object>) f.get("y")).put("bounds", List.of(0, 1));
             f.put("width", 420);
             f.put("height", 320);
             figures.add(f);
@@ -279,14 +380,14 @@ public final class HtmlReport {
             m.put("x", p.path("step").asInt());
             m.put("y", p.path("accuracy").asDouble());
             m.put("tip", tip(r, model + ", " + name + ", step " + p.path("step").asInt() + " of " + p.path("total_steps").asInt()
-                    + ": test accuracy " + fmt(p.path("accuracy").asDouble()), List.of(r)));
+                    + ": test accuracy " + fmt(p.path("accuracy").asDouble()) + (p.has("documents") ? " on "
+                    + p.path("documents").asInt() + " of " + r.nTest() + " test documents" : ""), List.of(r)));
             if (r.flagged()) m.put("flagged", true);
             out.add(m);
         }
         Map<String, Object> s = series(name, out, dashed, color);
         s.put("showSymbol", out.size() <= 2);
         s.put("symbolSize", 4);
-        s.put("labels", false);
         s.put("width", dashed ? 1.2 : 1.8);
         return s;
     }
@@ -306,7 +407,6 @@ public final class HtmlReport {
                     Map<String, Object> diagonal = series("perfect calibration", List.of(Map.of("x", 0.5, "y", 0.5),
                             Map.of("x", 1.0, "y", 1.0)), true, "#999");
                     diagonal.put("showSymbol", false);
-                    diagonal.put("labels", false);
                     series.add(diagonal);
                     pooled.forEach((name, bins) -> {
                         List<Map<String, Object>> points = new ArrayList<>();
@@ -325,7 +425,6 @@ public final class HtmlReport {
                             points.add(m);
                         });
                         Map<String, Object> s = series(name, points, name.equals("ceilings"), null);
-                        s.put("labels", false);
                         series.add(s);
                     });
                     Map<String, Object> f = figure("calibration", key.get(0) + (key.get(1).isEmpty() ? "" : ", "
@@ -335,9 +434,7 @@ public final class HtmlReport {
                     x.put("max", 1.0);
                     x.put("interval", 0.1);
                     x.put("decimals", 1);
-                    Map<String, Object> y = (Map<String, Object>) f.get("y");
-                    y.put("min", 0.0);
-                    y.put("max", 1.0);
+                    ((Map<String, Object>) f.get("y")).put("bounds", List.of(0, 1));
                     f.put("width", 560);
                     figures.add(f);
                 });
@@ -403,19 +500,14 @@ public final class HtmlReport {
                 + " (n=" + e.n() + (e.how().isEmpty() ? "" : "; " + e.how()) + ")";
     }
 
-    private static Map<String, Object> point(Map<String, Double> x, R first, Estimate e, List<R> runs, String what) {
-        return point(x, first, e, tip(first, what + " " + estimate(e), runs), runs.stream().anyMatch(R::flagged));
+    private static Map<String, Object> point(R first, Estimate e, List<R> runs, String what) {
+        return point(first, e, tip(first, what + " " + estimate(e), runs), runs.stream().anyMatch(R::flagged));
     }
 
-    private static Map<String, Object> point(Map<String, Double> x, R first, Estimate e, String tip, boolean flagged) {
+    /** A point at the strong model of its runs; the renderer places the model on the x axis. */
+    private static Map<String, Object> point(R first, Estimate e, String tip, boolean flagged) {
         Map<String, Object> m = new LinkedHashMap<>();
-        Double at = x.get(first.strong());
-        if (at == null) {
-            m.put("x", first.strong());
-            m.put("unsized", true);
-        } else {
-            m.put("x", at);
-        }
+        m.put("model", first.strong());
         m.put("y", finite(e.value()));
         m.put("lo", finite(e.lo()));
         m.put("hi", finite(e.hi()));
@@ -437,23 +529,13 @@ public final class HtmlReport {
         return m;
     }
 
-    /**
-     * Where each strong model of a panel sits on the size axis: its parameter count, models of equal size shifted
-     * apart by a few percent (in name order) so neither hides the other; models without a size are absent.
-     */
-    private static Map<String, Double> sizes(List<R> panel) {
-        Map<Long, TreeSet<String>> bySize = new TreeMap<>();
-        for (R r : panel) if (r.strongParams() != null) bySize.computeIfAbsent(r.strongParams(), k -> new TreeSet<>()).add(r.strong());
-        Map<String, Double> x = new LinkedHashMap<>();
-        bySize.forEach((size, models) -> {
-            int k = 0;
-            for (String m : models) x.put(m, size * Math.pow(1.08, k++));
-        });
-        return x;
-    }
-
     /** A tooltip: what the point is, then the settings of the runs behind it. */
     private static String tip(R r, String what, List<R> runs) {
+        return tip(r, what, runs, f -> true);
+    }
+
+    /** A tooltip naming, of the runs' flags, those that concern what the point shows. */
+    private static String tip(R r, String what, List<R> runs, java.util.function.Predicate<String> concerns) {
         StringBuilder s = new StringBuilder("<b>").append(esc(r.task())).append("</b>: ").append(esc(r.weak()))
                 .append(" → ").append(esc(r.strong())).append(" (").append(esc(r.mode())).append("), loss ")
                 .append(esc(r.loss()));
@@ -467,8 +549,9 @@ public final class HtmlReport {
                     .append(", ceiling ").append(fmt(r.ceilingAcc())).append(", PGR ").append(fmt(r.pgr()));
             if (r.pgrCi() != null) s.append(" ").append(esc(RunTables.interval(interval(r.pgrCi()))));
         }
-        List<String> flags = runs.stream().filter(R::flagged).map(x -> "seed " + x.seed() + ": "
-                + String.join(", ", x.flags())).toList();
+        List<String> flags = runs.stream().filter(x -> x.flagged() && x.flags().stream().anyMatch(concerns))
+                .map(x -> "seed " + x.seed() + ": " + String.join(", ", x.flags().stream().filter(concerns).toList()))
+                .toList();
         if (!flags.isEmpty()) s.append("<br><span style=\"color:#d62728\">flagged: ").append(esc(String.join("; ", flags)))
                 .append("</span>");
         return s.toString();

@@ -15,9 +15,10 @@ import w2s.train.TrainConfig;
  * A run's training log, {@code log.jsonl}, made from what the result records, one JSON object a line, as the openai
  * code writes one. For each model in the order it trained (weak, each student, ceiling): a line per optimiser step
  * with model, step (from 1), total_steps, lr (the learning rate the schedule gave that step) and loss (the training
- * loss of that step's batch, the value the optimiser minimised), with test_accuracy on the steps {@code --eval-every}
- * asked for; then a closing line with "final": true, its step count, the step early stopping kept (stopped_at, when it
- * stopped) and the test accuracy of the predictions the run kept. Students are named as the result's steps are:
+ * loss of that step's batch, the value the optimiser minimised), with test_accuracy on the steps the training curve
+ * was recorded at (about 20 by default, {@code --eval-every}); then a closing line with "final": true, its step
+ * count, the step early stopping kept (stopped_at, when it stopped) and the test accuracy of the predictions the run
+ * kept. Students are named as the result's steps are:
  * "student", and in chains and strong-to-strong rounds "via 1", "s2s 1", ... (see {@link RunResult.Step#name}). A
  * model without recorded losses (a CCS supervisor; a stage cached before losses were recorded) has only its
  * evaluation lines and its closing line.

@@ -37,10 +37,15 @@ public record BagOfWords(int maxN, int minDf, int maxFeatures) implements Classi
         FeatureMatrix x = vocabulary.transform(train, this);
         Head head = new Head.Linear(x.dim(), labels.length == 0 ? 2 : labels[0].length);
         Trained trained = examples -> HeadTrainer.predict(head, vocabulary.transform(examples, this));
+        // The monitor scores the same documents (test, validation) at every call: each list is turned into n-grams
+        // once (sparse rows, kept only while training), not at each of the training curve's points.
+        Map<List<Example>, FeatureMatrix> transformed = new java.util.IdentityHashMap<>();
+        Trained watched = examples -> HeadTrainer.predict(head,
+                transformed.computeIfAbsent(examples, d -> vocabulary.transform(d, this)));
         HeadTrainer.train(head, x, labels, loss, config, (step, total, batchLoss) -> {
             monitor.loss(step, total, batchLoss);
             if (config.evalEvery() > 0 && (step % config.evalEvery() == 0 || step == total)) {
-                monitor.atStep(step, total, trained);
+                monitor.atStep(step, total, watched);
             }
         });
         return trained;

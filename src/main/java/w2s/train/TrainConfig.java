@@ -17,7 +17,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *                     with "adamw" decoupled, {@code p -= lr · wd · p} before the update (torch's AdamW)
  * @param schedule     "cosine" (annealed to 0 over all steps), "linear" (decayed linearly to 0) or "constant"; after
  *                     any warm-up, as Hugging Face's schedulers with warm-up compute them
- * @param evalEvery    call the monitor every this many steps (0: never)
+ * @param evalEvery    call the monitor every this many steps (0: never; {@link #EVAL_AUTO}: at about
+ *                     {@link #CURVE_POINTS} evenly spaced steps, see {@link #curveEvery})
  * @param seed         seed of initialisation, batch order and dropout
  * @param warmupSteps  the learning rate rises linearly from 0 over this many steps (0: no warm-up)
  * @param optimizer    "adam" or "adamw"
@@ -37,6 +38,10 @@ public record TrainConfig(int epochs, int batchSize, double lr, double weightDec
     public static final java.util.List<String> SCHEDULES = java.util.List.of("cosine", "linear", "constant");
     public static final java.util.List<String> OPTIMIZERS = java.util.List.of("adam", "adamw");
     public static final double DEFAULT_BETA2 = 0.999;
+    /** {@link #evalEvery} for "about {@link #CURVE_POINTS} evenly spaced evaluations, however long training is". */
+    public static final int EVAL_AUTO = -1;
+    /** Evaluations per training under {@link #EVAL_AUTO}: enough to draw a curve's shape. */
+    public static final int CURVE_POINTS = 20;
 
     public TrainConfig {
         if (epochs < 1) throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
@@ -55,6 +60,7 @@ public record TrainConfig(int epochs, int batchSize, double lr, double weightDec
         if (beta2 == null) beta2 = DEFAULT_BETA2;
         if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("--adam-beta2 must be in [0, 1), got " + beta2);
         if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("--dropout must be in [0, 1), got " + dropout);
+        if (evalEvery < EVAL_AUTO) throw new IllegalArgumentException("--eval-every must be auto, 0 (never) or more, got " + evalEvery);
         if (minSteps < 0) throw new IllegalArgumentException("--min-steps must be 0 or more, got " + minSteps);
     }
 
@@ -88,6 +94,16 @@ public record TrainConfig(int epochs, int batchSize, double lr, double weightDec
     public TrainConfig withMinSteps(int steps) {
         return new TrainConfig(epochs, batchSize, lr, weightDecay, schedule, evalEvery, seed, warmupSteps, optimizer,
                 beta2, dropout, steps);
+    }
+
+    /**
+     * How many steps apart the monitor is called when training on n examples: {@link #evalEvery}, or under
+     * {@link #EVAL_AUTO} the step count over {@link #CURVE_POINTS}, rounded (at least 1), so a curve has about that
+     * many points (and the last step) whatever the training's length.
+     */
+    public int curveEvery(int n) {
+        if (evalEvery != EVAL_AUTO) return evalEvery;
+        return Math.max(1, (int) Math.round(totalSteps(n) / (double) CURVE_POINTS));
     }
 
     /** Whether weight decay is decoupled from the gradient (AdamW). */

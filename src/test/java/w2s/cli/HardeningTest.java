@@ -55,7 +55,7 @@ class HardeningTest {
     void optionsThatWouldBeIgnoredAreRefused() {
         refused("unknown --mode 'foo'", "--mode", "foo");
         refused("unknown --weak-mode 'foo'", "--weak", "bow", "--weak-mode", "foo");
-        refused("--eval-every must be 0 (never) or more, got -1", "--eval-every", "-1");
+        refused("--eval-every must be auto, 0 (never) or a number of steps, got -1", "--eval-every", "-1");
         refused("--layer applies to probes", "--mode", "finetune", "--layer", "2");
         refused("--head mlp applies to probes", "--mode", "finetune", "--head", "mlp");
         refused("--head applies to probes, not bow", "--strong", "bow", "--head", "mlp");

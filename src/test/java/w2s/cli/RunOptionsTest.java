@@ -39,7 +39,7 @@ class RunOptionsTest {
         assertEquals(25, c.earlyStop().every());
         assertNull(c.earlyStop().patience());
         TrainConfig t = c.strong().train();
-        assertEquals(new TrainConfig(3, 32, 8e-5, 0.1, "cosine", 0, 0, 40, "adamw", 0.95, 0), t);
+        assertEquals(new TrainConfig(3, 32, 8e-5, 0.1, "cosine", TrainConfig.EVAL_AUTO, 0, 40, "adamw", 0.95, 0), t);
         // The bag-of-words supervisor keeps its own training defaults but shares the optimiser.
         assertEquals(10, c.weak().train().epochs());
         assertEquals("adamw", c.weak().train().optimizer());

@@ -111,4 +111,32 @@ class StageCacheTest {
         assertEquals(first.pgr(), second[0].pgr());
         assertEquals(first.w2sAccuracy(), second[0].w2sAccuracy());
     }
+
+    /**
+     * Issue 23, item 3: how often training is watched changes no model, so it enters no key: a run asking for a curve
+     * (any cadence, or the default) has the cell key and stage keys of one without, and those are the keys they had
+     * before the cadence was taken out (the bytes hashed are the configuration's JSON with eval_every 0).
+     */
+    @Test
+    void theEvaluationCadenceEntersNoKey() throws Exception {
+        ExperimentConfig never = new ExperimentConfig("grammar", new SplitConfig(3, 400, 150, false),
+                Models.defaults("bow", "probe"), Models.defaults("bow", "probe"), "xent", "A");
+        never = withCadence(never, 0);
+        String key = Experiment.cellKey(never, "abc");
+        for (int every : new int[] {w2s.train.TrainConfig.EVAL_AUTO, 1, 7}) {
+            assertEquals(key, Experiment.cellKey(withCadence(never, every), "abc"), "eval_every " + every);
+        }
+        java.util.Map<String, Object> inputs = new java.util.LinkedHashMap<>();
+        inputs.put("stage", "cell");
+        inputs.put("data_sha256", "abc");
+        inputs.put("config", never);
+        byte[] before = (StageCache.VERSION + "\n" + w2s.base.Json.compact(inputs)).getBytes(StandardCharsets.UTF_8);
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(before)),
+                key, "a run without a curve keeps the key it had");
+    }
+
+    private static ExperimentConfig withCadence(ExperimentConfig c, int every) {
+        return new ExperimentConfig(c.task(), c.split(), c.weak().withTrain(c.weak().train().withEvalEvery(every)),
+                c.strong().withTrain(c.strong().train().withEvalEvery(every)), c.loss(), c.ceilingOn());
+    }
 }
