@@ -9,20 +9,20 @@ import json, math, resource, struct, sys, time
 import torch
 
 def load(path):
+    # Each tensor read into its own buffer (never the whole file at once), so the reference's peak memory is the
+    # weights plus the pass, as the Java side's is.
+    out = {}
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", info["dtype"]
-        a, b = info["data_offsets"]
-        if name.startswith("model."):
-            name = name[len("model."):]
-        out[name] = torch.frombuffer(bytearray(data[a:b]), dtype=torch.float32).reshape(info["shape"])
-    del data
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            assert info["dtype"] == "F32", info["dtype"]
+            a, b = info["data_offsets"]
+            f.seek(8 + n + a)
+            key = name[len("model."):] if name.startswith("model.") else name
+            out[key] = torch.frombuffer(bytearray(f.read(b - a)), dtype=torch.float32).reshape(info["shape"])
     return out
 
 def gpt2(c, w, ids):
