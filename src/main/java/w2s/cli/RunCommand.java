@@ -1,5 +1,6 @@
 package w2s.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -249,6 +250,13 @@ final class RunCommand implements Callable<Integer> {
             + "scalar head, a softmax over the two; the default) or binary (one side per pair as a binary document, "
             + "the openai code's reading of anthropic_hh)")
     String pairs;
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "a generative task: the most tokens a model "
+            + "writes for one answer (default: 16; greedy decoding stops earlier at the model's end token)")
+    Integer maxNewTokens;
+    @Option(names = "--match", description = "a generative task: how answers are compared, after normalising both: "
+            + "exact (as written), whitespace (ends trimmed, white space runs as one space; the default) or loose "
+            + "(also lower case, trailing . , ; : ! ? dropped)")
+    String match;
     @Option(names = "--store", description = "also add the result to this DuckDB store (the format of earlier versions)")
     Path store;
     @Option(names = "--preset", description = "a reference's family of defaults, for every option not given: "
@@ -359,6 +367,15 @@ final class RunCommand implements Callable<Integer> {
         List<ModelConfig> via = chain == null ? List.of() : chain.subList(1, chain.size() - 1).stream()
                 .map(m -> Models.defaults(m, mode)).toList();
         if (features != null) return featureConfig();
+        ExperimentConfig.Generation generation = generation();
+        if (generation != null) {
+            // Only a language model writes answers: the models of a generative task are fine-tuned unless told.
+            picocli.CommandLine.ParseResult given = spec.commandLine().getParseResult();
+            if (given == null || !given.hasMatchedOption("--mode")) mode = "finetune";
+            if (given == null || !given.hasMatchedOption("--weak-mode")) weakMode = "finetune";
+            via = chain == null ? List.of() : chain.subList(1, chain.size() - 1).stream()
+                    .map(m -> Models.defaults(m, mode)).toList();
+        }
         ModelConfig w = optimiser(compute(override(Models.defaults(weak, weakMode), weakLayer, null, null, null, null,
                 weakEpochs, weakLr, weakWeightDecay, null), "--weak-", weakLoraRank, weakLoraAlpha, weakLoraTargets,
                 weakDtype, weakDevice, weakGradCheckpoint));
@@ -403,7 +420,26 @@ final class RunCommand implements Callable<Integer> {
         String task = hubTask(this.task, data, revision, textColumn, labelColumn, chosenColumn, rejectedColumn);
         return new ExperimentConfig(task, data, testFile, split, w, s, loss, ceilingOn, labelRepair, via, s2s, stop,
                 calibrate, ceiling, weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(), preset,
-                dropLong, pairKind(task), null);
+                dropLong, pairKind(task), null, generation);
+    }
+
+    /**
+     * How a generative task's answers are written and matched, when the task file's rows are prompts and answers;
+     * null for every other task, where --max-new-tokens and --match are refused.
+     */
+    private ExperimentConfig.Generation generation() {
+        Path file = Path.of(task);
+        boolean generative = data == null && Files.isRegularFile(file) && w2s.data.Rows.isDataFile(file)
+                && w2s.data.GenerativeTask.isGenerative(file);
+        if (!generative) {
+            if (maxNewTokens != null || match != null) {
+                throw new IllegalArgumentException("--max-new-tokens and --match apply to generative tasks (rows of "
+                        + "prompt and answer), not to " + task);
+            }
+            return null;
+        }
+        return new ExperimentConfig.Generation(maxNewTokens != null ? maxNewTokens : 16, match != null ? match
+                : "whitespace");
     }
 
     /** "choice" for a preference-pair task unless --pairs binary; null (binary documents) otherwise. */
@@ -451,7 +487,7 @@ final class RunCommand implements Callable<Integer> {
         return new ExperimentConfig(Path.of(task).toAbsolutePath().normalize().toString(), null, testFile == null ? null
                 : Path.of(testFile).toAbsolutePath().normalize().toString(), split, w, s, loss, ceilingOn, null, List.of(),
                 s2s, stop, calibrate, null, weakLabels == null ? null : weakLabels.toAbsolutePath().normalize().toString(),
-                preset, longTexts, null, files);
+                preset, longTexts, null, files, null);
     }
 
     /** --eval-every as {@link TrainConfig#evalEvery}: auto, 0 (never) or a number of steps. */

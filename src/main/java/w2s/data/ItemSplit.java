@@ -10,43 +10,56 @@ import java.util.Random;
  * own shuffle (the same for every seed unless the configuration varies it; at most half the items of a task without
  * a test split), then the run's seed shuffles the rest, which are cut to nTrain and halved into A and B. A size given
  * that the task cannot meet is a {@link DataException}; a default is a cap. Class balancing and validation splits are
- * binary-task settings and are refused for these tasks before a split is drawn.
+ * binary-task settings and are refused for these tasks before a split is drawn. Generative tasks split the same way
+ * ({@link #draw}).
  */
 public record ItemSplit(List<Item> a, List<Item> b, List<Item> test) {
 
     public static ItemSplit of(ItemTask task, SplitConfig config) {
-        if (config.balance()) throw new DataException("--balance applies to binary tasks, not to " + task.kind().id()
-                + " task " + task.name());
+        Parts<Item> parts = draw(task.kind().id() + " task " + task.name(), task.train(), task.test(), config);
+        return new ItemSplit(parts.a(), parts.b(), parts.test());
+    }
+
+    /** Halves A and B and a test set of any kind of item. */
+    public record Parts<T>(List<T> a, List<T> b, List<T> test) {}
+
+    /**
+     * The split of a task's items as {@link #of} draws it, for any kind of item (K classes, choices, completions).
+     *
+     * @param what the task as messages name it, e.g. "classes task topics"
+     */
+    public static <T> Parts<T> draw(String what, List<T> trainItems, List<T> testItems, SplitConfig config) {
+        if (config.balance()) throw new DataException("--balance applies to binary tasks, not to " + what);
         if (config.nVal().count() != null && config.nVal().count() > 0) {
-            throw new DataException("--n-val applies to binary tasks, not to " + task.kind().id() + " task " + task.name());
+            throw new DataException("--n-val applies to binary tasks, not to " + what);
         }
         Random testRandom = new Random(config.varyTest() ? config.seed() : Split.TEST_SEED);
-        List<Item> test;
-        List<Item> pool;
-        if (!task.test().isEmpty()) {
-            test = take(shuffled(task.test(), testRandom), task.test().size(), config.nTest(), "--n-test",
-                    "task " + task.name() + " has " + task.test().size() + " test items");
-            pool = task.train();
+        List<T> test;
+        List<T> pool;
+        if (!testItems.isEmpty()) {
+            test = take(shuffled(testItems, testRandom), testItems.size(), config.nTest(), "--n-test",
+                    what + " has " + testItems.size() + " test items");
+            pool = trainItems;
         } else {
-            List<Item> all = shuffled(task.train(), testRandom);
+            List<T> all = shuffled(trainItems, testRandom);
             int most = all.size() / 2;
-            test = take(all, most, config.nTest(), "--n-test", "task " + task.name() + " has " + all.size()
+            test = take(all, most, config.nTest(), "--n-test", what + " has " + all.size()
                     + " items and no test split, so at most half of them, " + most + ", can be test items");
             pool = all.subList(test.size(), all.size());
         }
         pool = shuffled(pool, new Random(config.seed()));
-        List<Item> train = take(pool, pool.size(), config.nTrain(), "--n-train", "task " + task.name() + " has "
-                + pool.size() + " training items" + (task.test().isEmpty() ? " (after the test items)" : ""));
+        List<T> train = take(pool, pool.size(), config.nTrain(), "--n-train", what + " has "
+                + pool.size() + " training items" + (testItems.isEmpty() ? " (after the test items)" : ""));
         int half = train.size() / 2;
-        ItemSplit split = new ItemSplit(train.subList(0, half), train.subList(half, train.size()), test);
+        Parts<T> split = new Parts<>(train.subList(0, half), train.subList(half, train.size()), test);
         if (split.a().isEmpty() || split.b().isEmpty() || test.isEmpty()) {
-            throw new DataException("task " + task.name() + ": too few items to split into A, B and test ("
+            throw new DataException(what + ": too few items to split into A, B and test ("
                     + split.a().size() + ", " + split.b().size() + ", " + test.size() + ")");
         }
         return split;
     }
 
-    private static List<Item> take(List<Item> items, int most, SplitSize size, String option, String has) {
+    private static <T> List<T> take(List<T> items, int most, SplitSize size, String option, String has) {
         int n = Math.min(size.limit(most), most);
         if (!size.cap() && size.count() > most) {
             throw new DataException(option + " " + size.count() + ": " + has + "; use at most " + most + " or "
@@ -55,8 +68,8 @@ public record ItemSplit(List<Item> a, List<Item> b, List<Item> test) {
         return List.copyOf(items.subList(0, n));
     }
 
-    private static List<Item> shuffled(List<Item> items, Random random) {
-        List<Item> copy = new ArrayList<>(items);
+    private static <T> List<T> shuffled(List<T> items, Random random) {
+        List<T> copy = new ArrayList<>(items);
         Collections.shuffle(copy, random);
         return copy;
     }

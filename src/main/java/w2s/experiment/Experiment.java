@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.util.Optional;
 
 import w2s.data.Example;
+import w2s.data.GenerativeTask;
 import w2s.data.ItemTask;
 import w2s.data.ItemTasks;
 import w2s.data.PreferencePair;
@@ -79,7 +80,12 @@ public final class Experiment implements AutoCloseable {
      * predictions beside the result. predictions may be null (an outcome made without them).
      */
     public record Outcome(RunResult result, Split split, double[][] weakLabels, Predictions predictions,
-                          w2s.data.ItemSplit items) {
+                          w2s.data.ItemSplit items, GenerativeAnswers answers) {
+        public Outcome(RunResult result, Split split, double[][] weakLabels, Predictions predictions,
+                       w2s.data.ItemSplit items) {
+            this(result, split, weakLabels, predictions, items, null);
+        }
+
         public Outcome(RunResult result, Split split, double[][] weakLabels, Predictions predictions) {
             this(result, split, weakLabels, predictions, null);
         }
@@ -122,6 +128,8 @@ public final class Experiment implements AutoCloseable {
 
     /** The identity of a run: its configuration and the hash of its data. */
     public String cellKey(ExperimentConfig config) {
+        GenerativeTask generative = generativeTask(config);
+        if (generative != null) return cellKey(config, generative.provenance().sha256());
         ItemTask items = itemTask(config);
         return cellKey(config, items != null ? items.provenance().sha256() : task(config).provenance().sha256());
     }
@@ -156,6 +164,19 @@ public final class Experiment implements AutoCloseable {
             return Optional.<ItemTask>empty();
         }).orElse(null);
     }
+
+    /** The generative task the configuration names (its rows prompts and answers), or null; read once per runner. */
+    public GenerativeTask generativeTask(ExperimentConfig config) {
+        if (config.generation() == null) return null;
+        return generativeTasks.computeIfAbsent(Arrays.asList(config.task(), config.testFile()), k -> {
+            GenerativeTask t = GenerativeTask.load(Path.of(config.task()),
+                    config.testFile() == null ? null : Path.of(config.testFile()));
+            if (t == null) throw new w2s.data.DataException(config.task() + ": the rows are not prompts and answers");
+            return t;
+        });
+    }
+
+    private final Map<List<String>, GenerativeTask> generativeTasks = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Map<List<String>, Optional<ItemTask>> itemTasks = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -194,6 +215,12 @@ public final class Experiment implements AutoCloseable {
      * drops them); sizes the task cannot meet are a {@link w2s.data.DataException} here, before anything trains.
      */
     public Split split(ExperimentConfig config) {
+        GenerativeTask generative = generativeTask(config);
+        if (generative != null) {
+            GenerativeExperiment.check(config, generative);
+            generative.split(config.split());
+            return null;
+        }
         ItemTask items = itemTask(config);
         if (items != null) {
             ItemExperiment.check(config, items);
@@ -209,6 +236,8 @@ public final class Experiment implements AutoCloseable {
     }
 
     public Outcome run(ExperimentConfig config) {
+        GenerativeTask generative = generativeTask(config);
+        if (generative != null) return new GenerativeExperiment().run(config, generative);
         ItemTask items = itemTask(config);
         if (items != null) return new ItemExperiment(features).run(config, items);
         Map<String, Double> seconds = new LinkedHashMap<>();

@@ -42,6 +42,8 @@ import w2s.zoo.ModelConfig;
  * @param features  a feature-matrix task (the task is then its labels file): each model name → the file of its
  *                  vectors by id (null, absent from the JSON: models read texts). With features, {@code weakLabels}
  *                  is a pretrained weak classifier's K-vectors per id, which replace the weak model's training
+ * @param generation how a generative task's answers are written and matched (null, absent from the JSON: not a
+ *                  generative task)
  */
 public record ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
                                ModelConfig strong, String loss, String ceilingOn, Repair repair, List<ModelConfig> via,
@@ -58,7 +60,10 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
                                        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String kind,
                                @com.fasterxml.jackson.annotation.JsonInclude(
                                        com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-                               java.util.SortedMap<String, String> features) {
+                               java.util.SortedMap<String, String> features,
+                               @com.fasterxml.jackson.annotation.JsonInclude(
+                                       com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                               Generation generation) {
     /** What {@code kind} may be: "choice" trains a preference-pair task's pairs as choices (null: as binary documents). */
     public static final String CHOICE = "choice";
 
@@ -68,7 +73,7 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
                             int s2s, EarlyStop earlyStop, double calibrate, ModelConfig ceiling, String weakLabels,
                             String preset, String longTexts) {
         this(task, data, testFile, split, weak, strong, loss, ceilingOn, repair, via, s2s, earlyStop, calibrate, ceiling,
-                weakLabels, preset, longTexts, null, null);
+                weakLabels, preset, longTexts, null, null, null);
     }
 
     public ExperimentConfig(String task, String data, String testFile, SplitConfig split, ModelConfig weak,
@@ -123,6 +128,37 @@ public record ExperimentConfig(String task, String data, String testFile, SplitC
     public ExperimentConfig(String task, SplitConfig split, ModelConfig weak, ModelConfig strong, String loss,
                             String ceilingOn) {
         this(task, null, null, split, weak, strong, loss, ceilingOn, null, List.of(), 0, null, 0);
+    }
+
+    /**
+     * How a generative task's answers are written and compared with the right ones.
+     *
+     * @param maxNewTokens the most tokens a model writes for one answer (greedy decoding stops earlier at its end token)
+     * @param match        how texts are normalised before the exact match: "exact" (as written), "whitespace" (ends
+     *                     trimmed, runs of white space as one space; the default) or "loose" (also lower case, and
+     *                     trailing punctuation . , ; : ! ? dropped)
+     */
+    public record Generation(int maxNewTokens, String match) {
+        public static final List<String> MATCHES = List.of("exact", "whitespace", "loose");
+
+        public Generation {
+            if (maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens must be at least 1, got "
+                    + maxNewTokens);
+            if (!MATCHES.contains(match)) {
+                throw new IllegalArgumentException("--match must be one of " + String.join(", ", MATCHES) + ", got '"
+                        + match + "'");
+            }
+        }
+
+        /** A text as the match compares it. */
+        public String normalise(String text) {
+            return switch (match) {
+                case "exact" -> text;
+                case "whitespace" -> text.strip().replaceAll("\\s+", " ");
+                default -> text.strip().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT)
+                        .replaceAll("[.,;:!?]+$", "").strip();
+            };
+        }
     }
 
     /** Loads the task this configuration names. */

@@ -56,6 +56,16 @@ public final class FineTuneClassifier implements Classifier {
         return settings;
     }
 
+    /** The model's name, as results show it. */
+    public String name() {
+        return name;
+    }
+
+    /** The pretrained checkpoint each training starts from (read when asked). */
+    public Supplier<Checkpoint> checkpoint() {
+        return checkpoint;
+    }
+
     /** The same model and settings, fine-tuned as a scorer of a choice task's candidates. */
     public FineTuneChooser choices() {
         return new FineTuneChooser(name, checkpoint, settings);

@@ -87,6 +87,25 @@ public final class Flags {
         return List.copyOf(flags);
     }
 
+    /**
+     * The flags of a generative run, by the same names: the weak labels constant when the weak model wrote one answer
+     * to every prompt of B; no signal when its exact-match accuracy's 95% interval reaches 0 (it wrote no right answer
+     * beyond noise); one class when a model wrote one answer to every test prompt; the gap and PGR flags as for
+     * classification.
+     */
+    public static List<String> ofAnswers(List<String> weakB, List<String> weakTest, List<String> w2sTest,
+                                         List<String> ceilingTest, Bootstrap.Intervals intervals) {
+        List<String> flags = new ArrayList<>();
+        if (new java.util.HashSet<>(weakB).size() <= 1) flags.add(WEAK_LABELS_CONSTANT);
+        if (!(intervals.weakAccuracy().lo() > 0)) flags.add(WEAK_NO_SIGNAL);
+        if (new java.util.HashSet<>(weakTest).size() <= 1) flags.add(WEAK_ONE_CLASS);
+        if (new java.util.HashSet<>(w2sTest).size() <= 1) flags.add(W2S_ONE_CLASS);
+        if (new java.util.HashSet<>(ceilingTest).size() <= 1) flags.add(CEILING_ONE_CLASS);
+        if (intervals.gap().contains(0)) flags.add(GAP_WITHIN_NOISE);
+        if (unstable(intervals.pgr())) flags.add(PGR_UNSTABLE);
+        return List.copyOf(flags);
+    }
+
     /** The accuracy of guessing: the majority class's share (K classes), the mean of 1/C (choices). */
     static double chance(double[][] probs, int[] labels, boolean choice) {
         if (choice) {

@@ -95,6 +95,18 @@ public final class Tokens {
         return out;
     }
 
+    /** The tokens of texts without special tokens and without truncation: a generative answer as a model writes it. */
+    public static long[][] content(String tokenizerJson, List<String> texts) {
+        return Arrays.stream(untruncated(tokenizerJson, texts, false)).map(Encoded::ids).toArray(long[][]::new);
+    }
+
+    /** The text of token ids, special tokens left out (as Hugging Face's {@code decode(skip_special_tokens=True)}). */
+    public static String[] decode(String tokenizerJson, List<long[]> ids) {
+        try (HuggingFaceTokenizer tokenizer = tokenizer(tokenizerJson, Map.of("addSpecialTokens", "false"))) {
+            return ids.stream().map(i -> tokenizer.decode(i, true)).toArray(String[]::new);
+        }
+    }
+
     private static Encoded[] untruncated(String tokenizerJson, List<String> texts, boolean specials) {
         try (HuggingFaceTokenizer tokenizer = tokenizer(tokenizerJson, Map.of("padding", "false",
                 "truncation", "false", "addSpecialTokens", String.valueOf(specials)))) {

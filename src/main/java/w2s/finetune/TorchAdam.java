@@ -1,0 +1,72 @@
+package w2s.finetune;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import w2s.torch.Scope;
+import w2s.torch.Tensor;
+import w2s.torch.Torch;
+
+/**
+ * torch.optim.Adam (or AdamW, decoupled weight decay) over a list of parameters, step for step as torch computes it,
+ * in place under no_grad; after each step the gradients are dropped ({@code zero_grad(set_to_none=True)}). The
+ * moments are owned by {@code owner}, beside the weights they update.
+ */
+public final class TorchAdam {
+    static final float BETA1 = 0.9f, EPS = 1e-8f; // torch.optim.Adam defaults
+
+    private final List<Tensor> parameters;
+    private final List<Tensor[]> moments = new ArrayList<>();
+    private final float beta2;
+    private final boolean decoupled;
+    private int updates;
+
+    public TorchAdam(Scope owner, List<Tensor> parameters, double beta2, boolean decoupled) {
+        this.parameters = List.copyOf(parameters);
+        this.beta2 = (float) beta2;
+        this.decoupled = decoupled;
+        for (Tensor p : this.parameters) moments.add(new Tensor[] {owner.adoptFrom(p.zerosLike()),
+                owner.adoptFrom(p.zerosLike())});
+    }
+
+    /** One update of every parameter that has a gradient (one the graph did not reach is skipped, as torch skips it). */
+    public void step(double lr, double weightDecay) {
+        updates++;
+        double c1 = 1 - Math.pow(BETA1, updates), c2 = 1 - Math.pow(beta2, updates);
+        try (Torch.Mode noGrad = Torch.noGrad()) {
+            for (int i = 0; i < parameters.size(); i++) {
+                Tensor p = parameters.get(i);
+                Tensor[] m = moments.get(i);
+                try (Scope scope = Scope.open()) {
+                    Tensor g = p.grad();
+                    if (g == null) continue;
+                    if (decoupled && weightDecay != 0) p.mulInPlace(1 - lr * weightDecay);
+                    update(p, g, m[0], m[1], lr, c1, c2, decoupled ? 0 : weightDecay, beta2);
+                }
+                p.clearGrad();
+            }
+        }
+    }
+
+    /**
+     * One Adam update of {@code p} in place: g += wd·p (coupled decay); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+     * p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with c₁, c₂ the bias corrections of this step.
+     */
+    static void update(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double c1, double c2, double decay,
+                       float beta2) {
+        Tensor grad = decay != 0 ? g.add(p.mul(decay)) : g;
+        m.mulInPlace(BETA1).addInPlace(grad, 1 - BETA1);
+        v.mulInPlace(beta2).addProductInPlace(grad, grad, 1 - beta2);
+        Tensor denominator = v.sqrt().mul(1 / Math.sqrt(c2)).add(EPS);
+        p.addQuotientInPlace(m, denominator, -lr / c1);
+    }
+
+    /** Frees the moments once training is over. */
+    public void close() {
+        for (Tensor[] m : moments) {
+            m[0].close();
+            m[1].close();
+        }
+        moments.clear();
+    }
+}
