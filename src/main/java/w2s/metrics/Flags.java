@@ -31,11 +31,12 @@ public final class Flags {
     /** Each flag in words, for warnings and the summary. */
     public static final Map<String, String> MEANING = Map.of(
             WEAK_LABELS_CONSTANT, "the weak labels are near-constant (their standard deviation on B is below "
-                    + CONSTANT_STD + ")",
-            WEAK_NO_SIGNAL, "the weak model cannot be told from chance (its test AUROC's 95% interval includes 0.5)",
-            WEAK_ONE_CLASS, "the weak model predicts one class on the whole test set",
-            W2S_ONE_CLASS, "the student predicts one class on the whole test set",
-            CEILING_ONE_CLASS, "the ceiling predicts one class on the whole test set",
+                    + CONSTANT_STD + "; on a generative task: one answer written to every prompt of B)",
+            WEAK_NO_SIGNAL, "the weak model cannot be told from chance (its test AUROC's 95% interval includes 0.5; "
+                    + "on a generative task: its exact-match accuracy's interval reaches 0)",
+            WEAK_ONE_CLASS, "the weak model predicts one class (writes one answer) on the whole test set",
+            W2S_ONE_CLASS, "the student predicts one class (writes one answer) on the whole test set",
+            CEILING_ONE_CLASS, "the ceiling predicts one class (writes one answer) on the whole test set",
             GAP_WITHIN_NOISE, "the gap between ceiling and weak accuracy is within test-set noise (its 95% interval "
                     + "includes 0), so PGR is a ratio of noise",
             PGR_UNSTABLE, "the PGR's 95% interval is wider than " + PGR_UNSTABLE_WIDTH + " (or unbounded), so this "

@@ -79,6 +79,24 @@ class GenerativeRunTest {
     }
 
     @Test
+    void aChainBootstrapsThroughAnIntermediateDecoder() throws IOException {
+        Path out = dir.resolve("chain");
+        String middle = Path.of("src/test/resources/tiny/scratch-large").toAbsolutePath().toString();
+        HardeningTest.Ran r = run("--chain", SMALL + "," + middle + "," + LARGE, "--n-train", "200", "--n-test", "50",
+                "--epochs", "1", "--weak-epochs", "1", "--min-steps", "0", "--max-new-tokens", "2", "--out",
+                out.toString());
+        assertEquals(0, r.status(), r.err());
+        JsonNode m = Json.MAPPER.readTree(out.resolve("metrics.json").toFile());
+        assertEquals(2, m.get("steps").size());
+        assertEquals("via", m.get("steps").get(0).get("role").asText());
+        assertTrue(m.get("steps").get(0).get("model").asText().contains("scratch-large"));
+        assertEquals(m.get("w2s_accuracy").asDouble(), m.get("steps").get(1).get("accuracy").asDouble(), 0);
+        List<String> trained = new java.util.ArrayList<>();
+        m.get("training_losses").forEach(c -> trained.add(c.get("model").asText()));
+        assertEquals(List.of("weak", "via 1", "student", "ceiling"), trained);
+    }
+
+    @Test
     void badInputIsRefusedAndNothingIsWritten() throws IOException {
         Path out = dir.resolve("bad");
         HardeningTest.Ran encoder = run("--weak", "minilm-l6", "--strong", LARGE, "--out", out.toString());
