@@ -35,6 +35,31 @@ public interface ArchConfig {
      */
     String canonicalName(String stored);
 
-    /** A trainable copy of the weights (canonical names, shapes checked), made as {@code weights} says. */
-    Backbone build(Map<String, StoredTensor> tensors, Weights weights);
+    /**
+     * Whether next-token logits read the token embedding matrix (config.json's {@code tie_word_embeddings}, with
+     * Hugging Face's default for the model type): then the LM head costs nothing. False for encoders.
+     */
+    default boolean tiedLmHead() {
+        return false;
+    }
+
+    /**
+     * The canonical name of an untied LM head's own matrix [vocab, hidden] (GPT-NeoX's {@code embed_out.weight},
+     * Llama's {@code lm_head.weight}), or null where the head is tied ({@link #tiedLmHead}) or there is none
+     * (encoders). It is not among {@link #shapes()}: a checkpoint may lack it, and only a language model reads it.
+     */
+    default String lmHeadName() {
+        return null;
+    }
+
+    /** A trainable copy of the weights without an untied LM head: what extraction and classification need. */
+    default Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
+        return build(tensors, weights, false);
+    }
+
+    /**
+     * A trainable copy of the weights (canonical names, shapes checked), made as {@code weights} says; with
+     * {@code lmHead} an untied head is read too ({@link Checkpoint#languageModel} checks that it exists).
+     */
+    Backbone build(Map<String, StoredTensor> tensors, Weights weights, boolean lmHead);
 }

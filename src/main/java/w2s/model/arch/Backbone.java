@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import w2s.torch.Dtype;
 import w2s.torch.Nn;
 import w2s.torch.Scope;
 import w2s.torch.Tensor;
@@ -29,6 +30,30 @@ public interface Backbone {
     Tensor wordEmbeddings();
 
     /**
+     * The language-model head [vocab, hidden], whose product with layer L's hidden states gives next-token logits as
+     * Hugging Face's *ForCausalLM computes them: the token embeddings where the head is tied (GPT-2's {@code wte};
+     * Llama, Qwen2, Mistral and GPT-NeoX with {@code tie_word_embeddings}), else the checkpoint's own matrix
+     * ({@code embed_out}, {@code lm_head}). An untied head is read only by {@link Checkpoint#languageModel}: Qwen2.5
+     * 0.5B's would add 544 MB to every extraction. Loaded, it is a parameter under its checkpoint name (full
+     * fine-tuning trains it, LoRA freezes it with the rest).
+     *
+     * @throws IllegalArgumentException for an encoder, which has no LM head
+     * @throws IllegalStateException    for a decoder whose untied head was not loaded ({@link Checkpoint#backbone})
+     */
+    default Tensor lmHead() {
+        throw new IllegalArgumentException(config().modelType() + " is an encoder: it has no language-model head"
+                + " to predict next tokens with");
+    }
+
+    /**
+     * Next-token logits of hidden states of layer L, [..., H] → [..., vocab], in fp32: the product runs in the
+     * weights' dtype and is widened, as Hugging Face's {@code logits.float()}, so log-softmax and losses are fp32.
+     */
+    default Tensor logits(Tensor hidden) {
+        return Nn.linear(hidden, lmHead(), null).to(Dtype.FP32);
+    }
+
+    /**
      * Hidden states, [B, T, H] each, from the word vectors of the batch's tokens ({@link #wordVectors}): every layer
      * 0 … L when {@code allLayers}, else only layer L.
      */
@@ -40,7 +65,10 @@ public interface Backbone {
      */
     Map<String, Tensor> parameters();
 
-    /** The block a parameter belongs to: 0 for the embeddings, 1 … L for the blocks, L + 1 for the final norm. */
+    /**
+     * The block a parameter belongs to: 0 for the embeddings, 1 … L for the blocks, L + 1 for the final norm and a
+     * loaded untied LM head.
+     */
     int blockOf(String parameter);
 
     /**
@@ -92,6 +120,12 @@ public interface Backbone {
             if (train) trainable.add(p);
         });
         return trainable;
+    }
+
+    /** What {@link #lmHead} throws for a decoder built without its untied head. */
+    static IllegalStateException headNotLoaded(ArchConfig config) {
+        return new IllegalStateException("this " + config.modelType() + " model was built without its LM head ("
+                + config.lmHeadName() + "); build it with Checkpoint.languageModel to predict next tokens");
     }
 
     /**

@@ -140,8 +140,9 @@ public final class Bert implements Backbone {
             return s;
         }
 
+        /** An encoder has no LM head: {@code lmHead} changes nothing ({@link Checkpoint#languageModel} refuses it). */
         @Override
-        public Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
+        public Backbone build(Map<String, StoredTensor> tensors, Weights weights, boolean lmHead) {
             return new Bert(this, tensors, weights);
         }
     }

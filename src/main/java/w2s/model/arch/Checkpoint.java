@@ -104,9 +104,35 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, StoredTen
         return config.modelType().equals("gpt2") ? tensors.get("wte.weight") : null;
     }
 
-    /** A trainable copy of the weights, made as {@code weights} says (owner, dtype, device). */
+    /**
+     * A trainable copy of the weights, made as {@code weights} says (owner, dtype, device), without an untied LM
+     * head: what extraction and classification use.
+     */
     public Backbone backbone(Weights weights) {
-        return config.build(tensors, weights);
+        return config.build(tensors, weights, false);
+    }
+
+    /**
+     * A trainable copy of the weights with the LM head ({@link Backbone#lmHead}), for next-token prediction: an
+     * untied head is read and becomes a parameter under its checkpoint name.
+     *
+     * @throws IllegalArgumentException naming the weights and why, for an encoder, or for a decoder whose config
+     *                                  does not tie the head to the token embeddings and whose checkpoint has no
+     *                                  head of its own
+     */
+    public Backbone languageModel(Weights weights) {
+        if (!config.causal()) {
+            throw new IllegalArgumentException(origin + ": " + config.modelType() + " is an encoder: it has no"
+                    + " language-model head to predict next tokens with (use a decoder: gpt2, gpt_neox, llama, mistral,"
+                    + " qwen2)");
+        }
+        String head = config.lmHeadName();
+        if (head != null && !tensors.containsKey(head)) {
+            throw new IllegalArgumentException(origin + ": no language-model head: config.json does not tie it to the"
+                    + " token embeddings (tie_word_embeddings is false) and the checkpoint has no '" + head
+                    + "' tensor (a base-model checkpoint saved without its head?)");
+        }
+        return config.build(tensors, weights, true);
     }
 
     /**
@@ -226,6 +252,14 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, StoredTen
                         + Arrays.toString(actual) + " but the config needs " + Arrays.toString(shape));
             }
         });
+        String head = config.lmHeadName();
+        long[] headShape = head == null ? null : tensors instanceof StoredTensors s ? s.shape(head)
+                : tensors.containsKey(head) ? tensors.get(head).shape() : null;
+        long[] want = {config.vocabSize(), config.hidden()};
+        if (headShape != null && !Arrays.equals(headShape, want)) {
+            throw new IllegalArgumentException(origin + ": LM head '" + head + "' has shape "
+                    + Arrays.toString(headShape) + " but the config needs " + Arrays.toString(want));
+        }
         int tokens = tokenizerVocabSize(tokenizer);
         if (tokens > config.vocabSize()) {
             throw new IllegalArgumentException(origin + ": the tokenizer has " + tokens + " tokens but the token"

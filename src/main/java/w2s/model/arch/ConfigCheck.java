@@ -140,7 +140,9 @@ public final class ConfigCheck {
             }
         }
         List<String> unused = new ArrayList<>();
-        for (String name : stored.keySet()) if (!shapes.containsKey(name)) unused.add(name);
+        for (String name : stored.keySet()) {
+            if (!shapes.containsKey(name) && !name.equals(config.lmHeadName())) unused.add(name);
+        }
         if (!unused.isEmpty() && WARNED.add(origin)) {
             System.err.println("w2s: warning: " + origin + ": " + unused.size() + " tensor"
                     + (unused.size() == 1 ? "" : "s") + " that " + config.modelType() + " does not read: "

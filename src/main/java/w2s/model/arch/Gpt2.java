@@ -25,9 +25,13 @@ public final class Gpt2 implements Backbone {
     /**
      * The shape of a GPT-2 decoder. Only what is implemented here is accepted: the GELU activations, attention
      * scaled by 1/√head_dim (or unscaled, {@code scale_attn_weights: false}), no per-layer scaling, no cross-attention.
+     *
+     * @param tiedLmHead the LM head is {@code wte} (config.json's {@code tie_word_embeddings}, true by default as in
+     *                   GPT2Config), else the checkpoint's {@code lm_head.weight}
      */
     public record Config(int vocabSize, int hidden, int layers, int heads, int inner, int maxPositions,
-                         double layerNormEps, Gelu gelu, boolean scaleAttention) implements ArchConfig {
+                         double layerNormEps, Gelu gelu, boolean scaleAttention, boolean tiedLmHead)
+            implements ArchConfig {
         /** config.json's activation_function: "gelu" (erf), or "gelu_new" / "gelu_pytorch_tanh" (tanh). */
         public enum Gelu { EXACT, TANH }
 
@@ -72,15 +76,22 @@ public final class Gpt2 implements Backbone {
                     Architectures.integer(c, "n_layer", where), Architectures.integer(c, "n_head", where),
                     inner.isNull() || inner.isMissingNode() ? 4 * hidden : Architectures.integer(c, "n_inner", where),
                     Architectures.integer(c, "n_positions", where), c.path("layer_norm_epsilon").asDouble(1e-5),
-                    gelu, c.path("scale_attn_weights").asBoolean(true));
+                    gelu, c.path("scale_attn_weights").asBoolean(true),
+                    c.path("tie_word_embeddings").asBoolean(true));
+        }
+
+        @Override
+        public String lmHeadName() {
+            return tiedLmHead ? null : "lm_head.weight";
         }
 
         /**
          * GPT2Model and GPT2LMHeadModel checkpoints differ by the "transformer." prefix. The attention-mask buffers
-         * ({@code h.N.attn.bias}, {@code h.N.attn.masked_bias}) and the LM head, tied to wte, are not read.
+         * ({@code h.N.attn.bias}, {@code h.N.attn.masked_bias}) are not read, nor is a stored LM head tied to wte.
          */
         @Override
         public String canonicalName(String stored) {
+            if (stored.equals("lm_head.weight")) return lmHeadName();
             String name = stored.startsWith("transformer.") ? stored.substring("transformer.".length()) : stored;
             if (name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias")) return null;
             return name.startsWith("wte.") || name.startsWith("wpe.") || name.startsWith("h.")
@@ -115,8 +126,8 @@ public final class Gpt2 implements Backbone {
         }
 
         @Override
-        public Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
-            return new Gpt2(this, tensors, weights);
+        public Backbone build(Map<String, StoredTensor> tensors, Weights weights, boolean lmHead) {
+            return new Gpt2(this, tensors, weights, lmHead);
         }
     }
 
@@ -128,9 +139,11 @@ public final class Gpt2 implements Backbone {
     private final Config config;
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Tensor words, positions, finalNormW, finalNormB;
+    /** An untied LM head when loaded, else null. */
+    private final Tensor head;
     private Lora lora = Lora.NONE;
 
-    private Gpt2(Config config, Map<String, StoredTensor> t, Weights weights) {
+    private Gpt2(Config config, Map<String, StoredTensor> t, Weights weights, boolean lmHead) {
         this.config = config;
         words = put(weights, "wte.weight", t.get("wte.weight"));
         positions = put(weights, "wpe.weight", t.get("wpe.weight"));
@@ -141,6 +154,8 @@ public final class Gpt2 implements Backbone {
         }
         finalNormW = put(weights, "ln_f.weight", t.get("ln_f.weight"));
         finalNormB = put(weights, "ln_f.bias", t.get("ln_f.bias"));
+        String name = config.lmHeadName();
+        head = lmHead && name != null ? put(weights, name, t.get(name)) : null;
     }
 
     private Tensor put(Weights weights, String name, StoredTensor tensor) {
@@ -159,7 +174,14 @@ public final class Gpt2 implements Backbone {
         return words;
     }
 
-    /** Checkpoint names; the Conv1D weights in the Linear layout [out, in]. */
+    @Override
+    public Tensor lmHead() {
+        if (config.tiedLmHead()) return words;
+        if (head == null) throw Backbone.headNotLoaded(config);
+        return head;
+    }
+
+    /** Checkpoint names; the Conv1D weights in the Linear layout [out, in]; an untied LM head last, if loaded. */
     @Override
     public Map<String, Tensor> parameters() {
         return parameters;
@@ -168,7 +190,7 @@ public final class Gpt2 implements Backbone {
     @Override
     public int blockOf(String parameter) {
         if (parameter.startsWith("wte.") || parameter.startsWith("wpe.")) return 0;
-        if (parameter.startsWith("ln_f.")) return config.layers() + 1;
+        if (parameter.startsWith("ln_f.") || parameter.equals("lm_head.weight")) return config.layers() + 1;
         String rest = parameter.substring("h.".length());
         return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
     }

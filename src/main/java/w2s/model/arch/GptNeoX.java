@@ -16,7 +16,7 @@ import w2s.torch.Tensor;
  * {@code rotary_pct × head_dim} dimensions of each query and key head ("rotate half"; Pythia: a quarter), and an
  * exact-GELU feed-forward. With {@code use_parallel_residual} (Pythia) a block computes
  * {@code x + attn(ln1(x)) + mlp(ln2(x))}, otherwise {@code y = x + attn(ln1(x)); y + mlp(ln2(y))}. A final LayerNorm
- * closes the stack; the untied LM head {@code embed_out} is not read.
+ * closes the stack; the LM head {@code embed_out} (untied in Pythia) is read only for a language model.
  *
  * <p>The fused query-key-value projection is kept as stored: its output is laid out per head, [heads, 3 × head_dim],
  * query, key and value of one head side by side.
@@ -32,9 +32,12 @@ public final class GptNeoX implements Backbone {
      * attention projections, no rope_scaling.
      *
      * @param rotaryDims the leading dimensions of each head that are rotated, int(head_dim × rotary_pct)
+     * @param tiedLmHead the LM head is {@code embed_in} (config.json's {@code tie_word_embeddings}, false by default
+     *                   as in GPTNeoXConfig), else the checkpoint's {@code embed_out.weight}
      */
     public record Config(int vocabSize, int hidden, int layers, int heads, int intermediate, int maxPositions,
-                         int rotaryDims, double rotaryBase, boolean parallelResidual, double layerNormEps)
+                         int rotaryDims, double rotaryBase, boolean parallelResidual, double layerNormEps,
+                         boolean tiedLmHead)
             implements ArchConfig {
 
         public Config {
@@ -94,16 +97,23 @@ public final class GptNeoX implements Backbone {
                     Architectures.integer(c, "num_hidden_layers", where), heads,
                     Architectures.integer(c, "intermediate_size", where),
                     c.path("max_position_embeddings").asInt(2048), rotary, base,
-                    c.path("use_parallel_residual").asBoolean(true), c.path("layer_norm_eps").asDouble(1e-5));
+                    c.path("use_parallel_residual").asBoolean(true), c.path("layer_norm_eps").asDouble(1e-5),
+                    c.path("tie_word_embeddings").asBoolean(false));
+        }
+
+        @Override
+        public String lmHeadName() {
+            return tiedLmHead ? null : "embed_out.weight";
         }
 
         /**
-         * Checkpoints of GPTNeoXForCausalLM prefix the model with "gpt_neox."; the LM head {@code embed_out} and the
-         * attention buffers old checkpoints store ({@code attention.bias}, {@code attention.masked_bias},
-         * {@code attention.rotary_emb.inv_freq}) are not read.
+         * Checkpoints of GPTNeoXForCausalLM prefix the model with "gpt_neox."; the attention buffers old checkpoints
+         * store ({@code attention.bias}, {@code attention.masked_bias}, {@code attention.rotary_emb.inv_freq}) are
+         * not read, nor is {@code embed_out} when the head is tied.
          */
         @Override
         public String canonicalName(String stored) {
+            if (stored.equals("embed_out.weight")) return lmHeadName();
             String name = stored.startsWith("gpt_neox.") ? stored.substring(9) : stored;
             if (name.endsWith(".attention.bias") || name.endsWith(".attention.masked_bias")
                     || name.contains(".rotary_emb.")) {
@@ -140,8 +150,8 @@ public final class GptNeoX implements Backbone {
         }
 
         @Override
-        public Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
-            return new GptNeoX(this, tensors, weights);
+        public Backbone build(Map<String, StoredTensor> tensors, Weights weights, boolean lmHead) {
+            return new GptNeoX(this, tensors, weights, lmHead);
         }
     }
 
@@ -189,9 +199,11 @@ public final class GptNeoX implements Backbone {
     private final Config config;
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Tensor words, finalNormW, finalNormB, invFreq;
+    /** An untied LM head when loaded, else null. */
+    private final Tensor head;
     private Lora lora = Lora.NONE;
 
-    private GptNeoX(Config config, Map<String, StoredTensor> t, Weights weights) {
+    private GptNeoX(Config config, Map<String, StoredTensor> t, Weights weights, boolean lmHead) {
         this.config = config;
         float[] inv = inverseFrequencies(config.rotaryBase(), Math.max(config.rotaryDims(), 2));
         invFreq = weights.fp32(inv, inv.length);
@@ -200,6 +212,9 @@ public final class GptNeoX implements Backbone {
         words = parameters.get("embed_in.weight");
         finalNormW = parameters.get("final_layer_norm.weight");
         finalNormB = parameters.get("final_layer_norm.bias");
+        String name = config.lmHeadName();
+        if (lmHead && name != null) parameters.put(name, weights.copy(t.get(name)));
+        head = parameters.get(name);
     }
 
     @Override
@@ -213,6 +228,14 @@ public final class GptNeoX implements Backbone {
     }
 
     @Override
+    public Tensor lmHead() {
+        if (config.tiedLmHead()) return words;
+        if (head == null) throw Backbone.headNotLoaded(config);
+        return head;
+    }
+
+    /** Checkpoint names, in the order of {@link Config#shapes()}; an untied LM head last, if loaded. */
+    @Override
     public Map<String, Tensor> parameters() {
         return parameters;
     }
@@ -220,7 +243,9 @@ public final class GptNeoX implements Backbone {
     @Override
     public int blockOf(String parameter) {
         if (parameter.startsWith("embed_in.")) return 0;
-        if (parameter.startsWith("final_layer_norm.")) return config.layers() + 1;
+        if (parameter.startsWith("final_layer_norm.") || parameter.equals("embed_out.weight")) {
+            return config.layers() + 1;
+        }
         String rest = parameter.substring("layers.".length());
         return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
     }

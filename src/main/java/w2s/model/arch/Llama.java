@@ -48,10 +48,14 @@ public final class Llama implements Backbone {
      * @param outputBias    a bias on the output projection (Llama's {@code attention_bias}; never Qwen2)
      * @param slidingWindow Mistral's (or Qwen2's, when used) attention window, 0 for none: not implemented, so
      *                      longer inputs are refused
+     * @param tiedLmHead    the LM head is {@code embed_tokens} (config.json's {@code tie_word_embeddings}, false by
+     *                      default as in LlamaConfig, MistralConfig and Qwen2Config; Qwen2.5-0.5B sets it), else the
+     *                      checkpoint's {@code lm_head.weight}
      */
     public record Config(String modelType, int vocabSize, int hidden, int layers, int heads, int kvHeads, int headDim,
                          int intermediate, int maxPositions, double rmsNormEps, double ropeTheta,
-                         Llama3Scaling ropeScaling, boolean qkvBias, boolean outputBias, int slidingWindow)
+                         Llama3Scaling ropeScaling, boolean qkvBias, boolean outputBias, int slidingWindow,
+                         boolean tiedLmHead)
             implements ArchConfig {
 
         public Config {
@@ -137,7 +141,7 @@ public final class Llama implements Backbone {
                     Architectures.integer(c, "num_hidden_layers", where), heads, kvHeads, headDim,
                     Architectures.integer(c, "intermediate_size", where),
                     c.path("max_position_embeddings").asInt(2048), c.path("rms_norm_eps").asDouble(1e-6), theta,
-                    scaling, qkvBias, outputBias, window);
+                    scaling, qkvBias, outputBias, window, c.path("tie_word_embeddings").asBoolean(false));
         }
 
         private static double number(JsonNode rope, String name, String field, String where) {
@@ -148,12 +152,18 @@ public final class Llama implements Backbone {
             return rope.get(name).asDouble();
         }
 
+        @Override
+        public String lmHeadName() {
+            return tiedLmHead ? null : "lm_head.weight";
+        }
+
         /**
-         * Checkpoints of *ForCausalLM prefix the decoder with "model."; the LM head (tied or not), classification
-         * heads and rotary buffers are not read.
+         * Checkpoints of *ForCausalLM prefix the decoder with "model."; classification heads, rotary buffers and an
+         * {@code lm_head} the config ties to the embeddings are not read.
          */
         @Override
         public String canonicalName(String stored) {
+            if (stored.equals("lm_head.weight")) return lmHeadName();
             String name = stored.startsWith("model.") ? stored.substring(6) : stored;
             if (name.contains(".rotary_emb.")) return null;
             return name.startsWith("embed_tokens.") || name.startsWith("layers.") || name.startsWith("norm.")
@@ -189,8 +199,8 @@ public final class Llama implements Backbone {
         }
 
         @Override
-        public Backbone build(Map<String, StoredTensor> tensors, Weights weights) {
-            return new Llama(this, tensors, weights);
+        public Backbone build(Map<String, StoredTensor> tensors, Weights weights, boolean lmHead) {
+            return new Llama(this, tensors, weights, lmHead);
         }
     }
 
@@ -245,9 +255,11 @@ public final class Llama implements Backbone {
     private final Config config;
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Tensor words, finalNorm, invFreq;
+    /** An untied LM head when loaded, else null. */
+    private final Tensor head;
     private Lora lora = Lora.NONE;
 
-    private Llama(Config config, Map<String, StoredTensor> t, Weights weights) {
+    private Llama(Config config, Map<String, StoredTensor> t, Weights weights, boolean lmHead) {
         this.config = config;
         float[] inv = inverseFrequencies(config.ropeTheta(), config.headDim(), config.ropeScaling());
         invFreq = weights.fp32(inv, inv.length);
@@ -270,6 +282,8 @@ public final class Llama implements Backbone {
             put(weights, p + "mlp.down_proj.weight", t.get(p + "mlp.down_proj.weight"));
         }
         finalNorm = put(weights, "norm.weight", t.get("norm.weight"));
+        String name = config.lmHeadName();
+        head = lmHead && name != null ? put(weights, name, t.get(name)) : null;
     }
 
     private Tensor put(Weights weights, String name, StoredTensor tensor) {
@@ -289,6 +303,14 @@ public final class Llama implements Backbone {
     }
 
     @Override
+    public Tensor lmHead() {
+        if (config.tiedLmHead()) return words;
+        if (head == null) throw Backbone.headNotLoaded(config);
+        return head;
+    }
+
+    /** Checkpoint names (q, k and v, and gate and up, fused); an untied LM head last, if loaded. */
+    @Override
     public Map<String, Tensor> parameters() {
         return parameters;
     }
@@ -296,7 +318,7 @@ public final class Llama implements Backbone {
     @Override
     public int blockOf(String parameter) {
         if (parameter.startsWith("embed_tokens.")) return 0;
-        if (parameter.startsWith("norm.")) return config.layers() + 1;
+        if (parameter.startsWith("norm.") || parameter.equals("lm_head.weight")) return config.layers() + 1;
         String rest = parameter.substring("layers.".length());
         return Integer.parseInt(rest.substring(0, rest.indexOf('.'))) + 1;
     }

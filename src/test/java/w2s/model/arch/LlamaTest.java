@@ -188,7 +188,7 @@ class LlamaTest {
         Llama.Config c = (Llama.Config) good.config();
         Llama.Config unscaled = new Llama.Config(c.modelType(), c.vocabSize(), c.hidden(), c.layers(), c.heads(),
                 c.kvHeads(), c.headDim(), c.intermediate(), c.maxPositions(), c.rmsNormEps(), c.ropeTheta(), null,
-                c.qkvBias(), c.outputBias(), c.slidingWindow());
+                c.qkvBias(), c.outputBias(), c.slidingWindow(), c.tiedLmHead());
         Checkpoint wrong = new Checkpoint(good.origin(), unscaled, good.tensors(), good.tokenizer());
         assertTrue(maxDifference(wrong, TINY.resolve("llama-gqa")) > 100 * TOLERANCE);
     }
