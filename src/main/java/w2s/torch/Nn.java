@@ -42,12 +42,24 @@ public final class Nn {
      * softmax(q·kᵀ·scale + mask)·v over [B, heads, T, d], through torch's fused kernel (on the CPU a flash-attention
      * kernel that never holds the [T, T] scores of all heads at once).
      *
-     * @param allowed bool [B or 1, 1, T, T], true where a query may attend to a key; null: causal when
+     * @param allowed bool [B or 1, 1, T, S], true where a query may attend to a key; null: causal when
      *                {@code causal}, else everything
+     * @param causal  each query attends to the keys up to its own position, the T queries being the last T of the
+     *                S key positions (with a key/value cache S is the past plus T; torch's own causal flag would
+     *                align them at the start instead)
      * @param gqa     whether k and v have fewer heads than q, each shared by a group of query heads
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal, double scale,
                                    boolean gqa) {
+        long queries = q.size(-2), keys = k.size(-2);
+        if (allowed == null && causal && keys > queries) {
+            causal = false;
+            if (queries > 1) { // key j is visible to query i when j <= (keys - queries) + i
+                Tensor j = Tensor.arange(keys, q).reshape(1, keys);
+                Tensor i = Tensor.arange(queries, q).add(keys - queries).reshape(queries, 1);
+                allowed = j.gt(i).logicalNot().reshape(1, 1, queries, keys);
+            } // a single new query sees every key
+        }
         if (allowed != null && q.dtype() == Dtype.BF16) {
             // In bf16 a bool mask sends torch to a kernel about twice as slow as the whole fp32 pass; an additive mask
             // in q's dtype keeps the fused one. -1e30 (within bf16's range) makes a blocked key's weight exactly 0.

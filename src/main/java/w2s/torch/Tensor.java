@@ -280,6 +280,22 @@ public final class Tensor implements AutoCloseable {
         return result(t.softmax(dim));
     }
 
+    public Tensor logSoftmax(int dim) {
+        return result(t.log_softmax(dim));
+    }
+
+    /** The index of the largest element along {@code dim} (the first, on ties), that dimension removed (int64). */
+    public Tensor argmax(int dim) {
+        try (org.bytedeco.pytorch.LongOptional d = new org.bytedeco.pytorch.LongOptional(dim)) {
+            return result(t.argmax(d, false));
+        }
+    }
+
+    /** The elements at {@code index} (int64, the shape of the result) along {@code dim}. */
+    public Tensor gather(int dim, Tensor index) {
+        return result(t.gather(dim, index.t));
+    }
+
     /** The sum of every element. */
     public Tensor sum() {
         return result(t.sum());

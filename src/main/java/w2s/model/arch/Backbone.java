@@ -60,6 +60,19 @@ public interface Backbone {
     List<Tensor> forward(Tensor wordVectors, Batch batch, boolean allLayers);
 
     /**
+     * The incremental forward pass of a decoder, for generation: the word vectors [B, T, H] of T new tokens that
+     * follow the tokens in {@code cache} (the same count in every row: nothing is padding), at positions
+     * {@code cache.length()} … {@code + T − 1}. Their keys and values are appended to the cache and they attend
+     * causally to the past and to each other.
+     *
+     * @return layer L's hidden states of the new tokens, [B, T, H]
+     * @throws IllegalArgumentException for an encoder, or beyond what the model or the cache holds
+     */
+    default Tensor forward(Tensor wordVectors, KvCache cache) {
+        throw new IllegalArgumentException(config().modelType() + " is an encoder: it does not generate text");
+    }
+
+    /**
      * Every parameter, under the checkpoint's names where the architecture keeps a tensor as stored; fused tensors
      * (BERT's query, key and value in one matrix) get a name of their own. Stable order.
      */

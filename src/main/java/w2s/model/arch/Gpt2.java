@@ -232,31 +232,55 @@ public final class Gpt2 implements Backbone {
         }
         // The batch's token types are not read: Hugging Face's GPT2Model adds wte(token_type_ids) only when the
         // caller passes them, and GPT-2's tokenizer does not.
-        Tensor x = wordVectors.add(positions.slice(0, 0, length));
+        return blocks(wordVectors.add(positions.slice(0, 0, length)), Masks.causal(batch), null, allLayers);
+    }
+
+    /** The new tokens follow the cache's: their learned positions start at its length. */
+    @Override
+    public Tensor forward(Tensor wordVectors, KvCache cache) {
+        long past = cache.length(), length = wordVectors.size(1);
+        if (past + length > config.maxPositions()) {
+            throw new IllegalArgumentException(past + " + " + length + " tokens exceed GPT-2's " + config.maxPositions()
+                    + " positions (n_positions)");
+        }
+        return blocks(wordVectors.add(positions.slice(0, past, past + length)), null, cache, false).get(0);
+    }
+
+    /** The blocks and ln_f over embedded tokens; with a cache, attention also reads (and extends) the past. */
+    private List<Tensor> blocks(Tensor x, Tensor allowed, KvCache cache, boolean allLayers) {
         List<Tensor> states = new ArrayList<>();
-        Tensor allowed = Masks.causal(batch);
         for (int l = 0; l < config.layers(); l++) {
             if (allLayers) states.add(x);
             int layer = l;
             Tensor in = x;
-            x = Backbone.block(() -> block(layer, in, allowed), in, !allLayers);
+            x = Backbone.block(() -> block(layer, in, allowed, cache), in, !allLayers);
         }
         states.add(Nn.layerNorm(x, finalNormW, finalNormB, config.layerNormEps()));
         return states;
     }
 
     /** One pre-LayerNorm block: x + attn(ln_1(x)), then x + mlp(ln_2(x)). */
-    private Tensor block(int l, Tensor x, Tensor allowed) {
-        x = x.add(attention(l, Nn.layerNorm(x, p(l, "ln_1.weight"), p(l, "ln_1.bias"), config.layerNormEps()), allowed));
+    private Tensor block(int l, Tensor x, Tensor allowed, KvCache cache) {
+        x = x.add(attention(l, Nn.layerNorm(x, p(l, "ln_1.weight"), p(l, "ln_1.bias"), config.layerNormEps()),
+                allowed, cache));
         return x.add(mlp(l, Nn.layerNorm(x, p(l, "ln_2.weight"), p(l, "ln_2.bias"), config.layerNormEps())));
     }
 
-    /** Causal multi-head self-attention: c_attn gives q, k, v; softmax(q·kᵀ/√d + mask)·v; c_proj. */
-    private Tensor attention(int l, Tensor x, Tensor allowed) {
+    /**
+     * Causal multi-head self-attention: c_attn gives q, k, v; softmax(q·kᵀ/√d + mask)·v; c_proj. With a cache the
+     * keys and values of the past tokens join the new ones'.
+     */
+    private Tensor attention(int l, Tensor x, Tensor allowed, KvCache cache) {
         long size = x.size(0), length = x.size(1);
         int heads = config.heads(), d = config.headSize();
         Tensor qkv = linear(x, l, "attn.c_attn").reshape(size, length, 3, heads, d).transpose(2, 0, 3, 1, 4);
-        Tensor context = Nn.attention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), allowed, true,
+        Tensor k = qkv.select(0, 1), v = qkv.select(0, 2);
+        if (cache != null) {
+            Tensor[] all = cache.append(l, k, v);
+            k = all[0];
+            v = all[1];
+        }
+        Tensor context = Nn.attention(qkv.select(0, 0), k, v, allowed, true,
                 config.scaleAttention() ? 1 / Math.sqrt(d) : 1, false);
         return linear(context.transpose(0, 2, 1, 3).reshape(size, length, config.hidden()), l, "attn.c_proj");
     }

@@ -167,11 +167,11 @@ public final class GptNeoX implements Backbone {
     }
 
     /**
-     * cos and sin of position × inv_freq for positions 0 … T−1, [T, r] each (the frequencies repeated twice),
-     * computed in fp32 and then cast to the activations' dtype, as Hugging Face does.
+     * cos and sin of position × inv_freq for positions from … from + T − 1, [T, r] each (the frequencies repeated
+     * twice), computed in fp32 and then cast to the activations' dtype, as Hugging Face does.
      */
-    private static Tensor[] cosSin(Tensor invFreq, long length, Tensor like) {
-        Tensor t = Tensor.arange(length, invFreq).reshape(length, 1);
+    private static Tensor[] cosSin(Tensor invFreq, long from, long length, Tensor like) {
+        Tensor t = Tensor.arange(length, invFreq).add(from).reshape(length, 1);
         Tensor freqs = t.mul(invFreq.reshape(1, -1));
         Tensor emb = Tensor.concat(List.of(freqs, freqs), 1);
         return new Tensor[] {emb.cos().to(like.dtype()), emb.sin().to(like.dtype())};
@@ -283,7 +283,8 @@ public final class GptNeoX implements Backbone {
         return Nn.layerNorm(x, weight, bias, config.layerNormEps());
     }
 
-    private Tensor attention(int l, Tensor h, Tensor[] cosSin, Tensor allowed) {
+    /** Causal attention with partial rotary; with a cache the past tokens' keys and values join the new ones'. */
+    private Tensor attention(int l, Tensor h, Tensor[] cosSin, Tensor allowed, KvCache cache) {
         long size = h.size(0), length = h.size(1);
         int heads = config.heads(), d = config.headSize();
         // [B, T, heads, 3d] → [B, heads, T, 3d]; query, key and value are consecutive thirds of each head
@@ -292,6 +293,11 @@ public final class GptNeoX implements Backbone {
         Tensor q = partialRotate(qkv.slice(-1, 0, d), cos, sin);
         Tensor k = partialRotate(qkv.slice(-1, d, 2L * d), cos, sin);
         Tensor v = qkv.slice(-1, 2L * d, 3L * d);
+        if (cache != null) {
+            Tensor[] all = cache.append(l, k, v);
+            k = all[0];
+            v = all[1];
+        }
         Tensor context = Nn.attention(q, k, v, allowed, true, 1 / Math.sqrt(d), false);
         return linear(context.transpose(0, 2, 1, 3).reshape(size, length, config.hidden()), l, "attention.dense");
     }
@@ -302,9 +308,9 @@ public final class GptNeoX implements Backbone {
     }
 
     /** x + attn(ln1(x)) + mlp(ln2(x)) with the parallel residual, else y = x + attn(ln1(x)); y + mlp(ln2(y)). */
-    private Tensor block(int l, Tensor x, Tensor[] cosSin, Tensor allowed) {
+    private Tensor block(int l, Tensor x, Tensor[] cosSin, Tensor allowed, KvCache cache) {
         Tensor attended = attention(l, layerNorm(x, p(l, "input_layernorm.weight"), p(l, "input_layernorm.bias")),
-                cosSin, allowed);
+                cosSin, allowed, cache);
         if (config.parallelResidual()) {
             Tensor ff = mlp(l, layerNorm(x, p(l, "post_attention_layernorm.weight"),
                     p(l, "post_attention_layernorm.bias")));
@@ -317,16 +323,28 @@ public final class GptNeoX implements Backbone {
 
     @Override
     public List<Tensor> forward(Tensor wordVectors, Batch batch, boolean allLayers) {
-        long length = batch.length();
-        Tensor[] cosSin = config.rotaryDims() < 2 ? null : cosSin(invFreq, length, wordVectors);
-        Tensor allowed = Masks.causal(batch);
+        Tensor[] cosSin = config.rotaryDims() < 2 ? null : cosSin(invFreq, 0, batch.length(), wordVectors);
+        return blocks(wordVectors, cosSin, Masks.causal(batch), null, allLayers);
+    }
+
+    /** The new tokens follow the cache's: they are rotated by their positions from its length on. */
+    @Override
+    public Tensor forward(Tensor wordVectors, KvCache cache) {
+        long past = cache.length();
+        Tensor[] cosSin = config.rotaryDims() < 2 ? null : cosSin(invFreq, past, wordVectors.size(1), wordVectors);
+        return blocks(wordVectors, cosSin, null, cache, false).get(0);
+    }
+
+    /** The blocks and the final norm; with a cache, attention also reads (and extends) the past. */
+    private List<Tensor> blocks(Tensor wordVectors, Tensor[] cosSin, Tensor allowed, KvCache cache,
+                                boolean allLayers) {
         Tensor x = wordVectors;
         List<Tensor> states = new ArrayList<>();
         if (allLayers) states.add(x);
         for (int l = 0; l < config.layers(); l++) {
             int layer = l;
             Tensor in = x;
-            x = Backbone.block(() -> block(layer, in, cosSin, allowed), in, !allLayers && in != wordVectors);
+            x = Backbone.block(() -> block(layer, in, cosSin, allowed, cache), in, !allLayers && in != wordVectors);
             if (allLayers && l < config.layers() - 1) states.add(x);
         }
         x = layerNorm(x, finalNormW, finalNormB);

@@ -231,11 +231,11 @@ public final class Llama implements Backbone {
     }
 
     /**
-     * cos and sin of position × inv_freq for positions 0 … T−1, [T, d] each (the frequencies repeated twice),
-     * computed in fp32 and then cast to the activations' dtype, as Hugging Face does.
+     * cos and sin of position × inv_freq for positions from … from + T − 1, [T, d] each (the frequencies repeated
+     * twice), computed in fp32 and then cast to the activations' dtype, as Hugging Face does.
      */
-    private static Tensor[] cosSin(Tensor invFreq, long length, Tensor like) {
-        Tensor t = Tensor.arange(length, invFreq).reshape(length, 1);
+    private static Tensor[] cosSin(Tensor invFreq, long from, long length, Tensor like) {
+        Tensor t = Tensor.arange(length, invFreq).add(from).reshape(length, 1);
         Tensor freqs = t.mul(invFreq.reshape(1, -1));
         Tensor emb = Tensor.concat(List.of(freqs, freqs), 1);
         return new Tensor[] {emb.cos().to(like.dtype()), emb.sin().to(like.dtype())};
@@ -368,21 +368,37 @@ public final class Llama implements Backbone {
     @Override
     public List<Tensor> forward(Tensor wordVectors, Batch batch, boolean allLayers) {
         long length = batch.length();
+        checkWindow(length);
+        // Causal attention under the key padding mask. Every query sees position 0, a real token, so no row is
+        // blocked entirely.
+        return blocks(wordVectors, cosSin(invFreq, 0, length, wordVectors), Masks.causal(batch), null, allLayers);
+    }
+
+    /** The new tokens follow the cache's: they are rotated by their positions from its length on. */
+    @Override
+    public Tensor forward(Tensor wordVectors, KvCache cache) {
+        long past = cache.length(), length = wordVectors.size(1);
+        checkWindow(past + length);
+        return blocks(wordVectors, cosSin(invFreq, past, length, wordVectors), null, cache, false).get(0);
+    }
+
+    private void checkWindow(long length) {
         if (config.slidingWindow() > 0 && length > config.slidingWindow()) {
             throw new IllegalArgumentException(length + " tokens exceed the sliding_window of " + config.slidingWindow()
                     + " (" + config.modelType() + "), which is not implemented here");
         }
-        Tensor[] cosSin = cosSin(invFreq, length, wordVectors);
-        // Causal attention under the key padding mask. Every query sees position 0, a real token, so no row is
-        // blocked entirely.
-        Tensor allowed = Masks.causal(batch);
+    }
+
+    /** The blocks and the final norm; with a cache, attention also reads (and extends) the past. */
+    private List<Tensor> blocks(Tensor wordVectors, Tensor[] cosSin, Tensor allowed, KvCache cache,
+                                boolean allLayers) {
         Tensor x = wordVectors;
         List<Tensor> states = new ArrayList<>();
         if (allLayers) states.add(x);
         for (int l = 0; l < config.layers(); l++) {
             int layer = l;
             Tensor in = x;
-            x = Backbone.block(() -> block(layer, in, cosSin, allowed), in, !allLayers && in != wordVectors);
+            x = Backbone.block(() -> block(layer, in, cosSin, allowed, cache), in, !allLayers && in != wordVectors);
             if (allLayers && l < config.layers() - 1) states.add(x);
         }
         x = rmsNorm(x, finalNorm);
@@ -390,8 +406,8 @@ public final class Llama implements Backbone {
         return allLayers ? states : List.of(x);
     }
 
-    /** x + attn(rms(x)), then x + mlp(rms(x)). */
-    private Tensor block(int l, Tensor x, Tensor[] cosSin, Tensor allowed) {
+    /** x + attn(rms(x)), then x + mlp(rms(x)); with a cache the past tokens' keys and values join the new ones'. */
+    private Tensor block(int l, Tensor x, Tensor[] cosSin, Tensor allowed, KvCache cache) {
         long size = x.size(0), length = x.size(1);
         int heads = config.heads(), kv = config.kvHeads(), d = config.headDim();
         Tensor h = rmsNorm(x, p(l, "input_layernorm.weight"));
@@ -402,6 +418,11 @@ public final class Llama implements Backbone {
         Tensor v = qkv.slice(-1, kEnd, qkv.size(-1)).reshape(size, length, kv, d).transpose(0, 2, 1, 3);
         q = rotate(q, cosSin[0], cosSin[1]);
         k = rotate(k, cosSin[0], cosSin[1]);
+        if (cache != null) {
+            Tensor[] all = cache.append(l, k, v);
+            k = all[0];
+            v = all[1];
+        }
         // Grouped-query attention (repeat_kv): query head g·groups + r reads kv head g, which the fused kernel
         // does without copying the keys and values.
         Tensor context = Nn.attention(q, k, v, allowed, true, 1 / Math.sqrt(d), kv != heads)
