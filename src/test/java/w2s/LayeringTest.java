@@ -31,6 +31,7 @@ class LayeringTest {
             "metrics",     // accuracy, AUROC, calibration, bootstrap, flags
             "torch",       // the tensor engine: libtorch tensors, scopes, devices, dtypes
             "model",       // model parts: architectures, checkpoints, tokens, pooling, heads, sources
+            "generate",    // text from a decoder: greedy decoding with its LM head and key/value cache
             "train",       // losses, optimiser, the classifier contract, heads and probes trained on features
             "finetune",    // training whole backbones (full, LoRA)
             "encode",      // feature extraction and its cache
