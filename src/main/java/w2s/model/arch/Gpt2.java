@@ -19,6 +19,9 @@ import w2s.torch.Tensor;
  * <p>Checkpoints store the projections as Conv1D weights, [in, out]; they are transposed to the [out, in] layout of
  * a Linear when the model is built and keep their checkpoint names. {@code c_attn} already holds query, key and value
  * in one matrix. Inputs are padded on the right, so every real token sits at its own position 0 … T−1.
+ *
+ * <p>For generation the same blocks run on new tokens only ({@link #forward(Tensor, KvCache)}): their positions
+ * continue from the cache's length, and attention reads the cached keys and values of the past.
  */
 public final class Gpt2 implements Backbone {
 

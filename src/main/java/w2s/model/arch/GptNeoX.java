@@ -20,6 +20,9 @@ import w2s.torch.Tensor;
  *
  * <p>The fused query-key-value projection is kept as stored: its output is laid out per head, [heads, 3 × head_dim],
  * query, key and value of one head side by side.
+ *
+ * <p>For generation the same blocks run on new tokens only ({@link #forward(Tensor, KvCache)}): they are rotated
+ * by their absolute positions, after the cache's, and attention reads the cached keys and values of the past.
  */
 public final class GptNeoX implements Backbone {
 

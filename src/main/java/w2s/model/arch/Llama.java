@@ -22,6 +22,10 @@ import w2s.torch.Tensor;
  * as one [2·I, hidden] matrix, so each runs as one matrix product; Adam is element-wise, so training the fused
  * matrices is training the parts.
  *
+ * <p>For generation the same blocks run on new tokens only ({@link #forward(Tensor, KvCache)}): they are rotated
+ * by their absolute positions, after the cache's, and attention reads the cached keys and values of the past (the
+ * cache holds the KV heads only, as grouped-query attention computes them).
+ *
  * <p>Everything runs in fp32 (RMSNorm included, as Hugging Face computes it in fp32 whatever the model's dtype).
  */
 public final class Llama implements Backbone {
