@@ -238,7 +238,7 @@ public final class Gpt2 implements Backbone {
         return blocks(wordVectors.add(positions.slice(0, 0, length)), Masks.causal(batch), null, allLayers);
     }
 
-    /** The new tokens follow the cache's: their learned positions start at its length. */
+    /** The new tokens follow the cache's: their learned positions continue each row's. */
     @Override
     public Tensor forward(Tensor wordVectors, KvCache cache) {
         long past = cache.length(), length = wordVectors.size(1);
@@ -246,7 +246,8 @@ public final class Gpt2 implements Backbone {
             throw new IllegalArgumentException(past + " + " + length + " tokens exceed GPT-2's " + config.maxPositions()
                     + " positions (n_positions)");
         }
-        return blocks(wordVectors.add(positions.slice(0, past, past + length)), null, cache, false).get(0);
+        Tensor x = wordVectors.add(Nn.embedding(positions, cache.positions(length, wordVectors)));
+        return blocks(x, cache.allowed(length, wordVectors), cache, false).get(0);
     }
 
     /** The blocks and ln_f over embedded tokens; with a cache, attention also reads (and extends) the past. */
