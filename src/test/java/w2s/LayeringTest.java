@@ -33,6 +33,7 @@ class LayeringTest {
             "model",       // model parts: architectures, checkpoints, tokens, pooling, heads, sources
             "train",       // losses, optimiser, the classifier contract, heads and probes trained on features
             "finetune",    // training whole backbones (full, LoRA)
+            "generate",    // decoders that write: next-token training on answers, greedy decoding with a KV cache
             "encode",      // feature extraction and its cache
             "elicit",      // CCS, VINC, zero-shot, calibration, label repair
             "zoo",         // a model name and a training mode → a classifier

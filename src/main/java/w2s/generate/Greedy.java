@@ -3,9 +3,8 @@ package w2s.generate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.Comparator;
 import java.util.Set;
-import java.util.TreeMap;
 
 import w2s.model.arch.ArchConfig;
 import w2s.model.arch.Backbone;
@@ -19,9 +18,12 @@ import w2s.torch.Torch;
  * or a length limit (Hugging Face's {@code generate(do_sample=False)}). The prompt runs through the model once
  * (prefill), then each new token once, reading the past from a {@link KvCache}; all under {@link Torch#noGrad}.
  *
- * <p>Prompts of equal length are decoded together, up to {@link #MAX_BATCH} at a time: one matrix product then
- * serves every row, and nothing is padding (rows of different lengths would need left padding with per-row
- * positions and masks). A row that stops keeps being computed until its group is done; its output ends at its stop.
+ * <p>Prompts are decoded {@link #MAX_BATCH} at a time, shortest first so that a batch's lengths are close: one
+ * matrix product with each weight then serves every row, which on a CPU costs about what one row does (a token's
+ * pass is bound by reading the weights). Shorter prompts are padded on the left, so every row's next token is in
+ * the same column; the cache gives each token its position within its own row and hides the padding from attention
+ * (as Hugging Face's {@code generate} with left padding). A row that stops keeps being computed until its batch is
+ * done; its output ends at its stop.
  *
  * <p>Logits and log-probabilities are fp32 whatever the weights' dtype ({@link Backbone#logits}); ties go to the
  * lowest token id, as torch's argmax.
@@ -62,7 +64,7 @@ public final class Greedy {
             throw new IllegalArgumentException(config.modelType() + " is an encoder: it does not generate text");
         }
         if (maxNewTokens < 0) throw new IllegalArgumentException("maxNewTokens must be 0 or more, not " + maxNewTokens);
-        Map<Integer, List<Integer>> byLength = new TreeMap<>();
+        List<Integer> order = new ArrayList<>();
         for (int i = 0; i < promptIds.size(); i++) {
             long[] prompt = promptIds.get(i);
             if (prompt.length == 0) {
@@ -80,36 +82,43 @@ public final class Greedy {
                         + maxNewTokens + " new tokens that is " + (prompt.length + maxNewTokens) + ", beyond the "
                         + config.maxPositions() + " positions of the model (" + field + ")");
             }
-            byLength.computeIfAbsent(prompt.length, k -> new ArrayList<>()).add(i);
+            order.add(i);
         }
+        order.sort(Comparator.comparingInt(i -> promptIds.get(i).length));
         Generated[] out = new Generated[promptIds.size()];
         if (maxNewTokens == 0) {
             Arrays.fill(out, new Generated(new long[0], new double[0], false));
             return List.of(out);
         }
         model.lmHead(); // an untied head that was not loaded is refused before any work
-        for (List<Integer> rows : byLength.values()) {
-            for (int from = 0; from < rows.size(); from += MAX_BATCH) {
-                decode(model, promptIds, rows.subList(from, Math.min(rows.size(), from + MAX_BATCH)), maxNewTokens,
-                        stopIds, out);
-            }
+        for (int from = 0; from < order.size(); from += MAX_BATCH) {
+            decode(model, promptIds, order.subList(from, Math.min(order.size(), from + MAX_BATCH)), maxNewTokens,
+                    stopIds, out);
         }
         return List.of(out);
     }
 
-    /** Prefill then one token per step, for prompts of one length; results into {@code out} at their indices. */
+    /**
+     * Prefill then one token per step, for a batch of prompts padded on the left (with token 0, which attention never
+     * reads); results into {@code out} at the prompts' indices.
+     */
     private static void decode(Backbone model, List<long[]> prompts, List<Integer> rows, int maxNewTokens,
                                Set<Long> stopIds, Generated[] out) {
-        int b = rows.size(), length = prompts.get(rows.get(0)).length;
-        long[] flat = new long[b * length];
-        for (int r = 0; r < b; r++) System.arraycopy(prompts.get(rows.get(r)), 0, flat, r * length, length);
+        int b = rows.size(), length = 0;
+        for (int i : rows) length = Math.max(length, prompts.get(i).length);
+        long[] flat = new long[b * length], padding = new long[b];
+        for (int r = 0; r < b; r++) {
+            long[] prompt = prompts.get(rows.get(r));
+            padding[r] = length - prompt.length;
+            System.arraycopy(prompt, 0, flat, r * length + (int) padding[r], prompt.length);
+        }
         long[][] ids = new long[b][maxNewTokens];
         double[][] logProbs = new double[b][maxNewTokens];
         int[] count = new int[b];
         boolean[] stopped = new boolean[b], done = new boolean[b];
         int remaining = b;
         try (Torch.Mode noGrad = Torch.noGrad(); Scope scope = Scope.open();
-             KvCache cache = new KvCache(model.config().layers(), (long) length + maxNewTokens)) {
+             KvCache cache = new KvCache(model.config().layers(), (long) length + maxNewTokens, padding)) {
             Tensor input = Tensor.of(null, flat, b, length);
             for (int step = 0; step < maxNewTokens && remaining > 0; step++) {
                 try (Scope stepScope = Scope.open()) {

@@ -61,9 +61,9 @@ public interface Backbone {
 
     /**
      * The incremental forward pass of a decoder, for generation: the word vectors [B, T, H] of T new tokens that
-     * follow the tokens in {@code cache} (the same count in every row: nothing is padding), at positions
-     * {@code cache.length()} … {@code + T − 1}. Their keys and values are appended to the cache and they attend
-     * causally to the past and to each other.
+     * follow the tokens in {@code cache}, at positions {@code cache.length()} … {@code + T − 1} (less each row's
+     * left padding, which the cache knows: {@link KvCache#positions}). Their keys and values are appended to the
+     * cache and they attend causally to the past and to each other, never to padding.
      *
      * @return layer L's hidden states of the new tokens, [B, T, H]
      * @throws IllegalArgumentException for an encoder, or beyond what the model or the cache holds

@@ -19,6 +19,9 @@ import w2s.torch.Tensor;
  * <p>Checkpoints store the projections as Conv1D weights, [in, out]; they are transposed to the [out, in] layout of
  * a Linear when the model is built and keep their checkpoint names. {@code c_attn} already holds query, key and value
  * in one matrix. Inputs are padded on the right, so every real token sits at its own position 0 … T−1.
+ *
+ * <p>For generation the same blocks run on new tokens only ({@link #forward(Tensor, KvCache)}): their positions
+ * continue from the cache's length, and attention reads the cached keys and values of the past.
  */
 public final class Gpt2 implements Backbone {
 
@@ -235,7 +238,7 @@ public final class Gpt2 implements Backbone {
         return blocks(wordVectors.add(positions.slice(0, 0, length)), Masks.causal(batch), null, allLayers);
     }
 
-    /** The new tokens follow the cache's: their learned positions start at its length. */
+    /** The new tokens follow the cache's: their learned positions continue each row's. */
     @Override
     public Tensor forward(Tensor wordVectors, KvCache cache) {
         long past = cache.length(), length = wordVectors.size(1);
@@ -243,7 +246,8 @@ public final class Gpt2 implements Backbone {
             throw new IllegalArgumentException(past + " + " + length + " tokens exceed GPT-2's " + config.maxPositions()
                     + " positions (n_positions)");
         }
-        return blocks(wordVectors.add(positions.slice(0, past, past + length)), null, cache, false).get(0);
+        Tensor x = wordVectors.add(Nn.embedding(positions, cache.positions(length, wordVectors)));
+        return blocks(x, cache.allowed(length, wordVectors), cache, false).get(0);
     }
 
     /** The blocks and ln_f over embedded tokens; with a cache, attention also reads (and extends) the past. */

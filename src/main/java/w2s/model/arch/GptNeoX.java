@@ -20,6 +20,9 @@ import w2s.torch.Tensor;
  *
  * <p>The fused query-key-value projection is kept as stored: its output is laid out per head, [heads, 3 × head_dim],
  * query, key and value of one head side by side.
+ *
+ * <p>For generation the same blocks run on new tokens only ({@link #forward(Tensor, KvCache)}): they are rotated
+ * by their absolute positions, after the cache's, and attention reads the cached keys and values of the past.
  */
 public final class GptNeoX implements Backbone {
 
@@ -167,13 +170,13 @@ public final class GptNeoX implements Backbone {
     }
 
     /**
-     * cos and sin of position × inv_freq for positions from … from + T − 1, [T, r] each (the frequencies repeated
-     * twice), computed in fp32 and then cast to the activations' dtype, as Hugging Face does.
+     * cos and sin of position × inv_freq for fp32 positions [T] (or [B, 1, T], each row its own), [..., T, r] each
+     * (the frequencies repeated twice), computed in fp32 and then cast to the activations' dtype, as Hugging Face
+     * does.
      */
-    private static Tensor[] cosSin(Tensor invFreq, long from, long length, Tensor like) {
-        Tensor t = Tensor.arange(length, invFreq).add(from).reshape(length, 1);
-        Tensor freqs = t.mul(invFreq.reshape(1, -1));
-        Tensor emb = Tensor.concat(List.of(freqs, freqs), 1);
+    private static Tensor[] cosSin(Tensor invFreq, Tensor positions, Tensor like) {
+        Tensor freqs = positions.unsqueeze(-1).mul(invFreq);
+        Tensor emb = Tensor.concat(List.of(freqs, freqs), -1);
         return new Tensor[] {emb.cos().to(like.dtype()), emb.sin().to(like.dtype())};
     }
 
@@ -323,16 +326,18 @@ public final class GptNeoX implements Backbone {
 
     @Override
     public List<Tensor> forward(Tensor wordVectors, Batch batch, boolean allLayers) {
-        Tensor[] cosSin = config.rotaryDims() < 2 ? null : cosSin(invFreq, 0, batch.length(), wordVectors);
+        Tensor[] cosSin = config.rotaryDims() < 2 ? null
+                : cosSin(invFreq, Tensor.arange(batch.length(), invFreq), wordVectors);
         return blocks(wordVectors, cosSin, Masks.causal(batch), null, allLayers);
     }
 
-    /** The new tokens follow the cache's: they are rotated by their positions from its length on. */
+    /** The new tokens follow the cache's: they are rotated by their positions within their rows. */
     @Override
     public Tensor forward(Tensor wordVectors, KvCache cache) {
-        long past = cache.length();
-        Tensor[] cosSin = config.rotaryDims() < 2 ? null : cosSin(invFreq, past, wordVectors.size(1), wordVectors);
-        return blocks(wordVectors, cosSin, null, cache, false).get(0);
+        long length = wordVectors.size(1);
+        Tensor[] cosSin = config.rotaryDims() < 2 ? null
+                : cosSin(invFreq, cache.positions(length, invFreq).toFloat().unsqueeze(1), wordVectors);
+        return blocks(wordVectors, cosSin, cache.allowed(length, wordVectors), cache, false).get(0);
     }
 
     /** The blocks and the final norm; with a cache, attention also reads (and extends) the past. */

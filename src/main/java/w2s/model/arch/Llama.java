@@ -22,6 +22,10 @@ import w2s.torch.Tensor;
  * as one [2·I, hidden] matrix, so each runs as one matrix product; Adam is element-wise, so training the fused
  * matrices is training the parts.
  *
+ * <p>For generation the same blocks run on new tokens only ({@link #forward(Tensor, KvCache)}): they are rotated
+ * by their absolute positions, after the cache's, and attention reads the cached keys and values of the past (the
+ * cache holds the KV heads only, as grouped-query attention computes them).
+ *
  * <p>Everything runs in fp32 (RMSNorm included, as Hugging Face computes it in fp32 whatever the model's dtype).
  */
 public final class Llama implements Backbone {
@@ -231,13 +235,13 @@ public final class Llama implements Backbone {
     }
 
     /**
-     * cos and sin of position × inv_freq for positions from … from + T − 1, [T, d] each (the frequencies repeated
-     * twice), computed in fp32 and then cast to the activations' dtype, as Hugging Face does.
+     * cos and sin of position × inv_freq for fp32 positions [T] (or [B, 1, T], each row its own), [..., T, d] each
+     * (the frequencies repeated twice), computed in fp32 and then cast to the activations' dtype, as Hugging Face
+     * does.
      */
-    private static Tensor[] cosSin(Tensor invFreq, long from, long length, Tensor like) {
-        Tensor t = Tensor.arange(length, invFreq).add(from).reshape(length, 1);
-        Tensor freqs = t.mul(invFreq.reshape(1, -1));
-        Tensor emb = Tensor.concat(List.of(freqs, freqs), 1);
+    private static Tensor[] cosSin(Tensor invFreq, Tensor positions, Tensor like) {
+        Tensor freqs = positions.unsqueeze(-1).mul(invFreq);
+        Tensor emb = Tensor.concat(List.of(freqs, freqs), -1);
         return new Tensor[] {emb.cos().to(like.dtype()), emb.sin().to(like.dtype())};
     }
 
@@ -371,15 +375,17 @@ public final class Llama implements Backbone {
         checkWindow(length);
         // Causal attention under the key padding mask. Every query sees position 0, a real token, so no row is
         // blocked entirely.
-        return blocks(wordVectors, cosSin(invFreq, 0, length, wordVectors), Masks.causal(batch), null, allLayers);
+        return blocks(wordVectors, cosSin(invFreq, Tensor.arange(length, invFreq), wordVectors), Masks.causal(batch),
+                null, allLayers);
     }
 
-    /** The new tokens follow the cache's: they are rotated by their positions from its length on. */
+    /** The new tokens follow the cache's: they are rotated by their positions within their rows. */
     @Override
     public Tensor forward(Tensor wordVectors, KvCache cache) {
-        long past = cache.length(), length = wordVectors.size(1);
-        checkWindow(past + length);
-        return blocks(wordVectors, cosSin(invFreq, past, length, wordVectors), null, cache, false).get(0);
+        long length = wordVectors.size(1);
+        checkWindow(cache.length() + length);
+        Tensor[] cosSin = cosSin(invFreq, cache.positions(length, invFreq).toFloat().unsqueeze(1), wordVectors);
+        return blocks(wordVectors, cosSin, cache.allowed(length, wordVectors), cache, false).get(0);
     }
 
     private void checkWindow(long length) {
