@@ -125,16 +125,22 @@ public final class GenerativeModel {
     }
 
     private List<Written> write(AnswerTuner tuner, Checkpoint cp, List<Completion> items) {
-        List<long[]> prompts = List.of(prompts(cp, items));
-        List<Greedy.Generated> generated = new ArrayList<>(items.size());
+        long[][] prompts = prompts(cp, items);
+        // Chunks of prompts of close lengths, so Greedy's batches pad little; the answers go back in item order.
+        Integer[] order = new Integer[prompts.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> prompts[i].length));
+        Greedy.Generated[] byItem = new Greedy.Generated[prompts.length];
         try (Progress progress = new Progress("write " + name, items.size(), "answers")) {
-            int chunk = 4 * Greedy.MAX_BATCH; // Greedy batches prompts of one length within a chunk
-            for (int i = 0; i < prompts.size(); i += chunk) {
-                List<long[]> part = prompts.subList(i, Math.min(prompts.size(), i + chunk));
-                generated.addAll(tuner.write(part, maxNewTokens));
+            int chunk = 4 * Greedy.MAX_BATCH;
+            for (int i = 0; i < order.length; i += chunk) {
+                List<Integer> part = List.of(order).subList(i, Math.min(order.length, i + chunk));
+                List<Greedy.Generated> out = tuner.write(part.stream().map(j -> prompts[j]).toList(), maxNewTokens);
+                for (int j = 0; j < part.size(); j++) byItem[part.get(j)] = out.get(j);
                 progress.advance(part.size());
             }
         }
+        List<Greedy.Generated> generated = List.of(byItem);
         String[] texts = Tokens.decode(cp.tokenizer(), generated.stream().map(Greedy.Generated::ids).toList());
         List<Written> out = new ArrayList<>(texts.length);
         for (int i = 0; i < texts.length; i++) {
