@@ -43,14 +43,12 @@ import w2s.train.TrainConfig;
  * Face's classifier dropout), not the backbone's attention and residual dropout.
  */
 public final class FineTuner implements AutoCloseable {
-    private static final float BETA1 = 0.9f, EPS = 1e-8f; // torch.optim.Adam defaults
 
     private final FineTuneConfig settings;
     /** The special tokens closing every text, which last-text pooling skips (see {@link Pooling#closingTokens}). */
     private final int closingTokens;
     /** Optimiser and dropout settings (AdamW, β2, dropout rate, seed); the learning rate comes with each step. */
     private final TrainConfig train;
-    private final float beta2;
     /** Training only: each minibatch's dropout mask on the head's input, the same in both passes of a step. */
     private final Map<Batch, Tensor> dropoutMasks = new IdentityHashMap<>();
     private final Device device;
@@ -65,9 +63,8 @@ public final class FineTuner implements AutoCloseable {
     /** The head's outputs: K classes, or 1 (a candidate's score). */
     private final int outputs;
     private final List<Tensor> trainable = new ArrayList<>();
-    private final List<Tensor[]> moments = new ArrayList<>();
+    private final TorchAdam adam;
     private final Timings timings = new Timings();
-    private int updates;
     private double lastLr = Double.NaN;
     /** Token ids seen in training so far, for the update of word-embedding rows (see {@link #adam}). */
     private final boolean[] seen;
@@ -118,7 +115,6 @@ public final class FineTuner implements AutoCloseable {
         this.settings = settings;
         this.origin = checkpoint.origin();
         this.train = train != null ? train : new TrainConfig(1, 1, 1, 0, "constant", 0, 0);
-        this.beta2 = (float) (double) this.train.beta2();
         this.seen = new boolean[checkpoint.config().vocabSize()];
         this.closingTokens = Pooling.closingTokens(checkpoint.config().causal());
         this.device = Device.parse(settings.device());
@@ -134,8 +130,7 @@ public final class FineTuner implements AutoCloseable {
                     checkpoint.config().hidden());
             head.requiresGrad(true);
             trainable.add(head);
-            for (Tensor p : trainable) moments.add(new Tensor[] {owner.adoptFrom(p.zerosLike()),
-                    owner.adoptFrom(p.zerosLike())});
+            adam = new TorchAdam(owner, trainable, this.train.beta2(), this.train.decoupled());
         } catch (RuntimeException e) {
             owner.close();
             throw e;
@@ -452,47 +447,13 @@ public final class FineTuner implements AutoCloseable {
      * nor once half the rows are seen, when gathering and scattering them costs more than updating all.)
      */
     private void adam(double lr, double weightDecay) {
-        updates++;
-        double c1 = 1 - Math.pow(BETA1, updates), c2 = 1 - Math.pow(beta2, updates);
         Tensor words = encoder.wordEmbeddings();
-        try (Torch.Mode noGrad = Torch.noGrad()) {
-            for (int i = 0; i < trainable.size(); i++) {
-                Tensor p = trainable.get(i);
-                Tensor[] m = moments.get(i);
-                try (Scope scope = Scope.open()) {
-                    Tensor g = p.grad();
-                    if (g == null) continue; // not reached by this batch's graph (torch skips it too)
-                    if (train.decoupled() && weightDecay != 0) {
-                        // AdamW: the decay acts on the weights, not through the moments (torch.optim.AdamW).
-                        p.mulInPlace(1 - lr * weightDecay);
-                    }
-                    if (p == words && sparseEmbeddingRows && weightDecay == 0 && seenCount < seen.length / 2) {
-                        Tensor rows = Tensor.of(null, Arrays.copyOf(seenIds, seenCount), seenCount).toDeviceOf(p);
-                        Tensor w = p.rows(rows), mean = m[0].rows(rows), variance = m[1].rows(rows);
-                        update(w, g.rows(rows), mean, variance, lr, c1, c2, 0);
-                        p.setRows(rows, w);
-                        m[0].setRows(rows, mean);
-                        m[1].setRows(rows, variance);
-                    } else {
-                        update(p, g, m[0], m[1], lr, c1, c2, train.decoupled() ? 0 : weightDecay);
-                    }
-                }
-                p.clearGrad();
-            }
+        try (Scope scope = Scope.open()) {
+            boolean sparse = sparseEmbeddingRows && weightDecay == 0 && seenCount < seen.length / 2;
+            adam.step(lr, weightDecay, words, sparse
+                    ? Tensor.of(null, Arrays.copyOf(seenIds, seenCount), seenCount).toDeviceOf(words) : null);
         }
         lastLr = lr;
-    }
-
-    /**
-     * One Adam update of {@code p} in place: g += wd·p (coupled decay); m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
-     * p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with c₁, c₂ the bias corrections of this step.
-     */
-    private void update(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double c1, double c2, double decay) {
-        Tensor grad = decay != 0 ? g.add(p.mul(decay)) : g;
-        m.mulInPlace(BETA1).addInPlace(grad, 1 - BETA1);
-        v.mulInPlace(beta2).addProductInPlace(grad, grad, 1 - beta2);
-        Tensor denominator = v.sqrt().mul(1 / Math.sqrt(c2)).add(EPS);
-        p.addQuotientInPlace(m, denominator, -lr / c1);
     }
 
     private Tensor logits(Batch in) {
@@ -563,11 +524,7 @@ public final class FineTuner implements AutoCloseable {
 
     /** Frees the optimiser state once training is over; the weights stay for prediction. */
     void dropOptimizerState() {
-        for (Tensor[] m : moments) {
-            m[0].close();
-            m[1].close();
-        }
-        moments.clear();
+        adam.close();
     }
 
     @Override

@@ -31,6 +31,15 @@ public final class TorchAdam {
 
     /** One update of every parameter that has a gradient (one the graph did not reach is skipped, as torch skips it). */
     public void step(double lr, double weightDecay) {
+        step(lr, weightDecay, null, null);
+    }
+
+    /**
+     * One update, where parameter {@code sparse} (the word embeddings) is updated in {@code rows} only (int64 ids):
+     * a row that has only ever had zero gradients has zero moments, and Adam leaves it exactly unchanged, so
+     * updating the rows seen so far is the dense update (without weight decay, which reaches every row).
+     */
+    public void step(double lr, double weightDecay, Tensor sparse, Tensor rows) {
         updates++;
         double c1 = 1 - Math.pow(BETA1, updates), c2 = 1 - Math.pow(beta2, updates);
         try (Torch.Mode noGrad = Torch.noGrad()) {
@@ -40,8 +49,17 @@ public final class TorchAdam {
                 try (Scope scope = Scope.open()) {
                     Tensor g = p.grad();
                     if (g == null) continue;
+                    // AdamW: the decay acts on the weights, not through the moments (torch.optim.AdamW).
                     if (decoupled && weightDecay != 0) p.mulInPlace(1 - lr * weightDecay);
-                    update(p, g, m[0], m[1], lr, c1, c2, decoupled ? 0 : weightDecay, beta2);
+                    if (p == sparse && rows != null && weightDecay == 0) {
+                        Tensor w = p.rows(rows), mean = m[0].rows(rows), variance = m[1].rows(rows);
+                        update(w, g.rows(rows), mean, variance, lr, c1, c2, 0, beta2);
+                        p.setRows(rows, w);
+                        m[0].setRows(rows, mean);
+                        m[1].setRows(rows, variance);
+                    } else {
+                        update(p, g, m[0], m[1], lr, c1, c2, decoupled ? 0 : weightDecay, beta2);
+                    }
                 }
                 p.clearGrad();
             }
