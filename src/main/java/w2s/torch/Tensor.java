@@ -1,11 +1,15 @@
 package w2s.torch;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.ShortPointer;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
@@ -88,6 +92,31 @@ public final class Tensor implements AutoCloseable {
         int bits = Float.floatToRawIntBits(f);
         if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
         return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
+    }
+
+    /**
+     * An uninitialised tensor to be filled in place ({@link #copyFrom(ByteBuffer, Raw)}, {@link #copyFrom(Tensor)}),
+     * owned by {@code owner} (null: the innermost open scope): how weights are made without a second copy of them.
+     */
+    public static Tensor empty(Scope owner, Dtype dtype, long... shape) {
+        Torch.start();
+        try (MemoryFormatOptional format = new MemoryFormatOptional()) {
+            return new Tensor(torch.empty(shape, options(dtype.scalarType()), format), ownerOr(owner));
+        }
+    }
+
+    /** How values are laid out as bytes (little-endian), named as safetensors names them. */
+    public enum Raw {
+        F32(4, ScalarType.Float), F16(2, ScalarType.Half), BF16(2, ScalarType.BFloat16);
+
+        /** Bytes per value. */
+        public final int width;
+        private final ScalarType type;
+
+        Raw(int width, ScalarType type) {
+            this.width = width;
+            this.type = type;
+        }
     }
 
     /** Standard normal values (torch's generator; seed it with {@link Torch#seed}). */
@@ -536,6 +565,31 @@ public final class Tensor implements AutoCloseable {
     /** this ← o, in place (shapes must agree; autograd must be off for a leaf that trains). */
     public void copyFrom(Tensor o) {
         t.copy_(o.t); // returns this tensor's own handle: not to be closed
+    }
+
+    /**
+     * this ← the values in {@code data} (a direct buffer, from position 0 to its limit) stored as {@code raw}, in
+     * this tensor's shape and row-major order, converted to this tensor's dtype as torch's {@code copy_} converts
+     * (to bfloat16 rounding to nearest-even). This may be a view (a slice, a transpose): the values go where it
+     * points. libtorch reads the buffer in place: no Java array and no native copy of the values is made.
+     */
+    public void copyFrom(ByteBuffer data, Raw raw) {
+        if (!data.isDirect() || data.position() != 0) {
+            throw new IllegalArgumentException("a direct buffer from position 0 is needed, not " + data);
+        }
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new UnsupportedOperationException("little-endian values on a big-endian machine");
+        }
+        long n = numel();
+        if (data.limit() != n * raw.width) {
+            throw new IllegalArgumentException(data.limit() + " bytes do not hold " + Arrays.toString(shape()) + " "
+                    + raw + " values");
+        }
+        if (n == 0) return;
+        try (BytePointer p = new BytePointer(data);
+             org.bytedeco.pytorch.Tensor view = torch.from_blob(p, shape(), options(raw.type))) {
+            t.copy_(view); // returns this tensor's own handle: not to be closed
+        }
     }
 
     /** Rows {@code ids} of this ← {@code values} (dimension 0). */

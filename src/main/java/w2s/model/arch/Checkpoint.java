@@ -19,8 +19,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * Pretrained weights in fp32 under their architecture's canonical names and the checkpoint's layouts, with the
  * config and the tokenizer.json that go with them, copied into a fresh trainable {@link Backbone} by every fit.
- * Weights read from safetensors files stay on disk until a backbone is built, one tensor at a time, so building a
- * model costs its PyTorch copy and one tensor more, not two copies of the model (see {@link StoredTensors}).
+ * Weights read from safetensors files stay on disk until a backbone is built, then go from the file straight into
+ * libtorch tensors a slice at a time, so building a model costs its PyTorch copy and a few megabytes, with no Java
+ * copy of any weight (see {@link StoredTensors}, {@link Safetensors#stored}).
  *
  * @param origin    where the weights came from, named in every error about them
  * @param tokenizer the tokenizer.json text
@@ -33,8 +34,9 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, StoredTen
     }
 
     /**
-     * Tensors of safetensors files under canonical names, read from disk each time one is asked for: {@code get}
-     * loads a tensor, iteration loads each in turn. Shapes come from the files' headers.
+     * Tensors of safetensors files under canonical names, their values left on disk: {@code get} reads nothing, and
+     * a tensor's values are read from the file each time it is copied into libtorch. Shapes come from the files'
+     * headers.
      */
     static final class StoredTensors extends java.util.AbstractMap<String, StoredTensor> {
         private final Map<String, Safetensors.Stored> stored;
@@ -51,12 +53,7 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, StoredTen
         @Override
         public StoredTensor get(Object name) {
             Safetensors.Stored s = stored.get(name);
-            if (s == null) return null;
-            try {
-                return Safetensors.load(s);
-            } catch (IOException e) {
-                throw new UncheckedIOException("reading tensor '" + s.name() + "' of " + s.file(), e);
-            }
+            return s == null ? null : Safetensors.stored(s);
         }
 
         @Override

@@ -2,6 +2,7 @@ package w2s.model.arch;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -15,10 +16,13 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import w2s.torch.Tensor;
+
 /**
  * The safetensors format: an 8-byte little-endian header length, a JSON header giving each tensor's dtype, shape and
- * byte range, then the raw little-endian data. F32, F16 and BF16 tensors are read (as fp32); integer tensors such as
- * BERT's position_ids buffer are skipped. Written tensors are F32.
+ * byte range, then the raw little-endian data. F32, F16 and BF16 tensors are read, straight into libtorch tensors of
+ * any dtype ({@link #stored}) or as fp32 Java arrays ({@link #read}); integer tensors such as BERT's position_ids
+ * buffer are skipped. Written tensors are F32.
  */
 public final class Safetensors {
     private Safetensors() {}
@@ -73,8 +77,67 @@ public final class Safetensors {
     }
 
     /**
-     * One tensor's data as fp32, read (not memory-mapped) so that only what the caller keeps stays resident: a model
-     * is built one tensor at a time and never holds the file in memory.
+     * One tensor, its values left in the file until it is {@linkplain StoredTensor#copyInto copied} into a libtorch
+     * tensor ({@link #readInto}): how a model is built from a checkpoint.
+     */
+    public static StoredTensor stored(Stored s) {
+        return new StoredTensor(s.shape(), target -> readInto(s, target));
+    }
+
+    /** Bytes read at a time when copying a tensor into libtorch (more when one row of it is larger). */
+    static final int SLICE_BYTES = 8 << 20;
+
+    /**
+     * target ← one tensor's values, read (not memory-mapped) in slices of its first dimension through one reused
+     * direct buffer of about {@link #SLICE_BYTES}, each slice handed to libtorch in place, which converts F16 and
+     * BF16 values and writes through the target's strides (a transposed view transposes). So the file is never
+     * held in memory, nor any tensor twice: the only copy made is the target itself.
+     */
+    static void readInto(Stored s, Tensor target) {
+        Tensor.Raw raw = Tensor.Raw.valueOf(s.dtype());
+        long[] shape = s.shape();
+        long rows = shape.length == 0 ? 1 : shape[0];
+        if (rows == 0 || s.length() == 0) return;
+        long rowBytes = s.length() / rows;
+        long perSlice = Math.max(1, SLICE_BYTES / rowBytes);
+        ByteBuffer buffer = sliceBuffer(Math.min(perSlice, rows) * rowBytes);
+        try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ)) {
+            for (long from = 0; from < rows; from += perSlice) {
+                long n = Math.min(perSlice, rows - from);
+                buffer.clear().limit((int) (n * rowBytes));
+                while (buffer.hasRemaining()) {
+                    if (ch.read(buffer, s.offset() + from * rowBytes + buffer.position()) < 0) {
+                        throw new IOException(s.file() + ": ends inside tensor '" + s.name() + "'");
+                    }
+                }
+                buffer.flip();
+                if (shape.length == 0) {
+                    target.copyFrom(buffer, raw);
+                } else {
+                    try (Tensor slice = target.slice(0, from, from + n)) {
+                        slice.copyFrom(buffer, raw);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading tensor '" + s.name() + "' of " + s.file(), e);
+        }
+    }
+
+    private static final ThreadLocal<ByteBuffer> SLICE_BUFFER = new ThreadLocal<>();
+
+    private static ByteBuffer sliceBuffer(long bytes) {
+        ByteBuffer b = SLICE_BUFFER.get();
+        if (b == null || b.capacity() < bytes) {
+            b = ByteBuffer.allocateDirect((int) Math.max(bytes, SLICE_BYTES));
+            SLICE_BUFFER.set(b);
+        }
+        return b;
+    }
+
+    /**
+     * One tensor's data as fp32 in a Java array, for tools and tests that read values ({@link #read}); models are
+     * built with {@link #stored} instead, which makes no Java copy.
      */
     public static StoredTensor load(Stored s) throws IOException {
         try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.READ)) {

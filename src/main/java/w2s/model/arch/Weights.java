@@ -17,9 +17,18 @@ public record Weights(Scope owner, Dtype dtype, Device device) {
         return new Weights(owner, Dtype.FP32, Device.CPU);
     }
 
-    /** A checkpoint tensor in this dtype, on this device. */
+    /**
+     * A checkpoint tensor in this dtype, on this device: made empty, then filled by libtorch from the file (or from
+     * the Java array of a tensor held in memory), converted to the dtype as it is copied.
+     */
     public Tensor copy(StoredTensor t) {
-        Tensor cpu = dtype == Dtype.BF16 ? Tensor.bf16(owner, t.data(), t.shape()) : Tensor.of(owner, t.data(), t.shape());
+        Tensor cpu = Tensor.empty(owner, dtype, t.shape());
+        try {
+            t.copyInto(cpu);
+        } catch (RuntimeException e) {
+            cpu.close();
+            throw e;
+        }
         return onDevice(cpu);
     }
 
