@@ -21,7 +21,8 @@ import w2s.torch.Torch;
  * new tokens after a 16-token prompt (the prefill's cost, measured alone, taken out), against the matmul-limited
  * token rate measured in the same run: the time of the products with the weight matrices that one token needs (per
  * layer [1,768]×[768,2304], [768,768], [768,3072], [3072,768], then the LM head [1,768]×[768,50257]), run alone
- * through the same op (Nn.linear) on the model's own weights.
+ * through the same op (Nn.linear) on the model's own weights. Also the rate of a batch of 8 prompts of different
+ * lengths (left-padded), which reads each weight once for 8 tokens.
  * Usage: bench/decode.sh [prompt tokens=16] [repeats=5].
  */
 public class DecodeBench {
@@ -66,6 +67,12 @@ public class DecodeBench {
                 System.out.printf(Locale.ROOT, "%3d new tokens: %.3f s in all, %.2f ms per token after the first"
                         + " (%.1f tokens/s)%n", n, total, each * 1e3, 1 / each);
             }
+            // Batching: 8 prompts of different lengths (left padding), 32 new tokens each.
+            List<long[]> eight = new ArrayList<>();
+            for (int i = 0; i < 8; i++) eight.add(Arrays.copyOf(prompt, promptLength - i));
+            double batch = best(Math.min(repeats, 3), () -> Greedy.greedy(model, eight, 32, Set.of()));
+            System.out.printf(Locale.ROOT, "batch of 8 prompts (%d to %d tokens), 32 new tokens each: %.3f s, %.1f"
+                    + " tokens/s in all%n", promptLength - 7, promptLength, batch, 8 * 32 / batch);
             double products;
             try (w2s.torch.Torch.Mode off = Torch.noGrad(); Scope scope = Scope.open()) {
                 List<Tensor[]> weights = new ArrayList<>();

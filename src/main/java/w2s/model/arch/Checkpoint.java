@@ -93,9 +93,9 @@ public record Checkpoint(String origin, ArchConfig config, Map<String, StoredTen
     }
 
     /**
-     * The language-model head's matrix [vocab, hidden] where the architecture always ties it to the token embeddings
-     * (GPT-2's {@code wte}), so next-token logits are {@code h_L · Wᵀ}; null where the head may be untied (GPT-NeoX's
-     * {@code embed_out}, Llama's {@code lm_head}), which checkpoints are not read for.
+     * The language-model head's matrix [vocab, hidden] as stored, for GPT-2 only (its {@code wte}), so next-token
+     * logits are {@code h_L · Wᵀ}; null for other architectures. The zero-shot baseline reads it without building a
+     * model; {@link Backbone#lmHead} of a {@link #languageModel} is every decoder's head, tied or not.
      */
     public StoredTensor tiedUnembedding() {
         return config.modelType().equals("gpt2") ? tensors.get("wte.weight") : null;
