@@ -73,14 +73,14 @@ public class CurveCostBench {
         System.out.printf(Locale.ROOT, "%s %s on %s: %d training documents, %d steps of %d; curve: %d points on %d of %d "
                         + "test documents%n", model, mode, taskName, train.size(), t.totalSteps(train.size()),
                 t.batchSize(), points[0], docs.docs().size(), split.test().size());
-        System.out.printf(Locale.ROOT, "training %.1f s, curve scoring %.1f s: %.1f%% of training (load average %s before,"
-                + " %s after)%n", training, curve, 100 * curve / training, loadBefore, loadAfter);
+        System.out.printf(Locale.ROOT, "training %.1f s, curve scoring %.1f s: %.1f%% of training (load average %s "
+                + "before, %s after)%n", training, curve, 100 * curve / training, loadBefore, loadAfter);
         System.out.printf(Locale.ROOT, "CPU time of the process: training %.1f s, curve scoring %.1f s: %.1f%%%n",
                 trainingCpu, curveCpu, 100 * curveCpu / trainingCpu);
         System.out.printf(Locale.ROOT, "one scoring of all %d test documents: %.2f s; at every point it would cost %.1f%% "
                 + "of training%n", split.test().size(), whole, 100 * whole * points[0] / training);
-        System.out.printf(Locale.ROOT, "then the curve's %d documents: %.2f s (%.1f ms a document; the whole set %.1f ms)"
-                + "; load average %s%n", docs.docs().size(), sample, 1000 * sample / docs.docs().size(),
+        System.out.printf(Locale.ROOT, "then the curve's %d documents: %.2f s (%.1f ms a document; the whole set %.1f "
+                + "ms); load average %s%n", docs.docs().size(), sample, 1000 * sample / docs.docs().size(),
                 1000 * whole / split.test().size(), loadAverage());
     }
 

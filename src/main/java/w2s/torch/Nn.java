@@ -43,10 +43,10 @@ public final class Nn {
      * softmax(q·kᵀ·scale + mask)·v over [B, heads, T, d], through torch's fused kernel (on the CPU a flash-attention
      * kernel that never holds the [T, T] scores of all heads at once).
      *
-     * <p>bf16 on the CPU is computed in fp32 and rounded back to bf16: this libtorch's bf16 kernel for it (fused or
-     * not) is 6–8 times slower than its fp32 one on a CPU with bfloat16 units, and quadratic in T (minilm-l6's heads,
-     * 4096 tokens: 250 ms at T = 128 against 40 ms in fp32 with the casts; bench/README.md, "Training curves"), so at
-     * 128 tokens it was 85% of a bf16 forward pass, and as much of a training step's. The kernel accumulates in fp32
+     * <p>bf16 on the CPU is computed in fp32 and rounded back to bf16: this libtorch's fused bf16 kernel is 6–8 times
+     * slower than its fp32 one on a CPU with bfloat16 units, and quadratic in T (minilm-l6's heads, 4096 tokens: 250 ms
+     * at T = 128 against 40 ms in fp32 with the casts; bench/README.md, "Training curves"): at 128 tokens it was 85% of
+     * a bf16 forward pass, and bf16 fine-tuning of MiniLM ran at 0.4 of its rate now. The kernel accumulates in fp32
      * either way; only the rounding of its intermediate weights to bf16 is gone. GPUs keep their bf16 kernel.
      *
      * @param allowed bool [B or 1, 1, T, T], true where a query may attend to a key; null: causal when
@@ -67,8 +67,9 @@ public final class Nn {
             }
         }
         if (allowed != null && q.dtype() == Dtype.BF16) {
-            // In bf16 a bool mask sends torch to a kernel about twice as slow as the whole fp32 pass; an additive mask
-            // in q's dtype keeps the fused one. -1e30 (within bf16's range) makes a blocked key's weight exactly 0.
+            // (A GPU's, now.) In bf16 a bool mask sent torch on the CPU to a kernel about twice as slow as the whole
+            // fp32 pass; an additive mask in q's dtype keeps the fused one. -1e30 (within bf16's range) makes a blocked
+            // key's weight exactly 0.
             allowed = allowed.logicalNot().toFloat().mul(-1e30).to(Dtype.BF16);
         }
         return fused(q, k, v, allowed, causal, scale, gqa);
