@@ -19,8 +19,9 @@ import w2s.zoo.Models;
 /**
  * What the default training curve costs: one model trained on half of a task's training split with ground truth, as
  * a ceiling is, with the default cadence (about 20 points), timing the curve's scoring apart from the training in the
- * same process (so load from other work weighs on both alike). Also times one scoring of the whole test set, to show
- * what scoring it at every point would cost.
+ * same process (so load from other work weighs on both alike), in wall-clock time and in the process's CPU time (which
+ * other work disturbs less). Also times one scoring of the whole test set, to show what scoring it at every point would
+ * cost, and then the curve's sample again, so that the cost of a document in each is compared under the same load.
  * Usage: java -cp "target/w2s.jar:target/lib/*" bench/CurveCostBench.java [model] [probe|finetune|scratch] [task]
  * [n-train] [n-test] (bench/curve-cost.sh sets the DJL options).
  */
@@ -47,27 +48,54 @@ public class CurveCostBench {
                     Classifier.Monitor.NONE).predict(split.test());
         }
         Classifier classifier = Models.classifier(config, features);
-        long[] scoring = {0};
+        String loadBefore = loadAverage();
+        long[] scoring = {0, 0};
         int[] points = {0};
-        Classifier.Trained[] last = {null};
-        long start = System.nanoTime();
+        long start = System.nanoTime(), startCpu = cpuTime();
         Classifier.Trained trained = classifier.fit(train, truth, Losses.get("xent"),
                 t.withEvalEvery(t.curveEvery(train.size())), (step, total, m) -> {
-                    long s = System.nanoTime();
+                    long s = System.nanoTime(), c = cpuTime();
                     docs.score(step, total, m);
                     scoring[0] += System.nanoTime() - s;
+                    scoring[1] += cpuTime() - c;
                     points[0]++;
                 });
         double fit = (System.nanoTime() - start) / 1e9, curve = scoring[0] / 1e9, training = fit - curve;
+        double fitCpu = (cpuTime() - startCpu) / 1e9, curveCpu = scoring[1] / 1e9, trainingCpu = fitCpu - curveCpu;
+        String loadAfter = loadAverage();
         long s = System.nanoTime();
         trained.predict(split.test());
         double whole = (System.nanoTime() - s) / 1e9;
+        // The sample again, right after the whole set, so the two are compared under the same load.
+        s = System.nanoTime();
+        trained.predict(docs.docs());
+        double sample = (System.nanoTime() - s) / 1e9;
         System.out.printf(Locale.ROOT, "%s %s on %s: %d training documents, %d steps of %d; curve: %d points on %d of %d "
                         + "test documents%n", model, mode, taskName, train.size(), t.totalSteps(train.size()),
                 t.batchSize(), points[0], docs.docs().size(), split.test().size());
-        System.out.printf(Locale.ROOT, "training %.1f s, curve scoring %.1f s: %.1f%% of training%n", training, curve,
-                100 * curve / training);
+        System.out.printf(Locale.ROOT, "training %.1f s, curve scoring %.1f s: %.1f%% of training (load average %s "
+                + "before, %s after)%n", training, curve, 100 * curve / training, loadBefore, loadAfter);
+        System.out.printf(Locale.ROOT, "CPU time of the process: training %.1f s, curve scoring %.1f s: %.1f%%%n",
+                trainingCpu, curveCpu, 100 * curveCpu / trainingCpu);
         System.out.printf(Locale.ROOT, "one scoring of all %d test documents: %.2f s; at every point it would cost %.1f%% "
                 + "of training%n", split.test().size(), whole, 100 * whole * points[0] / training);
+        System.out.printf(Locale.ROOT, "then the curve's %d documents: %.2f s (%.1f ms a document; the whole set %.1f "
+                + "ms); load average %s%n", docs.docs().size(), sample, 1000 * sample / docs.docs().size(),
+                1000 * whole / split.test().size(), loadAverage());
+    }
+
+    /** CPU time of the whole process, libtorch's threads included, in nanoseconds. */
+    static long cpuTime() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** The 1-minute load average, as uptime prints it. */
+    static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 }

@@ -499,27 +499,64 @@ public final class FineTuner implements AutoCloseable {
         return probs;
     }
 
-    /** Every row's logits under the current weights, without a graph, in predictBatch groups of similar length. */
+    /**
+     * Every row's logits under the current weights, without a graph, in groups of at most predictBatch rows of
+     * similar length (see {@link #groups}).
+     */
     private float[][] logits(Tokens.Encoded[] rows) {
         float[][] out = new float[rows.length][];
-        int[] order = Tokens.byLength(rows, Tokens.all(rows));
-        for (int i = 0; i < order.length; i += settings.predictBatch()) {
-            int[] group = Arrays.copyOfRange(order, i, Math.min(order.length, i + settings.predictBatch()));
-            try (Scope scope = Scope.open(); Torch.Mode noGrad = Torch.noGrad();
-                 Torch.Mode cast = Torch.autocast(dtype.dtype(), device)) {
-                Batch batch = Tokens.pad(rows, group, device);
-                float[] z = logits(batch).toFloatArray();
-                if (!Finite.all(z)) {
-                    List<Tensor> states = encoder.forward(encoder.wordVectors(batch.ids()), batch, true);
-                    throw Finite.error(origin, outputs == 1 ? "candidate scores" : "class probabilities",
-                            Finite.firstBadLayer(states, batch.mask()), states.size() - 1);
-                }
-                for (int r = 0; r < group.length; r++) {
-                    out[group[r]] = Arrays.copyOfRange(z, outputs * r, outputs * (r + 1));
+        // One autocast for all groups, so the weights' bf16 copies are made once per call rather than once per group.
+        try (Torch.Mode noGrad = Torch.noGrad(); Torch.Mode cast = Torch.autocast(dtype.dtype(), device)) {
+            for (int[] group : groups(rows, settings.predictBatch())) {
+                try (Scope scope = Scope.open()) {
+                    Batch batch = Tokens.pad(rows, group, device);
+                    float[] z = logits(batch).toFloatArray();
+                    if (!Finite.all(z)) {
+                        List<Tensor> states = encoder.forward(encoder.wordVectors(batch.ids()), batch, true);
+                        throw Finite.error(origin, outputs == 1 ? "candidate scores" : "class probabilities",
+                                Finite.firstBadLayer(states, batch.mask()), states.size() - 1);
+                    }
+                    for (int r = 0; r < group.length; r++) {
+                        out[group[r]] = Arrays.copyOfRange(z, outputs * r, outputs * (r + 1));
+                    }
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * What a forward pass costs beyond its tokens, counted in tokens (measured on the CPU: one 17-token text takes
+     * 8 ms, a token about 0.12 ms in larger groups).
+     */
+    static final int GROUP_COST = 64;
+
+    /**
+     * The rows cut into groups of at most {@code maxRows}, each padded to its longest: the rows ordered by length,
+     * longest first, then cut where the padded tokens plus {@link #GROUP_COST} per group are fewest. Cutting every
+     * {@code maxRows} rows instead pads a small set's first group, which spans every length, to the longest: the 43
+     * documents of a fine-tuning curve's sample held 41% padding that way (a whole test set, 4%).
+     */
+    static List<int[]> groups(Tokens.Encoded[] rows, int maxRows) {
+        int[] order = Tokens.byLength(rows, Tokens.all(rows));
+        int n = order.length;
+        // cost[j]: the cheapest cut of the first j rows in order; start[j]: where its last group starts.
+        long[] cost = new long[n + 1];
+        int[] start = new int[n + 1];
+        for (int j = 1; j <= n; j++) {
+            cost[j] = Long.MAX_VALUE;
+            for (int i = Math.max(0, j - maxRows); i < j; i++) {
+                long c = cost[i] + GROUP_COST + (long) (j - i) * rows[order[i]].length();
+                if (c < cost[j]) {
+                    cost[j] = c;
+                    start[j] = i;
+                }
+            }
+        }
+        List<int[]> groups = new ArrayList<>();
+        for (int j = n; j > 0; j = start[j]) groups.add(Arrays.copyOfRange(order, start[j], j));
+        java.util.Collections.reverse(groups);
+        return groups;
     }
 
     /** Frees the optimiser state once training is over; the weights stay for prediction. */

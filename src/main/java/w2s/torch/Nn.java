@@ -3,6 +3,7 @@ package w2s.torch;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.DeviceType;
 
 /** The neural-network functions of the architectures, as {@code torch.nn.functional} computes them. */
 public final class Nn {
@@ -42,6 +43,12 @@ public final class Nn {
      * softmax(q·kᵀ·scale + mask)·v over [B, heads, T, d], through torch's fused kernel (on the CPU a flash-attention
      * kernel that never holds the [T, T] scores of all heads at once).
      *
+     * <p>bf16 on the CPU is computed in fp32 and rounded back to bf16: this libtorch's fused bf16 kernel is 6–8 times
+     * slower than its fp32 one on a CPU with bfloat16 units, and quadratic in T (minilm-l6's heads, 4096 tokens: 250 ms
+     * at T = 128 against 40 ms in fp32 with the casts; bench/README.md, "Training curves"): at 128 tokens it was 85% of
+     * a bf16 forward pass, and bf16 fine-tuning of MiniLM ran at 0.4 of its rate now. The kernel accumulates in fp32
+     * either way; only the rounding of its intermediate weights to bf16 is gone. GPUs keep their bf16 kernel.
+     *
      * @param allowed bool [B or 1, 1, T, S], true where a query may attend to a key; null: causal when
      *                {@code causal}, else everything
      * @param causal  each query attends to the keys up to its own position, the T queries being the last T of the
@@ -60,11 +67,28 @@ public final class Nn {
                 allowed = j.gt(i).logicalNot().reshape(1, 1, queries, keys);
             } // a single new query sees every key
         }
+        if (q.dtype() == Dtype.BF16 && q.t.is_cpu()) {
+            // Autocast would cast the fp32 inputs back to bf16 (attention is one of its lower-precision operations).
+            boolean autocast = torch.is_autocast_enabled(DeviceType.CPU);
+            torch.set_autocast_enabled(DeviceType.CPU, false);
+            try {
+                return fused(q.to(Dtype.FP32), k.to(Dtype.FP32), v.to(Dtype.FP32), allowed, causal, scale, gqa)
+                        .to(Dtype.BF16);
+            } finally {
+                torch.set_autocast_enabled(DeviceType.CPU, autocast);
+            }
+        }
         if (allowed != null && q.dtype() == Dtype.BF16) {
-            // In bf16 a bool mask sends torch to a kernel about twice as slow as the whole fp32 pass; an additive mask
-            // in q's dtype keeps the fused one. -1e30 (within bf16's range) makes a blocked key's weight exactly 0.
+            // (A GPU's, now.) In bf16 a bool mask sent torch on the CPU to a kernel about twice as slow as the whole
+            // fp32 pass; an additive mask in q's dtype keeps the fused one. -1e30 (within bf16's range) makes a blocked
+            // key's weight exactly 0.
             allowed = allowed.logicalNot().toFloat().mul(-1e30).to(Dtype.BF16);
         }
+        return fused(q, k, v, allowed, causal, scale, gqa);
+    }
+
+    private static Tensor fused(Tensor q, Tensor k, Tensor v, Tensor allowed, boolean causal, double scale,
+                                boolean gqa) {
         try (TensorOptional mask = allowed == null ? new TensorOptional() : new TensorOptional(allowed.t);
              DoubleOptional s = new DoubleOptional(scale)) {
             return Tensor.wrap(torch.scaled_dot_product_attention(q.t, k.t, v.t, mask, 0.0,

@@ -125,6 +125,36 @@ class EngineTest {
         }
     }
 
+    /**
+     * bf16 attention on the CPU (computed in fp32, see {@link Nn#attention}) under autocast: bf16 out, within bf16's
+     * precision of fp32 attention, padded keys still blocked, and autocast on again afterwards.
+     */
+    @Test
+    void bf16AttentionUnderAutocastAgreesWithFp32() {
+        try (Scope scope = Scope.open(); Torch.Mode noGrad = Torch.noGrad()) {
+            Torch.seed(1);
+            Tensor q = Tensor.randn(null, 2, 3, 5, 8), k = Tensor.randn(null, 2, 3, 5, 8), v = Tensor.randn(null, 2, 3,
+                    5, 8);
+            // The second text's last two keys are padding.
+            Tensor allowed = Tensor.of(null, new float[] {1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 2, 1, 1, 5).gt(0.5);
+            Tensor fp32 = Nn.attention(q, k, v, allowed, false, 0.35, false);
+            Tensor bf16;
+            try (Torch.Mode cast = Torch.autocast(Dtype.BF16, Device.CPU)) {
+                bf16 = Nn.attention(q.to(Dtype.BF16), k.to(Dtype.BF16), v.to(Dtype.BF16), allowed, false, 0.35, false);
+                assertTrue(org.bytedeco.pytorch.global.torch.is_autocast_enabled(
+                        org.bytedeco.pytorch.global.torch.DeviceType.CPU), "autocast was left off");
+            }
+            assertEquals(Dtype.BF16, bf16.dtype());
+            float diff = fp32.sub(bf16.to(Dtype.FP32)).abs().max();
+            assertTrue(diff < 0.05, "bf16 attention is " + diff + " from fp32");
+            // A blocked key changes nothing: the second text's first query over its three real keys only.
+            Tensor real = Nn.attention(q.slice(0, 1, 2).slice(2, 0, 3), k.slice(0, 1, 2).slice(2, 0, 3),
+                    v.slice(0, 1, 2).slice(2, 0, 3), null, false, 0.35, false);
+            float masked = real.slice(2, 0, 1).sub(fp32.slice(0, 1, 2).slice(2, 0, 1)).abs().max();
+            assertTrue(masked < 1e-5, "padded keys took weight: " + masked);
+        }
+    }
+
     /** bf16 training (fp32 master weights, autocast) learns, keeps its weights fp32, and says what it ran in. */
     @Test
     void bf16FineTuningLowersTheLoss() throws Exception {
