@@ -177,11 +177,14 @@ final class RunCommand implements Callable<Integer> {
     Double weightDecay;
     @Option(names = "--batch-size", description = "strong model batch size (default: 32)")
     Integer batchSize;
-    @Option(names = "--weak-epochs", description = "weak model epochs (default as --epochs)")
+    @Option(names = "--weak-epochs", description = "weak model epochs (default: the weak model's own, 2 for probes and "
+            + "fine-tuning, 10 for bow; --epochs does not change it)")
     Integer weakEpochs;
-    @Option(names = "--weak-lr", description = "weak model learning rate (default as --lr)")
+    @Option(names = "--weak-lr", description = "weak model learning rate (default: the weak model's own, as for "
+            + "--lr; --lr does not change it)")
     Double weakLr;
-    @Option(names = "--weak-weight-decay", description = "weak model L2 weight decay (default as --weight-decay)")
+    @Option(names = "--weak-weight-decay", description = "weak model L2 weight decay (default: the weak model's own, "
+            + "as for --weight-decay; --weight-decay does not change it)")
     Double weakWeightDecay;
     @Option(names = "--schedule", description = "learning-rate schedule of every model: cosine, linear or constant "
             + "(default: cosine)")

@@ -73,14 +73,14 @@ public final class RunTables {
         else t.row(model, role, acc, interval(accCi), auroc, interval(aurocCi), ece, brier);
     }
 
-    /** [lo, hi], an unbounded side as -inf / inf; n/a for results stored before intervals existed, or undefined. */
+    /**
+     * [lo, hi]; "unbounded" when a side is infinite (over 2.5% of resamples left no gap to recover), as the summary
+     * says it; n/a for results stored before intervals existed, or undefined.
+     */
     public static String interval(Interval ci) {
         if (ci == null || Double.isNaN(ci.lo()) && Double.isNaN(ci.hi())) return "n/a";
-        return "[" + bound(ci.lo()) + ", " + bound(ci.hi()) + "]";
-    }
-
-    private static String bound(double x) {
-        return Double.isInfinite(x) ? (x > 0 ? "inf" : "-inf") : Table.format(x);
+        if (Double.isInfinite(ci.lo()) || Double.isInfinite(ci.hi())) return "unbounded";
+        return "[" + Table.format(ci.lo()) + ", " + Table.format(ci.hi()) + "]";
     }
 
     /** One line per flag, in words, for stderr: a flagged run's PGR must not be read like any other. */

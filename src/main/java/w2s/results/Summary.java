@@ -430,11 +430,23 @@ public final class Summary {
         }
     }
 
+    /** Group keys in order, a setting's numbers by value (epochs 1, 2, 5, 10, 30), other values as text. */
     private static int compareLists(List<String> a, List<String> b) {
         for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            int c = a.get(i).compareTo(b.get(i));
+            int c = compareValues(a.get(i), b.get(i));
             if (c != 0) return c;
         }
         return Integer.compare(a.size(), b.size());
+    }
+
+    private static int compareValues(String a, String b) {
+        try {
+            int c = Double.compare(Double.parseDouble(a), Double.parseDouble(b));
+            if (c != 0) return c;
+        } catch (NumberFormatException | NullPointerException notBothNumbers) {
+            // compared as text
+        }
+        return a == null || b == null ? java.util.Objects.compare(a, b, java.util.Comparator.nullsFirst(
+                java.util.Comparator.naturalOrder())) : a.compareTo(b);
     }
 }
