@@ -61,6 +61,16 @@ class ReadmeCommandsTest {
         SKIP.put("bin/w2s run --task topics.jsonl --weak bow --strong Qwen/Qwen2.5-0.5B --mode finetune --lora-rank 8",
                 "Qwen2.5 comes from the Hugging Face Hub (network); ItemFineTuneRunTest fine-tunes a K-class task with"
                         + " LoRA on the topics.jsonl fixture with the tiny GPT-2");
+        SKIP.put("bin/w2s run --task src/test/resources/generate/copy.jsonl --weak src/test/resources/tiny/scratch-small"
+                + " --strong src/test/resources/tiny/copy-pretrained --n-train 800 --n-test 200 --epochs 4 --weak-epochs 64"
+                + " --lr 1e-3 --weak-lr 3e-3 --min-steps 0 --max-new-tokens 2",
+                "GenerativeRunTest runs this very command on the fixtures it names and checks the numbers quoted");
+        SKIP.put("bin/w2s tasks make chess --puzzles 20000 --seed 0 --out chess.jsonl",
+                "plays games at depth 10 for hours; TasksMakeCommandTest runs it with --puzzles 5 --depth 6");
+        SKIP.put("bin/w2s sweep chess.yaml --out runs/chess",
+                "gpt2 and Qwen2.5 come from the Hugging Face Hub (network) and fine-tune for hours on a GPU");
+        SKIP.put("bin/w2s results runs/chess", "reads the output of the chess sweep above (not run)");
+        SKIP.put("bin/w2s report runs/chess", "reads the output of the chess sweep above (not run)");
         SKIP.put("bin/w2s commands", "the project layout's description of cli/, not a command line");
         SKIP.put("bin/w2s sweep /cfg/sweep.yaml --out /results/sweep --shard $JOB_COMPLETION_INDEX/8",
                 "a Kubernetes Job's command (a comment); the same --shard runs in the GNU parallel line");
@@ -187,12 +197,13 @@ class ReadmeCommandsTest {
                 replace(args, "--strong", "minilm-l6");
                 args.addAll(List.of("--seeds", "1"));
             }
-            case "run" -> args.addAll(List.of("--epochs", "2"));
+            case "run" -> replace(args, "--epochs", "2");
             case "elicit" -> args.addAll(List.of("--epochs", "100", "--restarts", "1", "--max-tokens", "64"));
             default -> { }
         }
         if (List.of("demo", "run", "elicit").contains(command)) {
-            args.addAll(List.of("--n-train", "100", "--n-test", "50"));
+            replace(args, "--n-train", "100");
+            replace(args, "--n-test", "50");
             if (!args.contains("--out") && !command.equals("run")) args.addAll(List.of("--out", dir.resolve("runs/demo").toString()));
             if (command.equals("run") && !args.contains("--out")) args.addAll(List.of("--out", dir.resolve("runs/run").toString()));
         }
