@@ -128,8 +128,8 @@ final class GenerativeExperiment {
             student = Progress.role(strongIndex < 0 ? "intermediate" : strongIndex == 0 ? "student" : "s2s student",
                     () -> train(config, m, split.b(), from, config.loss(), seed, last ? null : split.b(), split.test()));
             String role = strongIndex < 0 ? "via" : strongIndex == 0 ? "student" : "s2s";
-            steps.add(new RunResult.Step(role, m.describe(), accuracy(right(student.test(), split.test(), match)), null,
-                    student.steps()));
+            steps.add(new RunResult.Step(role, m.describe(), accuracy(right(texts(student.test()), split.test(), match)),
+                    null, student.steps()));
             trainingLosses.add(new RunResult.LossCurve(RunResult.Step.name(role, strongIndex < 0 ? i + 1 : strongIndex),
                     student.steps(), student.losses()));
             labels = student.b();
@@ -147,22 +147,21 @@ final class GenerativeExperiment {
         seconds.put("ceiling", elapsed(t3));
 
         // 4. Metrics: exact match, its paired bootstrap over test items, calibration of the answers' probabilities.
-        boolean[] weakRight = right(weak.test(), split.test(), match);
-        boolean[] w2sRight = right(student.test(), split.test(), match);
-        boolean[] ceilingRight = right(ceiling.test(), split.test(), match);
+        List<String> weakTexts = texts(weak.test()), w2sTexts = texts(student.test());
+        List<String> ceilingTexts = texts(ceiling.test());
+        boolean[] weakRight = right(weakTexts, split.test(), match);
+        boolean[] w2sRight = right(w2sTexts, split.test(), match);
+        boolean[] ceilingRight = right(ceilingTexts, split.test(), match);
         double weakAcc = accuracy(weakRight), w2sAcc = accuracy(w2sRight), ceilingAcc = accuracy(ceilingRight);
         int n = split.test().size();
-        int[] ones = new int[n];
-        java.util.Arrays.fill(ones, 1);
+        int[] ones = ones(n);
         Bootstrap.Intervals ci = Bootstrap.pairedItems(credits(weakRight), credits(w2sRight), credits(ceilingRight),
                 ones, true, config.seed());
-        List<String> weakTexts = texts(weak.test()), w2sTexts = texts(student.test()), ceilingTexts = texts(ceiling.test());
         Metrics.Agreement agreement = agreement(w2sTexts, weakTexts, weakRight, match);
         List<String> flags = Flags.ofAnswers(weak.b(), weakTexts, w2sTexts, ceilingTexts, ci);
         Metrics.Reliability weakRel = reliability(weak.test(), weakRight), w2sRel = reliability(student.test(), w2sRight),
                 ceilingRel = reliability(ceiling.test(), ceilingRight);
-        boolean[] weakRightB = right(weak.b().stream().map(t -> new GenerativeModel.Written(t, Double.NaN, true))
-                .toList(), split.b(), match);
+        boolean[] weakRightB = right(weak.b(), split.b(), match);
         Map<String, Classifier.Footprint> footprints = new TreeMap<>(Map.of("weak", weak.footprint(), "w2s",
                 student.footprint(), "ceiling", ceiling.footprint()));
         seconds.put("total", elapsed(t0));
@@ -185,12 +184,19 @@ final class GenerativeExperiment {
         List<String> testIds = split.test().stream().map(Completion::id).toList();
         Predictions predictions = new Predictions(testIds, ones, confidenceOfRight(weak.test(), weakRight),
                 confidenceOfRight(student.test(), w2sRight), confidenceOfRight(ceiling.test(), ceilingRight),
-                split.b().stream().map(Completion::id).toList(), new int[split.b().size()],
+                split.b().stream().map(Completion::id).toList(), ones(split.b().size()),
                 credits1(weakRightB), new Predictions.Items(new int[n], new int[n], new int[n], credits1(weakRight),
                 credits1(w2sRight), credits1(ceilingRight)));
-        GenerativeAnswers answers = new GenerativeAnswers(split.b(), weak.b(), split.test(), weakTexts, w2sTexts, ceilingTexts, weakRight,
-                w2sRight, ceilingRight);
+        GenerativeAnswers answers = new GenerativeAnswers(split.b(), weak.b(), split.test(), weakTexts, w2sTexts,
+                ceilingTexts, weakRight, w2sRight, ceilingRight);
         return new Experiment.Outcome(result, null, null, predictions, null, answers);
+    }
+
+    /** Every item's label in the two-way credits the bootstrap and predictions.parquet read: 1, "the right answer". */
+    private static int[] ones(int n) {
+        int[] ones = new int[n];
+        java.util.Arrays.fill(ones, 1);
+        return ones;
     }
 
     private static List<String> answers(List<Completion> items) {
@@ -202,11 +208,10 @@ final class GenerativeExperiment {
     }
 
     /** Whether each written answer matches one of the item's right answers once both are normalised. */
-    static boolean[] right(List<GenerativeModel.Written> written, List<Completion> items,
-                           ExperimentConfig.Generation match) {
+    static boolean[] right(List<String> written, List<Completion> items, ExperimentConfig.Generation match) {
         boolean[] right = new boolean[items.size()];
         for (int i = 0; i < right.length; i++) {
-            String said = match.normalise(written.get(i).text());
+            String said = match.normalise(written.get(i));
             for (String a : items.get(i).answers()) right[i] |= said.equals(match.normalise(a));
         }
         return right;

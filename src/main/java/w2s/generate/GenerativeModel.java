@@ -73,6 +73,8 @@ public final class GenerativeModel {
         int[] answerStart = new int[items.size()];
         for (int i = 0; i < sequences.length; i++) {
             long[] a = answerIds[i];
+            // Right answers are checked to fit (checkAnswers); a supervisor's written answer can tokenize to more than
+            // it wrote (decoding then encoding is not always the identity), and is cut to what a model may write.
             if (a.length > maxNewTokens) a = java.util.Arrays.copyOf(a, maxNewTokens);
             long[] ids = new long[prompts[i].length + a.length + 1];
             System.arraycopy(prompts[i], 0, ids, 0, prompts[i].length);
