@@ -47,6 +47,16 @@ public record FineTuneConfig(Pooling pooling, int minibatch, int freezeLayers, i
         this(pooling, minibatch, freezeLayers, maxTokens, keepGraphs, predictBatch, null, "auto");
     }
 
+    /**
+     * The dtype the backbone's weights are stored in when training computes in {@code compute}: fp32 where they train
+     * (bf16 training keeps an fp32 master copy, cast per pass under autocast, as PyTorch recommends); with LoRA the
+     * backbone is frozen, needs no master copy and is stored as it computes (bf16: half the memory, and nothing for
+     * autocast to cast); adapters and head are fp32 either way.
+     */
+    public w2s.torch.Dtype backboneDtype(w2s.torch.Dtype compute) {
+        return lora != null ? compute : w2s.torch.Dtype.FP32;
+    }
+
     public static FineTuneConfig defaults() {
         return new FineTuneConfig(Pooling.MEAN, 8, 0, 256, true, 32, null, "auto");
     }

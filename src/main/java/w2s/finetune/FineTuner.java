@@ -35,8 +35,9 @@ import w2s.train.TrainConfig;
  * <p>{@link #step} trains on rows of classes (N×K logits against N×K soft labels); {@link #stepChoices} on items of
  * candidates, each candidate a row whose one logit is its score, the item's scores its row of logits for the loss.
  *
- * <p>In bf16 the weights and Adam's moments stay fp32 (the master copy) and each forward pass runs under torch's
- * autocast, which computes the matrix products in bfloat16; the loss and its gradient are computed in fp32.
+ * <p>In bf16 the weights that train and Adam's moments stay fp32 (the master copy) and each forward pass runs under
+ * torch's autocast, which computes the matrix products in bfloat16; the loss and its gradient are computed in fp32.
+ * With LoRA the frozen backbone is stored in bf16 ({@link FineTuneConfig#backboneDtype}).
  *
  * <p>Dropout is off by default, as in the openai code (which trains in eval mode). The backbones have no dropout
  * layers, so {@link TrainConfig#dropout()} drops units of the pooled state that feeds the head (the place of Hugging
@@ -120,8 +121,7 @@ public final class FineTuner implements AutoCloseable {
         this.device = Device.parse(settings.device());
         this.dtype = Torch.resolve(settings.dtype(), device);
         try {
-            // fp32 weights either way: bf16 training casts them per pass under autocast.
-            Weights weights = new Weights(owner, Dtype.FP32, device);
+            Weights weights = new Weights(owner, settings.backboneDtype(dtype.dtype()), device);
             encoder = checkpoint.backbone(weights);
             lora = settings.lora() != null ? encoder.addLora(settings.lora(), this.train.seed(), weights) : Lora.NONE;
             trainable.addAll(settings.lora() != null ? lora.parameters().values()
@@ -402,7 +402,8 @@ public final class FineTuner implements AutoCloseable {
             // The model's own output, not the loss, went bad: say which layer did first.
             int layer = Integer.MAX_VALUE, layers = encoder.config().layers();
             for (Batch in : inputs) {
-                try (Scope pass = Scope.open(); Torch.Mode noGrad = Torch.noGrad()) {
+                try (Scope pass = Scope.open(); Torch.Mode noGrad = Torch.noGrad();
+                     Torch.Mode cast = Torch.autocast(dtype.dtype(), device)) {
                     int bad = Finite.firstBadLayer(encoder.forward(encoder.wordVectors(in.ids()), in, true), in.mask());
                     if (bad >= 0) layer = Math.min(layer, bad);
                 }

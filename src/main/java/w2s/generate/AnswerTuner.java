@@ -51,7 +51,7 @@ public final class AnswerTuner implements AutoCloseable {
         this.device = Device.parse(settings.device());
         this.dtype = Torch.resolve(settings.dtype(), device);
         try {
-            Weights weights = new Weights(owner, Dtype.FP32, device);
+            Weights weights = new Weights(owner, settings.backboneDtype(dtype.dtype()), device);
             model = checkpoint.languageModel(weights);
             List<Tensor> params = new ArrayList<>();
             if (settings.lora() != null) {
