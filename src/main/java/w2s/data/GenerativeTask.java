@@ -33,11 +33,10 @@ public record GenerativeTask(String name, List<Completion> train, List<Completio
         return !rows.isEmpty() && rows.get(0).has("prompt") && rows.get(0).has("answer");
     }
 
-    /** Whether a task file's rows are prompts and answers. */
+    /** Whether a task file's rows are prompts and answers (its first row has both), read from that row alone. */
     public static boolean isGenerative(Path file) {
-        List<Row> rows = new ArrayList<>();
-        Rows.read(file, rows::add);
-        return isGenerative(rows);
+        Row first = Rows.first(file);
+        return first != null && isGenerative(List.of(first));
     }
 
     /**

@@ -58,6 +58,27 @@ public final class Rows {
         return name.endsWith(".jsonl") || name.endsWith(".json") || name.endsWith(".csv") || name.endsWith(".parquet");
     }
 
+    /** The file's first row, or null if it has none: what kind of task a file holds, read without the rest. */
+    public static Row first(Path file) {
+        Row[] first = new Row[1];
+        try {
+            read(file, r -> {
+                first[0] = r;
+                throw new FirstRowRead();
+            });
+        } catch (FirstRowRead done) {
+            // the rest of the file is not needed
+        }
+        return first[0];
+    }
+
+    /** Stops {@link #read} after its first row (no stack trace: it is not an error). */
+    private static final class FirstRowRead extends RuntimeException {
+        FirstRowRead() {
+            super(null, null, false, false);
+        }
+    }
+
     /** Reads every row of the file into sink and returns the SHA-256 of the file's bytes. */
     public static String read(Path file, Consumer<Row> sink) {
         if (!isDataFile(file)) {

@@ -55,7 +55,12 @@ class GenerativeTaskTest {
 
     @Test
     void otherFilesAreNotGenerative() throws IOException {
-        assertNull(GenerativeTask.load(file("{\"text\": \"a\", \"label\": 1}"), null));
+        assertTrue(GenerativeTask.isGenerative(COPY));
+        Path classes = file("{\"text\": \"a\", \"label\": 1}", "{\"prompt\": \"b\", \"answer\": \"c\"}");
+        assertTrue(!GenerativeTask.isGenerative(classes), "the first row decides");
+        assertNull(GenerativeTask.load(classes, null));
+        Files.writeString(classes, "");
+        assertNull(Rows.first(classes));
     }
 
     @Test
