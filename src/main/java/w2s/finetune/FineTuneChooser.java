@@ -2,9 +2,7 @@ package w2s.finetune;
 
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 import java.util.function.Supplier;
 
 import w2s.base.Progress;
@@ -77,16 +75,12 @@ public final class FineTuneChooser {
                 settings.truncateLeft());
         FineTuner tuner = new FineTuner(cp, settings, config, 1);
         try {
-            int n = items.size(), batchSize = Math.min(config.batchSize(), n);
+            int n = items.size();
             int total = config.totalSteps(n);
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < n; i++) order.add(i);
-            Collections.shuffle(order, new Random(config.seed()));
-            long position = 0;
+            BatchOrder order = new BatchOrder(n, config.batchSize(), config.seed());
             try (Progress progress = new Progress("fine-tune " + name + " (choices)", total, "steps")) {
                 for (int step = 0; step < total; step++) {
-                    int[] batch = new int[batchSize];
-                    for (int i = 0; i < batchSize; i++) batch[i] = order.get((int) (position++ % n));
+                    int[] batch = order.next();
                     double value = tuner.stepChoices(rows, start, labels, batch, loss, (double) step / total,
                             config.lrAt(step, total), config.weightDecay(), step);
                     hook.after(step + 1, total, value);

@@ -1,12 +1,9 @@
 package w2s.finetune;
 
 import java.lang.ref.Cleaner;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Supplier;
 
 import w2s.base.Progress;
@@ -94,11 +91,9 @@ public final class FineTuneClassifier implements Classifier {
                 settings.truncateLeft());
         FineTuner tuner = new FineTuner(cp, settings, config, k);
         try {
-            int n = rows.length, batchSize = Math.min(config.batchSize(), n);
+            int n = rows.length;
             int total = config.totalSteps(n);
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < n; i++) order.add(i);
-            Collections.shuffle(order, new Random(config.seed()));
+            BatchOrder order = new BatchOrder(n, config.batchSize(), config.seed());
             // The monitor sees the weights as they are at its call; it must not keep this model for later.
             Footprint footprint = new Footprint(tuner.trainableParameters(), tuner.totalParameters(),
                     tuner.dtype().dtype().id(),
@@ -118,11 +113,9 @@ public final class FineTuneClassifier implements Classifier {
                     return footprint;
                 }
             };
-            long position = 0;
             try (Progress progress = new Progress("fine-tune " + name, total, "steps")) {
                 for (int step = 0; step < total; step++) {
-                    int[] batch = new int[batchSize];
-                    for (int i = 0; i < batchSize; i++) batch[i] = order.get((int) (position++ % n));
+                    int[] batch = order.next();
                     double value = tuner.step(rows, labels, batch, loss, (double) step / total,
                             config.lrAt(step, total), config.weightDecay(), step);
                     monitor.loss(step + 1, total, value);

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +13,7 @@ import w2s.base.Json;
 import w2s.base.Progress;
 import w2s.data.Completion;
 import w2s.data.DataException;
+import w2s.finetune.BatchOrder;
 import w2s.finetune.FineTuneConfig;
 import w2s.model.arch.Checkpoint;
 import w2s.model.arch.Tokens;
@@ -85,16 +84,12 @@ public final class GenerativeModel {
         }
         AnswerTuner tuner = new AnswerTuner(cp, settings, config, end);
         try {
-            int n = sequences.length, batchSize = Math.min(config.batchSize(), n);
+            int n = sequences.length;
             int total = config.totalSteps(n);
-            List<Integer> order = new ArrayList<>();
-            for (int i = 0; i < n; i++) order.add(i);
-            Collections.shuffle(order, new Random(config.seed()));
-            long position = 0;
+            BatchOrder order = new BatchOrder(n, config.batchSize(), config.seed());
             try (Progress progress = new Progress("fine-tune " + name, total, "steps")) {
                 for (int step = 0; step < total; step++) {
-                    int[] batch = new int[batchSize];
-                    for (int i = 0; i < batchSize; i++) batch[i] = order.get((int) (position++ % n));
+                    int[] batch = order.next();
                     double value = tuner.step(sequences, answerStart, batch, loss, (double) step / total,
                             config.lrAt(step, total), config.weightDecay(), step);
                     monitor.loss(step + 1, total, value);
