@@ -18,6 +18,9 @@ public interface FeatureMatrix {
     /** Row values as a dense array (for heads with hidden layers). */
     double[] dense(int row);
 
+    /** Row values into out[offset, offset + dim), as floats (for copying rows into libtorch). */
+    void copyRow(int row, float[] out, int offset);
+
     record Dense(float[][] x) implements FeatureMatrix {
         public int rows() {
             return x.length;
@@ -43,6 +46,51 @@ public interface FeatureMatrix {
             double[] d = new double[x[row].length];
             for (int j = 0; j < d.length; j++) d[j] = x[row][j];
             return d;
+        }
+
+        public void copyRow(int row, float[] out, int offset) {
+            System.arraycopy(x[row], 0, out, offset, x[row].length);
+        }
+    }
+
+    /**
+     * Rows standardised as they are read, (x − mean) · scale rounded to a float, without a standardised copy of them:
+     * for rows read once (copied into libtorch, or scored once), where a copy would only double the memory. Every value
+     * is the float a standardised {@link Dense} copy would hold, so the two give bit-identical products.
+     */
+    record Standardized(float[][] x, double[] mean, double[] scale) implements FeatureMatrix {
+        public int rows() {
+            return x.length;
+        }
+
+        public int dim() {
+            return mean.length;
+        }
+
+        private float value(float[] r, int j) {
+            return (float) ((r[j] - mean[j]) * scale[j]);
+        }
+
+        public double dot(int row, double[] w, int offset) {
+            float[] r = x[row];
+            double s = 0;
+            for (int j = 0; j < r.length; j++) s += value(r, j) * w[offset + j];
+            return s;
+        }
+
+        public void addTo(int row, double scale, double[] g, int offset) {
+            float[] r = x[row];
+            for (int j = 0; j < r.length; j++) g[offset + j] += scale * value(r, j);
+        }
+
+        public double[] dense(int row) {
+            double[] d = new double[mean.length];
+            for (int j = 0; j < d.length; j++) d[j] = value(x[row], j);
+            return d;
+        }
+
+        public void copyRow(int row, float[] out, int offset) {
+            for (int j = 0; j < mean.length; j++) out[offset + j] = value(x[row], j);
         }
     }
 
@@ -70,6 +118,11 @@ public interface FeatureMatrix {
             double[] d = new double[dim];
             for (int k = 0; k < indices[row].length; k++) d[indices[row][k]] = values[row][k];
             return d;
+        }
+
+        public void copyRow(int row, float[] out, int offset) {
+            java.util.Arrays.fill(out, offset, offset + dim, 0f);
+            for (int k = 0; k < indices[row].length; k++) out[offset + indices[row][k]] = values[row][k];
         }
     }
 }

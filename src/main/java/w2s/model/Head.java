@@ -53,6 +53,14 @@ public interface Head {
             return p;
         }
 
+        public int dim() {
+            return dim;
+        }
+
+        public int outputs() {
+            return outputs;
+        }
+
         public double[] logits(FeatureMatrix x, int row) {
             double[] z = new double[outputs];
             for (int k = 0; k < outputs; k++) z[k] = x.dot(row, p, k * dim) + p[outputs * dim + k];

@@ -28,11 +28,16 @@ public final class HeadTrainer {
                              StepHook hook) {
         int n = x.rows();
         if (labels.length != n) throw new IllegalArgumentException(n + " rows but " + labels.length + " labels");
-        if (LinearHeadOnTorch.suits(head, x, labels)) {
-            LinearHeadOnTorch.train(head, (FeatureMatrix.Dense) x, labels, loss, config, hook);
+        if (onTorch(head) && !(x instanceof FeatureMatrix.Sparse)) {
+            LinearHeadOnTorch.train((Head.Linear) head, x, labels, loss, config, hook);
             return;
         }
         trainInJava(head, x, labels, loss, config, hook);
+    }
+
+    /** Whether a head trains (and predicts) in libtorch: large linear heads with more than two outputs. */
+    public static boolean onTorch(Head head) {
+        return LinearHeadOnTorch.suits(head);
     }
 
     /** The algorithm a row at a time in Java doubles: every head but the large linear ones. */
@@ -79,6 +84,9 @@ public final class HeadTrainer {
 
     /** N×K probabilities of a head on every row. */
     public static double[][] predict(Head head, FeatureMatrix x) {
+        if (onTorch(head) && !(x instanceof FeatureMatrix.Sparse)) {
+            return LinearHeadOnTorch.predict((Head.Linear) head, x);
+        }
         double[][] p = new double[x.rows()][];
         for (int i = 0; i < p.length; i++) p[i] = Loss.softmax(head.logits(x, i));
         return p;
