@@ -119,7 +119,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         List<ExperimentConfig> cells = SweepPlan.read(file);
         if (dryRun && shard == null) {
-            cells.forEach(c -> System.out.println(Sweep.describe(c)));
+            Sweep.describe(cells).forEach(System.out::println);
             System.out.println(cells.size() + " cells");
             return 0;
         }
@@ -127,9 +127,10 @@ final class SweepCommand implements Callable<Integer> {
             if (dryRun) {
                 int n = 0;
                 Set<String> mine = part.cells(cells.stream().map(experiment::cellKey).toList());
-                for (ExperimentConfig c : cells) {
-                    if (!mine.contains(experiment.cellKey(c))) continue;
-                    System.out.println(Sweep.describe(c));
+                List<String> described = Sweep.describe(cells);
+                for (int i = 0; i < cells.size(); i++) {
+                    if (!mine.contains(experiment.cellKey(cells.get(i)))) continue;
+                    System.out.println(described.get(i));
                     n++;
                 }
                 System.out.println(n + " of " + cells.size() + " cells in shard " + part);

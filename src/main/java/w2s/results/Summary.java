@@ -403,7 +403,7 @@ public final class Summary {
      * (a run without early stopping simply lacks early_stop.*) and how often training was watched ({@code eval_every}:
      * test accuracy recorded for the curves, which changes no model), so runs that differ only in it are one line.
      */
-    static Map<String, String> settings(String configJson) {
+    public static Map<String, String> settings(String configJson) {
         Map<String, String> out = new TreeMap<>();
         if (configJson == null) return out;
         try {

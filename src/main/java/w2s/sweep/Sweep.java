@@ -152,6 +152,31 @@ public final class Sweep {
         }
     }
 
+    /**
+     * Each cell as {@link #describe(ExperimentConfig)} says it, followed by the settings that tell it from the sweep's
+     * other cells where task, pair, loss and seed do not (an epochs axis: {@code strong.train.epochs=4}), so no two
+     * cells of a sweep read alike.
+     */
+    public static List<String> describe(List<ExperimentConfig> cells) {
+        List<Map<String, String>> settings = cells.stream()
+                .map(c -> w2s.results.Summary.settings(w2s.base.Json.compact(c))).toList();
+        Set<String> said = Set.of("weak.name", "strong.name", "loss");
+        Set<String> varying = new java.util.TreeSet<>();
+        for (Map<String, String> s : settings) {
+            for (String key : s.keySet()) {
+                if (said.contains(key) || key.startsWith("via[")) continue;
+                if (settings.stream().anyMatch(o -> !java.util.Objects.equals(o.get(key), s.get(key)))) varying.add(key);
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < cells.size(); i++) {
+            StringBuilder line = new StringBuilder(describe(cells.get(i)));
+            for (String key : varying) line.append("  ").append(key).append('=').append(settings.get(i).getOrDefault(key, "-"));
+            out.add(line.toString());
+        }
+        return out;
+    }
+
     public static String describe(ExperimentConfig c) {
         String via = c.via().isEmpty() ? "" : " via " + String.join(",", c.via().stream().map(m -> m.name()).toList());
         return c.task() + " " + c.weak().name() + "->" + c.strong().name() + via + " " + c.loss() + " seed " + c.seed();

@@ -51,6 +51,16 @@ class SweepPlanTest {
     }
 
     @Test
+    void cellsThatDifferOnlyInAnAxisSayWhichValueTheyHold() throws Exception {
+        List<ExperimentConfig> cells = plan("s.yaml", "tasks: [grammar]\nweak: bow\nstrong: minilm-l6\n"
+                + "losses: [xent]\nepochs: [1, 4]\nseeds: 1\n");
+        assertEquals(List.of("grammar bow->minilm-l6 xent seed 0  strong.train.epochs=1",
+                "grammar bow->minilm-l6 xent seed 0  strong.train.epochs=4"), w2s.sweep.Sweep.describe(cells));
+        assertEquals(List.of("grammar bow->minilm-l6 xent seed 0"), w2s.sweep.Sweep.describe(cells.subList(0, 1)),
+                "a lone cell needs nothing more");
+    }
+
+    @Test
     void unknownOptionsAndModelsAreRejectedBeforeAnythingRuns() {
         assertThrows(IllegalArgumentException.class, () -> plan("a.yaml", "task: grammar\nmodels: [bow]\nlr-typo: 1\n"));
         assertThrows(IllegalArgumentException.class, () -> plan("b.yaml", "task: grammar\nmodels: [bow, gpt9]\n"));
