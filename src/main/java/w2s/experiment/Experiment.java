@@ -680,9 +680,11 @@ public final class Experiment implements AutoCloseable {
     public static final double CURVE_BUDGET = 0.08;
     /**
      * What scoring a document costs next to training on one, fine-tuning on CPU: measured with
-     * bench/curve-cost.sh (minilm-l6, fine_foods), not the 1/3 a forward pass would suggest.
+     * bench/curve-cost.sh (minilm-l6, fine_foods). It was 0.6 until scoring stopped padding a sample into one group
+     * and bf16 attention stopped taking libtorch's slow CPU kernel; with 0.6 the curve then cost 3.5-3.8% of training
+     * against the 8% budget (2026-12-03), so a scored document is about 0.27 of a trained one.
      */
-    static final double SCORING_COST = 0.6;
+    static final double SCORING_COST = 0.3;
 
     /**
      * The test documents a training curve is scored on: all of them for probes and bow, whose scoring costs little
