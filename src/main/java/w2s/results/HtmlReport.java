@@ -318,7 +318,7 @@ public final class HtmlReport {
 
     private static List<Map<String, Object>> agreement(List<R> runs, Styles styles) {
         List<Map<String, Object>> figures = new ArrayList<>();
-        List<R> pairs = runs.stream().filter(r -> !r.weak().equals(r.strong())).toList();
+        List<R> pairs = runs.stream().filter(r -> !r.run().sameModel()).toList();
         groupBy(pairs, r -> List.of(r.task(), r.variant())).forEach((key, panel) -> {
             List<String> losses = styles.lines().keySet().stream()
                     .filter(l -> panel.stream().anyMatch(r -> r.loss().equals(l))).toList();

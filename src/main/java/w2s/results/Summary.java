@@ -132,6 +132,16 @@ public final class Summary {
                     settings, null);
         }
 
+        /**
+         * Whether weak and strong are one model, which the reference's aggregation leaves out: the same name trained the
+         * same way. A probe of a model supervising that model fine-tuned is a pair (a linear head on frozen features
+         * against every weight trained), and counts.
+         */
+        boolean sameModel() {
+            return weak.equals(strong)
+                    && java.util.Objects.equals(settings.get("weak.mode"), settings.get("strong.mode"));
+        }
+
         Run withTest(TestDocs.Scored scored) {
             return new Run(task, loss, weak, strong, seed, weakAcc, w2sAcc, ceilingAcc, weakAuroc, w2sAuroc,
                     ceilingAuroc, flags, settings, scored);
@@ -177,7 +187,7 @@ public final class Summary {
         int unchecked = 0;
         // The reference's rule first, so the flag counts are of runs that would otherwise count.
         for (Run r : runs) {
-            if (r.weak().equals(r.strong())) {
+            if (r.sameModel()) {
                 leftOut.merge(SAME_MODEL, 1, Integer::sum);
                 continue;
             }

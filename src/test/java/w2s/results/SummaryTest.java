@@ -69,6 +69,17 @@ class SummaryTest {
     }
 
     @Test
+    void aProbeSupervisingItsOwnModelFineTunedIsAPairNotTheSameModel() {
+        List<Summary.Run> runs = List.of(
+                run("minilm-l6", "minilm-l6", 0, 0.6, 0.7, 0.8, "", Map.of("weak.mode", "probe", "strong.mode", "finetune")),
+                run("minilm-l6", "minilm-l6", 0, 0.6, 0.7, 0.8, "", Map.of("weak.mode", "probe", "strong.mode", "probe")));
+        Summary.Report report = Summary.summarize(runs, false);
+        assertEquals(Map.of(Summary.SAME_MODEL, 1), report.leftOut());
+        assertEquals(1, report.lines().get(0).runs());
+        assertEquals(0.5, report.lines().get(0).median(), 1e-12);
+    }
+
+    @Test
     void flaggedRunsCountOnlyWhenAskedFor() {
         Summary.Report report = Summary.summarize(sweep(), true);
         Summary.Line line = report.lines().get(0);
