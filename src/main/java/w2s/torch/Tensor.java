@@ -189,6 +189,17 @@ public final class Tensor implements AutoCloseable {
 
     // ---- reading back -------------------------------------------------------------------------------------------
 
+    /**
+     * The storage of a contiguous fp32 CPU tensor as a buffer, for a Java loop that reads and writes it in place (no
+     * copy). Valid while this tensor lives.
+     */
+    public java.nio.FloatBuffer floatView() {
+        if (t.is_cuda() || !t.is_contiguous() || t.scalar_type().value != ScalarType.Float.value) {
+            throw new IllegalStateException("floatView needs a contiguous fp32 CPU tensor");
+        }
+        return t.data_ptr_float().capacity(t.numel()).asBuffer();
+    }
+
     /** The values as fp32, row-major (copied to the CPU and converted if needed). */
     public float[] toFloatArray() {
         try (org.bytedeco.pytorch.Tensor cpu = t.to(cpu(), ScalarType.Float);
