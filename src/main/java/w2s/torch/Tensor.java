@@ -557,28 +557,6 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /** this ← this + v */
-    public Tensor addInPlace(double v) {
-        try (Scalar s = new Scalar(v)) {
-            t.add_(s);
-            return this;
-        }
-    }
-
-    /** this ← this + w·(o − this) */
-    public Tensor lerpInPlace(Tensor o, double w) {
-        try (Scalar s = new Scalar(w)) {
-            t.lerp_(o.t, s);
-            return this;
-        }
-    }
-
-    /** this ← √this */
-    public Tensor sqrtInPlace() {
-        t.sqrt_();
-        return this;
-    }
-
     /** this ← this + a·x·y */
     public Tensor addProductInPlace(Tensor x, Tensor y, double a) {
         try (Scalar s = new Scalar(a)) {

@@ -10,7 +10,7 @@ import w2s.torch.Torch;
 
 /**
  * {@link HeadTrainer}'s algorithm for a large linear head (the vision experiment's 1,000 classes on 2,048 features)
- * with its matrix products in libtorch and its weight's Adam as one Java pass over libtorch's storage: the same seeded
+ * with its matrix products in libtorch and its Adam as one Java pass over libtorch's storage: the same seeded
  * batches, the same loss evaluated in Java on each batch's logits, the same Adam and weight decay (on the weights, not
  * the biases). Weights, moments and products are fp32, as the reference's PyTorch probe computes them (the Java path's
  * fp64 would double the time of every product and every moment update for digits the fp32 features do not have); the
@@ -70,7 +70,7 @@ final class LinearHeadOnTorch {
                     }
                     Tensor gradT = Tensor.of(null, gradientT, k, batch);
                     int t = step + 1;
-                    fusedAdam(w, gradT.matMul(xb), mw, vw, lr, config.weightDecay(), config, t);
+                    adam(w, gradT.matMul(xb), mw, vw, lr, config.weightDecay(), config, t);
                     adam(b, gradT.sum(1), mb, vb, lr, 0, config, t);
                     hook.after(step + 1, total, value.loss());
                 }
@@ -130,17 +130,19 @@ final class LinearHeadOnTorch {
     }
 
     /**
-     * {@link #adam} for the weight as one pass over its storage in Java, two threads each taking half: libtorch's
-     * seven elementwise passes stream the 8 MB weight, its moments and its gradient from memory seven times (13-15 ms
-     * a step once the products have evicted them from cache); one pass reads four arrays and writes three.
+     * {@link Adam#step} in place on a tensor's storage, one pass in Java on two threads each taking half: coupled L2 (or
+     * AdamW's decoupled) decay, then the moments, in PyTorch's order (a moving average by lerp, the denominator
+     * √v / √(1 − β₂ᵗ) + ε). libtorch's seven elementwise ops for the same update stream the 8 MB weight, its moments and
+     * its gradient from memory seven times (13-15 ms a step once the products have evicted them from cache); one pass
+     * reads four arrays and writes three (6 ms).
      */
-    private static void fusedAdam(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double weightDecay,
-                                  TrainConfig config, int t) {
+    private static void adam(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double weightDecay, TrainConfig config,
+                             int t) {
         java.nio.FloatBuffer pb = p.floatView(), gb = g.floatView(), mb = m.floatView(), vb = v.floatView();
         double c1 = 1 - Math.pow(BETA1, t), c2 = 1 - Math.pow(config.beta2(), t);
         // 1 − β in double, then rounded: (float) 0.999 is 1.3e-5 off in 1 − β₂.
-        float a1 = (float) (1 - BETA1), b2 = (float) (double) config.beta2(), a2 = (float) (1 - config.beta2()), step = (float) (lr / c1);
-        float rootC2 = (float) Math.sqrt(c2), eps = (float) EPS;
+        float a1 = (float) (1 - BETA1), b2 = (float) (double) config.beta2(), a2 = (float) (1 - config.beta2());
+        float step = (float) (lr / c1), rootC2 = (float) Math.sqrt(c2), eps = (float) EPS;
         float coupled = config.decoupled() ? 0f : (float) weightDecay;
         float shrink = config.decoupled() ? (float) (1 - lr * weightDecay) : 1f;
         int n = pb.capacity(), half = n / 2;
@@ -156,21 +158,5 @@ final class LinearHeadOnTorch {
                 pb.put(i, pi - step * mi / ((float) Math.sqrt(vi) / rootC2 + eps));
             }
         });
-    }
-
-    /**
-     * {@link Adam#step} in place on a tensor, in the order of operations of PyTorch's Adam (a moving average by lerp,
-     * the denominator √v / √(1 − β₂ᵗ) + ε built in one buffer): coupled L2 (or AdamW's decoupled) decay, then the moments.
-     */
-    private static void adam(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double weightDecay, TrainConfig config,
-                             int t) {
-        double c1 = 1 - Math.pow(BETA1, t), c2 = 1 - Math.pow(config.beta2(), t);
-        if (weightDecay != 0) {
-            if (config.decoupled()) p.mulInPlace(1 - lr * weightDecay);
-            else g = g.addInPlace(p, weightDecay);
-        }
-        m.lerpInPlace(g, 1 - BETA1);
-        v.mulInPlace(config.beta2()).addProductInPlace(g, g, 1 - config.beta2());
-        p.addQuotientInPlace(m, v.sqrt().mulInPlace(1 / Math.sqrt(c2)).addInPlace(EPS), -lr / c1);
     }
 }
