@@ -55,8 +55,21 @@ public final class Claims implements AutoCloseable {
         void createNew(Path file, byte[] content) throws IOException;
     }
 
-    static final Creator EXCLUSIVE = (file, content) ->
-            Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    /**
+     * Exclusive and whole: the content is written to a private dot-file, which is then hard-linked into place (a link
+     * is created atomically and fails if the name exists). A worker killed between creating a claim and writing it
+     * would otherwise leave an empty claim, which nothing can tell from a live one until {@link #DEFAULT_STALE_AFTER}
+     * (a sweep rerun at once left that cell "to other workers"); now it leaves at most a dot-file, which no listing reads.
+     */
+    static final Creator EXCLUSIVE = (file, content) -> {
+        Path part = file.resolveSibling(".part-" + UUID.randomUUID());
+        Files.write(part, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            Files.createLink(file, part);
+        } finally {
+            Files.deleteIfExists(part);
+        }
+    };
 
     private final Path claims;
     private final Path failed;
