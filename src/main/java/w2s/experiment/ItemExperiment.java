@@ -316,12 +316,21 @@ final class ItemExperiment {
         return byId;
     }
 
+    /**
+     * Ground truth as one-hot rows, one shared row per (width, label): labels are read, never written, and a row per
+     * item would make 40,000 ImageNet labels 320 MB of doubles, as much as the features they label.
+     */
     static double[][] oneHot(ItemTask task, List<Item> items) {
+        Map<List<Integer>, double[]> shared = new HashMap<>();
         double[][] y = new double[items.size()][];
         for (int i = 0; i < y.length; i++) {
             Item item = items.get(i);
-            y[i] = new double[task.choice() ? item.texts().size() : task.k()];
-            y[i][item.label()] = 1;
+            int width = task.choice() ? item.texts().size() : task.k();
+            y[i] = shared.computeIfAbsent(List.of(width, item.label()), key -> {
+                double[] row = new double[width];
+                row[item.label()] = 1;
+                return row;
+            });
         }
         return y;
     }
