@@ -39,7 +39,7 @@ final class LinearHeadOnTorch {
         // than held in libtorch: 0.8 MB a step for 2,048 features against a second copy of every feature.
         float[] batchRows = new float[batch * dim];
         double[][] logits = new double[batch][k];
-        float[] gradientT = new float[k * batch];
+        float[] gradient = new float[batch * k];
         try (Scope owner = Scope.owner(); Torch.Mode noGrad = Torch.noGrad()) {
             Tensor w = Tensor.of(owner, floats(params, 0, k * dim), k, dim);
             Tensor b = Tensor.of(owner, floats(params, k * dim, k), k);
@@ -55,11 +55,9 @@ final class LinearHeadOnTorch {
                         target[i] = labels[row];
                     }
                     Tensor xb = Tensor.of(null, batchRows, batch, dim);
-                    // Both products keep the K × d weight on the left: this libtorch's CPU kernels take 4-5x longer
-                    // for x · Wᵀ (what Linear computes) than for W · xᵀ of the same size, so the logits come transposed.
-                    // Read in place from libtorch's storage: a copy would be 0.4 MB of garbage a step.
-                    java.nio.FloatBuffer zT = w.matMul(xb.t()).add(b.unsqueeze(1)).floatView();
-                    for (int i = 0; i < batch; i++) for (int c = 0; c < k; c++) logits[i][c] = zT.get(c * batch + i);
+                    // Linear's x · Wᵀ + b, read in place from libtorch's storage (a copy: 0.4 MB of garbage a step).
+                    java.nio.FloatBuffer z = xb.matMul(w.t()).add(b).floatView();
+                    for (int i = 0; i < batch; i++) for (int c = 0; c < k; c++) logits[i][c] = z.get(i * k + c);
                     Loss.Value value = loss.evaluate(logits, target, (double) step / total);
                     double lr = config.lrAt(step, total);
                     if (!Double.isFinite(value.loss())) {
@@ -67,12 +65,12 @@ final class LinearHeadOnTorch {
                     }
                     for (int i = 0; i < batch; i++) {
                         double[] gi = value.gradient()[i];
-                        for (int c = 0; c < k; c++) gradientT[c * batch + i] = (float) gi[c];
+                        for (int c = 0; c < k; c++) gradient[i * k + c] = (float) gi[c];
                     }
-                    Tensor gradT = Tensor.of(null, gradientT, k, batch);
+                    Tensor g = Tensor.of(null, gradient, batch, k);
                     int t = step + 1;
-                    adam(w, gradT.matMul(xb), mw, vw, lr, config.weightDecay(), config, t);
-                    adam(b, gradT.sum(1), mb, vb, lr, 0, config, t);
+                    adam(w, g.t().matMul(xb), mw, vw, lr, config.weightDecay(), config, t);
+                    adam(b, g.sum(0), mb, vb, lr, 0, config, t);
                     hook.after(step + 1, total, value.loss());
                 }
             }
@@ -100,10 +98,10 @@ final class LinearHeadOnTorch {
                 try (Scope s = Scope.open()) {
                     int m = to - from;
                     Tensor rows = Tensor.of(null, rowsBetween(x, from, to), m, dim);
-                    float[] zT = w.matMul(rows.t()).add(b.unsqueeze(1)).toFloatArray();
+                    java.nio.FloatBuffer z = rows.matMul(w.t()).add(b).floatView();
                     double[] logits = new double[k];
                     for (int i = from; i < to; i++) {
-                        for (int c = 0; c < k; c++) logits[c] = zT[c * m + i - from];
+                        for (int c = 0; c < k; c++) logits[c] = z.get((i - from) * k + c);
                         p[i] = Loss.softmax(logits);
                     }
                 }
