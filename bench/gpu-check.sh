@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.."
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || \
   echo "nvidia-smi not found: the checks below will say whether the engine sees a GPU"
 mvn -B -q -Pcuda package -DskipTests
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" # as bin/w2s
 java -Xmx8g -cp "target/w2s.jar:target/lib/*" bench/GpuCheck.java "$@"
 bench/bf16-check.sh
 

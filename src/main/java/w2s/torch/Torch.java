@@ -35,6 +35,11 @@ public final class Torch {
         setDefault("org.bytedeco.javacpp.maxPhysicalBytes", "0");
         setDefault("org.bytedeco.javacpp.maxRetries", "0");
         extractNatives();
+        if (System.getenv("OMP_WAIT_POLICY") == null) {
+            // libgomp reads it once, as it loads: too late to set from here. bin/w2s and the tests set it.
+            System.err.println("w2s: OMP_WAIT_POLICY is not set, so libtorch's idle OpenMP threads spin on cores the "
+                    + "Java side needs (a 1,000-class probe step took 31 ms instead of 15); bin/w2s sets it to PASSIVE");
+        }
         Loader.load(torch.class);
         torch.set_num_threads(Integer.getInteger("w2s.torch.threads", Runtime.getRuntime().availableProcessors()));
         try {

@@ -132,8 +132,8 @@ final class LinearHeadOnTorch {
      * {@link Adam#step} in place on a tensor's storage, one pass in Java on two threads each taking half: coupled L2 (or
      * AdamW's decoupled) decay, then the moments, in PyTorch's order (a moving average by lerp, the denominator
      * √v / √(1 − β₂ᵗ) + ε). libtorch's seven elementwise ops for the same update stream the 8 MB weight, its moments and
-     * its gradient from memory seven times (13-15 ms a step once the products have evicted them from cache); one pass
-     * reads four arrays and writes three (6 ms).
+     * its gradient from memory seven times; one pass reads four arrays and writes three (6 ms a step against 13-15,
+     * measured while libtorch's idle threads still spun: bench/README.md).
      */
     private static void adam(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double weightDecay, TrainConfig config,
                              int t) {
