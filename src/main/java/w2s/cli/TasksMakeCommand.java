@@ -16,6 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import w2s.base.Sha256;
 import w2s.data.DataException;
+import w2s.data.FeatureExample;
 import w2s.data.chess.ChessTasks;
 import w2s.data.chess.Puzzles;
 import w2s.data.chess.Stockfish;
@@ -36,6 +37,11 @@ final class TasksMakeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", defaultValue = "chess-puzzles.jsonl",
             description = "the task file to write (default: ${DEFAULT-VALUE})")
     Path out;
+
+    @Option(names = "--shape", paramLabel = "small|imagenet", defaultValue = "small",
+            description = "features: how much data; imagenet is the reference's split, 1,000 classes, 40,000 + "
+                    + "10,000 items, 2,048-d strong vectors, about 1.1 GB of files (default: ${DEFAULT-VALUE})")
+    String shape;
 
     @Option(names = "--puzzles", paramLabel = "N", defaultValue = "1000",
             description = "how many puzzles to make (default: ${DEFAULT-VALUE}); ignored with --lichess")
@@ -77,11 +83,12 @@ final class TasksMakeCommand implements Callable<Integer> {
         if (kind.equals("features")) {
             // The feature-matrix example: --out is a folder (the chess default file name does not apply).
             Path folder = spec.commandLine().getParseResult().hasMatchedOption("--out") ? out : Path.of("features-example");
-            w2s.data.FeatureExample.write(folder, seed);
+            FeatureExample.Shape s = FeatureExample.Shape.named(shape);
+            FeatureExample.write(folder, seed, s);
             spec.commandLine().getOut().printf("wrote a synthetic %d-class feature task to %s: labels.jsonl (%,d), "
-                    + "test.jsonl (%,d), weak.npy (16-d), strong.npy (64-d), weak_predictions.jsonl (a pretrained weak "
-                    + "classifier's soft predictions); synthetic data, not images%n", w2s.data.FeatureExample.CLASSES,
-                    folder, w2s.data.FeatureExample.TRAIN, w2s.data.FeatureExample.TEST);
+                    + "test.jsonl (%,d), weak.npy (%d-d), strong.npy (%d-d), weak_predictions.jsonl (a pretrained weak "
+                    + "classifier's soft predictions); synthetic data, not images%n", s.classes(), folder, s.train(),
+                    s.test(), s.weakDim(), s.strongDim());
             return 0;
         }
         if (!kind.equals("chess")) throw new IllegalArgumentException("unknown task kind '" + kind + "': "
