@@ -61,7 +61,15 @@ public final class Main implements Runnable {
             commandLine.getErr().println("w2s: internal error: " + cause + " (W2S_DEBUG=1 shows the stack trace)");
             return 4;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Every file is written whole or not at all, so what a run had finished is kept and a rerun resumes.
+            System.err.printf("w2s: out of Java heap (%,d MB): give the JVM more, e.g. W2S_JAVA_OPTS=-Xmx%dg bin/w2s ..."
+                    + " (bin/w2s's default is -Xmx6g)%n", Runtime.getRuntime().maxMemory() >> 20,
+                    Math.max(2, 2 * (Runtime.getRuntime().maxMemory() >> 30)));
+            return 3;
+        }
     }
 
     /** The command's options closest to a mistyped one ({@code --n_train}: {@code --n-train}), by edit distance. */

@@ -28,22 +28,22 @@ public final class RunWriter {
     }
 
     public static void write(Path dir, String cellKey, Experiment.Outcome outcome) {
-        // Weak labels first: row.parquet is written last, so its presence means the run's files are complete.
-        StringBuilder labels = new StringBuilder();
+        // Weak labels first: row.parquet is written last, so its presence means the run's files are complete. Each
+        // file streams a line at a time: 1,000-class weak labels are hundreds of megabytes of text.
+        Path weakLabels = dir.resolve(RunFiles.WEAK_LABELS);
         if (outcome.answers() != null) {
             // A generative task: the weak labels are the answers the weak model wrote to B's prompts; answers.jsonl
             // holds what every model wrote to the test prompts.
             GenerativeAnswers a = outcome.answers();
-            for (int i = 0; i < a.b().size(); i++) {
+            Json.writeLinesAtomically(weakLabels, a.b().size(), i -> {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", a.b().get(i).id());
                 row.put("prompt", a.b().get(i).prompt());
                 row.put("gt_answers", a.b().get(i).answers());
                 row.put("weak_answer", a.weakB().get(i));
-                labels.append(Json.compact(row)).append('\n');
-            }
-            StringBuilder test = new StringBuilder();
-            for (int i = 0; i < a.test().size(); i++) {
+                return row;
+            });
+            Json.writeLinesAtomically(dir.resolve(ANSWERS), a.test().size(), i -> {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", a.test().get(i).id());
                 row.put("prompt", a.test().get(i).prompt());
@@ -54,39 +54,31 @@ public final class RunWriter {
                 row.put("weak_right", a.weakRight()[i]);
                 row.put("w2s_right", a.studentRight()[i]);
                 row.put("ceiling_right", a.ceilingRight()[i]);
-                test.append(Json.compact(row)).append('\n');
-            }
-            Json.writeAtomically(dir.resolve(RunFiles.WEAK_LABELS), labels.toString());
-            Json.writeAtomically(dir.resolve(ANSWERS), test.toString());
-            RunFiles.write(dir, cellKey, outcome.result(), outcome.predictions());
-            return;
-        }
-        if (outcome.items() != null) {
+                return row;
+            });
+        } else if (outcome.items() != null) {
             // K classes or choices: the weak label is a K-vector (a distribution over the item's candidates).
             List<w2s.data.Item> b = outcome.items().b();
-            for (int i = 0; i < b.size(); i++) {
+            Json.writeLinesAtomically(weakLabels, b.size(), i -> {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", b.get(i).id());
                 if (b.get(i).texts().size() == 1) row.put("text", b.get(i).texts().get(0));
                 else if (!b.get(i).texts().isEmpty()) row.put("candidates", b.get(i).texts());
                 row.put("gt_label", b.get(i).label());
                 row.put("weak_soft_label", outcome.weakLabels()[i]);
-                labels.append(Json.compact(row)).append('\n');
-            }
-            Json.writeAtomically(dir.resolve(RunFiles.WEAK_LABELS), labels.toString());
-            RunFiles.write(dir, cellKey, outcome.result(), outcome.predictions());
-            return;
+                return row;
+            });
+        } else {
+            List<Example> b = outcome.split().b();
+            Json.writeLinesAtomically(weakLabels, b.size(), i -> {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("id", b.get(i).id());
+                row.put("text", b.get(i).text());
+                row.put("gt_label", b.get(i).label());
+                row.put("weak_soft_label", outcome.weakLabels()[i][1]);
+                return row;
+            });
         }
-        List<Example> b = outcome.split().b();
-        for (int i = 0; i < b.size(); i++) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("id", b.get(i).id());
-            row.put("text", b.get(i).text());
-            row.put("gt_label", b.get(i).label());
-            row.put("weak_soft_label", outcome.weakLabels()[i][1]);
-            labels.append(Json.compact(row)).append('\n');
-        }
-        Json.writeAtomically(dir.resolve(RunFiles.WEAK_LABELS), labels.toString());
         RunFiles.write(dir, cellKey, outcome.result(), outcome.predictions());
     }
 }
