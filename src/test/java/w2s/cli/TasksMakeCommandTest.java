@@ -88,6 +88,14 @@ class TasksMakeCommandTest {
     }
 
     @Test
+    void anUnknownFeatureShapeIsRefusedBeforeAnythingIsWritten() {
+        Run r = run("tasks", "make", "features", "--shape", "cifar", "--out", tmp.resolve("v").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("unknown shape 'cifar': small or imagenet"), r.err());
+        assertFalse(Files.exists(tmp.resolve("v")));
+    }
+
+    @Test
     void aMissingOrWrongEngineSaysSo() throws Exception {
         Run r = run("tasks", "make", "chess", "--engine", tmp.resolve("no-such-engine").toString(), "--out",
                 tmp.resolve("x.jsonl").toString());
