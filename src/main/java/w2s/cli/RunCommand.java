@@ -316,7 +316,16 @@ final class RunCommand implements Callable<Integer> {
                             "--ceiling-on", "A"),
                     "finetune", ordered("--epochs", 2, "--weight-decay", 0.0, "--batch-size", 32, "--schedule", "cosine",
                             "--warmup-steps", 0, "--optimizer", "adam", "--adam-beta2", 0.999, "--min-steps", 0),
-                    "weak-finetune", ordered("--weak-epochs", 2, "--weak-weight-decay", 0.0)));
+                    "weak-finetune", ordered("--weak-epochs", 2, "--weak-weight-decay", 0.0)),
+            // openai/weak-to-strong vision/run_weak_strong.py: linear probes on frozen features, Adam at 1e-3, batch
+            // 100, cosine over 10 epochs, no weight decay, every image; the student and the ceiling learn from the
+            // same 40,000 (with --weak-labels, --ceiling-on B puts every training item in B).
+            "vision", Map.of(
+                    "all", ordered("--n-train", SplitSize.ALL, "--n-test", SplitSize.ALL, "--ceiling-on", "B",
+                            "--epochs", 10, "--batch-size", 100, "--lr", 1e-3, "--weight-decay", 0.0, "--schedule",
+                            "cosine", "--warmup-steps", 0),
+                    "finetune", ordered(),
+                    "weak-finetune", ordered()));
 
     private static Map<String, Object> ordered(Object... keyValues) {
         Map<String, Object> m = new java.util.LinkedHashMap<>();

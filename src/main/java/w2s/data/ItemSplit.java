@@ -16,7 +16,17 @@ import java.util.Random;
 public record ItemSplit(List<Item> a, List<Item> b, List<Item> test) {
 
     public static ItemSplit of(ItemTask task, SplitConfig config) {
-        Parts<Item> parts = draw(task.kind().id() + " task " + task.name(), task.train(), task.test(), config);
+        Parts<Item> parts = draw(task.kind().id() + " task " + task.name(), task.train(), task.test(), config, true);
+        return new ItemSplit(parts.a(), parts.b(), parts.test());
+    }
+
+    /**
+     * Every training item in B and none in A, the test set as {@link #of} draws it: for a pretrained weak supervisor
+     * whose ceiling trains on B, where nothing would train on A (the reference's vision experiment trains the student
+     * and the ceiling on the same 40,000 images).
+     */
+    public static ItemSplit allInB(ItemTask task, SplitConfig config) {
+        Parts<Item> parts = draw(task.kind().id() + " task " + task.name(), task.train(), task.test(), config, false);
         return new ItemSplit(parts.a(), parts.b(), parts.test());
     }
 
@@ -29,6 +39,11 @@ public record ItemSplit(List<Item> a, List<Item> b, List<Item> test) {
      * @param what the task as messages name it, e.g. "classes task topics"
      */
     public static <T> Parts<T> draw(String what, List<T> trainItems, List<T> testItems, SplitConfig config) {
+        return draw(what, trainItems, testItems, config, true);
+    }
+
+    private static <T> Parts<T> draw(String what, List<T> trainItems, List<T> testItems, SplitConfig config,
+                                     boolean halves) {
         if (config.balance()) throw new DataException("--balance applies to binary tasks, not to " + what);
         if (config.nVal().count() != null && config.nVal().count() > 0) {
             throw new DataException("--n-val applies to binary tasks, not to " + what);
@@ -50,9 +65,9 @@ public record ItemSplit(List<Item> a, List<Item> b, List<Item> test) {
         pool = shuffled(pool, new Random(config.seed()));
         List<T> train = take(pool, pool.size(), config.nTrain(), "--n-train", what + " has "
                 + pool.size() + " training items" + (testItems.isEmpty() ? " (after the test items)" : ""));
-        int half = train.size() / 2;
+        int half = halves ? train.size() / 2 : 0;
         Parts<T> split = new Parts<>(train.subList(0, half), train.subList(half, train.size()), test);
-        if (split.a().isEmpty() || split.b().isEmpty() || test.isEmpty()) {
+        if ((halves && split.a().isEmpty()) || split.b().isEmpty() || test.isEmpty()) {
             throw new DataException(what + ": too few items to split into A, B and test ("
                     + split.a().size() + ", " + split.b().size() + ", " + test.size() + ")");
         }

@@ -224,7 +224,7 @@ public final class Experiment implements AutoCloseable {
         ItemTask items = itemTask(config);
         if (items != null) {
             ItemExperiment.check(config, items);
-            w2s.data.ItemSplit.of(items, config.split());
+            ItemExperiment.split(config, items);
             return null;
         }
         return Split.of(config.longTexts() != null ? dropLongTexts(config).task() : task(config), config.split());

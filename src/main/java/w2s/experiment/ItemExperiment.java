@@ -113,12 +113,23 @@ final class ItemExperiment {
         }
     }
 
+    /**
+     * A, B and test. A pretrained weak supervisor (a feature task's --weak-labels) trains nothing on A, so when the
+     * ceiling trains on B too, every training item goes to B: the student and the ceiling learn from the same items,
+     * all of them, as in the reference's vision experiment. Otherwise A and B are halves.
+     */
+    static ItemSplit split(ExperimentConfig config, ItemTask task) {
+        boolean pretrained = task.kind() == ItemTask.Kind.FEATURES && config.weakLabels() != null;
+        return pretrained && config.ceilingOn().equals("B") ? ItemSplit.allInB(task, config.split())
+                : ItemSplit.of(task, config.split());
+    }
+
     /** Runs the experiment. */
     Experiment.Outcome run(ExperimentConfig config, ItemTask task) {
         check(config, task);
         Map<String, Double> seconds = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        ItemSplit split = ItemSplit.of(task, config.split());
+        ItemSplit split = split(config, task);
         int[] testLabels = labels(split.test());
         Map<String, float[][]> featureRows = new HashMap<>();
         seconds.put("load", elapsed(t0));

@@ -74,6 +74,31 @@ class ItemTasksTest {
         assertTrue(Files.exists(out.resolve("predictions.parquet")));
     }
 
+    /** The reference's vision setup: a pretrained weak classifier trains nothing, so student and ceiling share B. */
+    @Test
+    void theVisionPresetTrainsStudentAndCeilingOnEveryTrainingItem() throws IOException {
+        Path out = dir.resolve("vision");
+        HardeningTest.Ran r = run(features(out, "--preset", "vision"));
+        assertEquals(0, r.status(), r.err());
+        JsonNode m = metrics(out);
+        long trainingItems = Files.lines(R.resolve("image_labels.jsonl")).filter(l -> !l.isBlank()).count();
+        assertEquals(0, m.get("n_a").asInt());
+        assertEquals(trainingItems, m.get("n_b").asInt());
+        assertEquals(0.65, m.get("weak_accuracy").asDouble(), 1e-12);
+        JsonNode strong = m.get("config").get("strong").get("train");
+        assertEquals(10, strong.get("epochs").asInt(), strong.toString());
+        assertEquals(100, strong.get("batch_size").asInt(), strong.toString());
+        assertEquals("B", m.get("config").get("ceiling_on").asText());
+        // A weak model that is trained (a probe on its own features) still needs A: the halves stay.
+        Path halves = dir.resolve("halves");
+        r = run("run", "--task", R.resolve("image_labels.jsonl").toString(), "--test",
+                R.resolve("image_test.jsonl").toString(), "--features", "strong=" + R.resolve("strong.npy") + ",weak="
+                        + R.resolve("strong.npy"), "--weak", "weak", "--strong", "strong", "--preset", "vision", "--out",
+                halves.toString());
+        assertEquals(0, r.status(), r.err());
+        assertEquals(trainingItems / 2, metrics(halves).get("n_a").asInt());
+    }
+
     @Test
     void aThreeClassTextTaskAndChoiceTasksRunEndToEnd() throws IOException {
         Path topics = dir.resolve("topics");
