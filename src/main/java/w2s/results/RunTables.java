@@ -15,13 +15,15 @@ public final class RunTables {
     public static String single(RunResult r) {
         var c = r.config();
         StringBuilder sb = new StringBuilder();
+        // A pretrained classifier's given predictions (--weak-labels on a feature task) are no probe of its name.
+        String weak = r.items() != null && r.items().weakPretrained() ? c.weak().name() + " (given predictions)"
+                : c.weak().describe();
         sb.append(String.format("task %s: %s -> %s, loss %s, seed %d; A %d / B %d / test %d documents%n",
-                r.task().name(), c.weak().describe(), c.strong().describe(), c.loss(), c.seed(), r.nA(), r.nB(),
-                r.nTest()));
+                r.task().name(), weak, c.strong().describe(), c.loss(), c.seed(), r.nA(), r.nB(), r.nTest()));
         boolean pairs = r.w2sPairwiseAccuracy() != null;
         Table t = pairs ? new Table("model", "role", "accuracy", "95% CI", "auroc", "95% CI", "ece", "brier", "pairwise")
                 : new Table("model", "role", "accuracy", "95% CI", "auroc", "95% CI", "ece", "brier");
-        addRow(t, pairs, c.weak().describe(), "weak supervisor", r.weakAccuracy(), r.weakAccuracyCi(), r.weakAuroc(),
+        addRow(t, pairs, weak, "weak supervisor", r.weakAccuracy(), r.weakAccuracyCi(), r.weakAuroc(),
                 r.weakAurocCi(), r.weakEce(), r.weakBrier(), r.weakPairwiseAccuracy());
         addRow(t, pairs, c.strong().describe(), "weak-to-strong student", r.w2sAccuracy(), r.w2sAccuracyCi(),
                 r.w2sAuroc(), r.w2sAurocCi(), r.w2sEce(), r.w2sBrier(), r.w2sPairwiseAccuracy());
