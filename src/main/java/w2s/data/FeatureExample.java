@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Random;
 
+import w2s.base.Json;
+
 /**
  * The built-in example of a feature-matrix task, made here from a seed: the vision experiment's shape (a pretrained
  * weak classifier's soft predictions, two models' frozen feature vectors, K classes) in miniature, with synthetic
@@ -58,8 +60,11 @@ public final class FeatureExample {
                     vectors(label, classes, shape.strongDim(), shape.strongSeparation(), r));
             StringBuilder train = new StringBuilder();
             StringBuilder test = new StringBuilder();
-            // Streamed: at the ImageNet shape the predictions are 50,000 lines of 1,000 numbers.
-            try (java.io.Writer predictions = Files.newBufferedWriter(dir.resolve("weak_predictions.jsonl"))) {
+            // Streamed: at the ImageNet shape the predictions are 50,000 lines of 1,000 numbers. Each file is written
+            // whole or not at all, test.jsonl last, so a folder with test.jsonl holds the whole task.
+            Json.writeAtomically(dir.resolve("weak_predictions.jsonl"), stream -> {
+                java.io.Writer predictions = new java.io.BufferedWriter(
+                        new java.io.OutputStreamWriter(stream, java.nio.charset.StandardCharsets.UTF_8), 1 << 16);
                 StringBuilder line = new StringBuilder();
                 for (int i = 0; i < n; i++) {
                     String id = String.format(Locale.ROOT, "x%05d", i);
@@ -80,9 +85,10 @@ public final class FeatureExample {
                     }
                     predictions.append(line).append("]}\n");
                 }
-            }
-            Files.writeString(dir.resolve("labels.jsonl"), train);
-            Files.writeString(dir.resolve("test.jsonl"), test);
+                predictions.flush();
+            });
+            Json.writeAtomically(dir.resolve("labels.jsonl"), train.toString());
+            Json.writeAtomically(dir.resolve("test.jsonl"), test.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the feature example into " + dir + ": " + e.getMessage(), e);
         }

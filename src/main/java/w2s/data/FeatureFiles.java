@@ -180,15 +180,19 @@ public final class FeatureFiles {
         ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
         head.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
                 .putShort((short) header.length());
-        try (var out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+        String fullHeader = header;
+        // Whole or not at all: a run must never read a feature file cut short by a killed writer.
+        w2s.base.Json.writeAtomically(file, stream -> {
+            var out = new java.io.BufferedOutputStream(stream, 1 << 20);
             out.write(head.array());
-            out.write(header.getBytes(StandardCharsets.US_ASCII));
+            out.write(fullHeader.getBytes(StandardCharsets.US_ASCII));
             ByteBuffer row = ByteBuffer.allocate(dim * 4).order(ByteOrder.LITTLE_ENDIAN);
             for (float[] r : x) {
                 row.clear();
                 row.asFloatBuffer().put(r);
                 out.write(row.array());
             }
-        }
+            out.flush();
+        });
     }
 }
