@@ -44,10 +44,14 @@ public final class Json {
         }
     }
 
+    /** {@link #MAPPER} on one line. */
+    private static final com.fasterxml.jackson.databind.ObjectWriter COMPACT =
+            MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
+
     /** One line of JSON, for JSONL files and hashing. */
     public static String compact(Object value) {
         try {
-            return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(value);
+            return COMPACT.writeValueAsString(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -72,11 +76,10 @@ public final class Json {
      * are 250 MB of text, which as one string would take three times that in the heap on the way out.
      */
     public static void writeLinesAtomically(Path file, int n, java.util.function.IntFunction<Object> line) {
-        com.fasterxml.jackson.databind.ObjectWriter compact = MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT);
         writeAtomically(file, out -> {
             java.io.OutputStream buffered = new java.io.BufferedOutputStream(out, 1 << 16);
             for (int i = 0; i < n; i++) {
-                buffered.write(compact.writeValueAsBytes(line.apply(i)));
+                buffered.write(COMPACT.writeValueAsBytes(line.apply(i)));
                 buffered.write('\n');
             }
             buffered.flush();

@@ -49,11 +49,9 @@ public final class ChessTasks {
 
     /** Writes the provenance, then the task file; returns the provenance's path. */
     public static Path write(Path file, List<Map<String, Object>> rows, Map<String, Object> provenance) {
-        StringBuilder jsonl = new StringBuilder();
-        for (Map<String, Object> row : rows) jsonl.append(Json.compact(row)).append('\n');
         Path prov = provenanceFile(file);
         Json.writeAtomically(prov, Json.write(provenance));
-        Json.writeAtomically(file, jsonl.toString());
+        Json.writeLinesAtomically(file, rows.size(), rows::get);
         return prov;
     }
 
