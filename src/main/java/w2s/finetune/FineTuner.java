@@ -24,6 +24,7 @@ import w2s.torch.Scope;
 import w2s.torch.Tensor;
 import w2s.torch.Torch;
 import w2s.train.Loss;
+import w2s.train.TorchAdam;
 import w2s.train.TrainConfig;
 
 /**

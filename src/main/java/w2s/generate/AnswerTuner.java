@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import w2s.finetune.FineTuneConfig;
-import w2s.finetune.TorchAdam;
+import w2s.train.TorchAdam;
 import w2s.model.arch.Backbone;
 import w2s.model.arch.Batch;
 import w2s.model.arch.Checkpoint;

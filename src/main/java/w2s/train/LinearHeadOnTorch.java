@@ -10,16 +10,14 @@ import w2s.torch.Torch;
 
 /**
  * {@link HeadTrainer}'s algorithm for a large linear head (the vision experiment's 1,000 classes on 2,048 features)
- * with its matrix products in libtorch and its Adam as one Java pass over libtorch's storage: the same seeded
- * batches, the same loss evaluated in Java on each batch's logits, the same Adam and weight decay (on the weights, not
- * the biases). Weights, moments and products are fp32, as the reference's PyTorch probe computes them (the Java path's
+ * with its matrix products and its Adam ({@link TorchAdam}, the fine-tuner's) in libtorch: the same seeded batches,
+ * the same loss evaluated in Java on each batch's logits, the same Adam and weight decay (on the weights, not the
+ * biases). Weights, moments and products are fp32, as the reference's PyTorch probe computes them (the Java path's
  * fp64 would double the time of every product and every moment update for digits the fp32 features do not have); the
  * loss and its gradient stay fp64 in Java. A row at a time in Java such a head takes half a second per step; here a
  * step takes milliseconds.
  */
 final class LinearHeadOnTorch {
-    private static final double BETA1 = 0.9, EPS = 1e-8; // as Adam
-
     /** Heads with at least this many parameters and more than two outputs train here. */
     static final int MIN_PARAMETERS = 1 << 20;
 
@@ -69,8 +67,13 @@ final class LinearHeadOnTorch {
                     }
                     Tensor g = Tensor.of(null, gradient, batch, k);
                     int t = step + 1;
-                    adam(w, g.t().matMul(xb), mw, vw, lr, config.weightDecay(), config, t);
-                    adam(b, g.sum(0), mb, vb, lr, 0, config, t);
+                    double c1 = 1 - Math.pow(TorchAdam.BETA1, t), c2 = 1 - Math.pow(config.beta2(), t);
+                    double beta2 = config.beta2();
+                    double decay = config.weightDecay();
+                    // AdamW's decay acts on the weights, Adam's through the gradient; neither on the biases.
+                    if (config.decoupled() && decay != 0) w.mulInPlace(1 - lr * decay);
+                    TorchAdam.update(w, g.t().matMul(xb), mw, vw, lr, c1, c2, config.decoupled() ? 0 : decay, beta2);
+                    TorchAdam.update(b, g.sum(0), mb, vb, lr, c1, c2, 0, beta2);
                     hook.after(step + 1, total, value.loss());
                 }
             }
@@ -126,36 +129,5 @@ final class LinearHeadOnTorch {
         float[] flat = new float[(to - from) * dim];
         for (int r = from; r < to; r++) x.copyRow(r, flat, (r - from) * dim);
         return flat;
-    }
-
-    /**
-     * {@link Adam#step} in place on a tensor's storage, one pass in Java on two threads each taking half: coupled L2 (or
-     * AdamW's decoupled) decay, then the moments, in PyTorch's order (a moving average by lerp, the denominator
-     * √v / √(1 − β₂ᵗ) + ε). libtorch's seven elementwise ops for the same update stream the 8 MB weight, its moments and
-     * its gradient from memory seven times; one pass reads four arrays and writes three (6 ms a step against 13-15,
-     * measured while libtorch's idle threads still spun: bench/README.md).
-     */
-    private static void adam(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double weightDecay, TrainConfig config,
-                             int t) {
-        java.nio.FloatBuffer pb = p.floatView(), gb = g.floatView(), mb = m.floatView(), vb = v.floatView();
-        double c1 = 1 - Math.pow(BETA1, t), c2 = 1 - Math.pow(config.beta2(), t);
-        // 1 − β in double, then rounded: (float) 0.999 is 1.3e-5 off in 1 − β₂.
-        float a1 = (float) (1 - BETA1), b2 = (float) (double) config.beta2(), a2 = (float) (1 - config.beta2());
-        float step = (float) (lr / c1), rootC2 = (float) Math.sqrt(c2), eps = (float) EPS;
-        float coupled = config.decoupled() ? 0f : (float) weightDecay;
-        float shrink = config.decoupled() ? (float) (1 - lr * weightDecay) : 1f;
-        int n = pb.capacity(), half = n / 2;
-        java.util.stream.IntStream.of(0, 1).parallel().forEach(part -> {
-            int from = part == 0 ? 0 : half, to = part == 0 ? half : n;
-            for (int i = from; i < to; i++) {
-                float pi = pb.get(i) * shrink;
-                float gi = gb.get(i) + coupled * pb.get(i);
-                float mi = mb.get(i) + a1 * (gi - mb.get(i));
-                float vi = b2 * vb.get(i) + a2 * gi * gi;
-                mb.put(i, mi);
-                vb.put(i, vi);
-                pb.put(i, pi - step * mi / ((float) Math.sqrt(vi) / rootC2 + eps));
-            }
-        });
     }
 }

@@ -1,4 +1,4 @@
-package w2s.finetune;
+package w2s.train;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -13,17 +13,19 @@ import w2s.torch.Torch;
  * moments are owned by {@code owner}, beside the weights they update.
  */
 public final class TorchAdam {
-    static final float BETA1 = 0.9f, EPS = 1e-8f; // torch.optim.Adam defaults
+    // torch.optim.Adam's defaults, as Python doubles: torch rounds each scalar to the tensor's fp32 only once it has
+    // computed 1 − β in double (1 − 0.999f would be 4.7e-5 off 0.001).
+    static final double BETA1 = 0.9, EPS = 1e-8;
 
     private final List<Tensor> parameters;
     private final List<Tensor[]> moments = new ArrayList<>();
-    private final float beta2;
+    private final double beta2;
     private final boolean decoupled;
     private int updates;
 
     public TorchAdam(Scope owner, List<Tensor> parameters, double beta2, boolean decoupled) {
         this.parameters = List.copyOf(parameters);
-        this.beta2 = (float) beta2;
+        this.beta2 = beta2;
         this.decoupled = decoupled;
         for (Tensor p : this.parameters) moments.add(new Tensor[] {owner.adoptFrom(p.zerosLike()),
                 owner.adoptFrom(p.zerosLike())});
@@ -71,7 +73,7 @@ public final class TorchAdam {
      * p ← p − (lr/c₁)·m / (√v/√c₂ + ε), with c₁, c₂ the bias corrections of this step.
      */
     static void update(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double c1, double c2, double decay,
-                       float beta2) {
+                       double beta2) {
         Tensor grad = decay != 0 ? g.add(p.mul(decay)) : g;
         m.mulInPlace(BETA1).addInPlace(grad, 1 - BETA1);
         v.mulInPlace(beta2).addProductInPlace(grad, grad, 1 - beta2);
