@@ -549,6 +549,14 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /** this ← this + v */
+    public Tensor addInPlace(double v) {
+        try (Scalar s = new Scalar(v)) {
+            t.add_(s);
+            return this;
+        }
+    }
+
     /** this ← this + a·o */
     public Tensor addInPlace(Tensor o, double a) {
         try (Scalar s = new Scalar(a)) {
